@@ -1,0 +1,48 @@
+# Porch: `make demo` and `make test` are all anyone needs (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+
+.PHONY: demo test check bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Runtime dependencies from the pinned lock, then Porch itself (editable).
+$(VENV)/.base: requirements/build.txt requirements/base.txt pyproject.toml | $(BIN)/python
+	$(PIP) -r requirements/build.txt
+	$(PIP) -r requirements/base.txt
+	$(PIP) --no-deps --no-build-isolation -e .
+	touch $@
+
+# Test and check tools from the pinned lock.
+$(VENV)/.dev: requirements/dev.txt $(VENV)/.base
+	$(PIP) -r requirements/dev.txt
+	touch $@
+
+demo: $(VENV)/.base
+	$(BIN)/porch demo
+
+test: $(VENV)/.dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+check: $(VENV)/.dev
+	$(BIN)/ruff format --check porch tests
+	$(BIN)/ruff check porch tests
+	$(BIN)/mypy porch tests
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m porch.bench
+
+# Re-resolve the pinned locks from requirements/*.in (run by hand, then commit).
+lock:
+	rm -rf /tmp/porch-lock && $(PYTHON) -m venv /tmp/porch-lock
+	/tmp/porch-lock/bin/pip install --quiet -r requirements/base.in
+	(echo "# Pinned runtime lock: generated from base.in by 'make lock'. Do not edit by hand."; /tmp/porch-lock/bin/pip freeze) > requirements/base.txt
+	/tmp/porch-lock/bin/pip freeze | sort > /tmp/porch-lock/base.frozen
+	/tmp/porch-lock/bin/pip install --quiet -r requirements/dev.in
+	(echo "# Pinned development lock: generated from dev.in by 'make lock'. Do not edit by hand."; echo "-r base.txt"; /tmp/porch-lock/bin/pip freeze | sort | comm -23 - /tmp/porch-lock/base.frozen) > requirements/dev.txt
+
+clean:
+	rm -rf $(VENV) porch-data .pytest_cache .mypy_cache .ruff_cache

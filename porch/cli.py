@@ -1,0 +1,234 @@
+"""The `porch` command: the one entry point for people and scripts.
+
+Each command is a few lines calling library code. Settings come from the environment
+(PORCH_*, DATABASE_URL); a bad one stops the command with one line saying what to fix.
+"""
+
+import errno
+import os
+import socket
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class SetupError(click.ClickException):
+    """Printed as one line, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"porch: {self.message}", err=True)
+
+
+def setup_django() -> None:
+    """Load settings and connect to the database, turning failures into one clear line."""
+    from porch.config import ConfigError
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "porch.settings")
+    try:
+        import django
+
+        django.setup()
+    except ConfigError as exc:
+        raise SetupError(str(exc)) from None
+    check_database()
+
+
+def check_database() -> None:
+    from django.db import OperationalError, connection
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        where = (
+            "DATABASE_URL" if os.environ.get("DATABASE_URL") else "the SQLite file under PORCH_DATA"
+        )
+        raise SetupError(f"cannot open the database ({where}): {first}") from None
+
+
+def with_django(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        setup_django()
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def migrate(verbose: bool = False) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+
+
+@click.group()
+@click.version_option(package_name="porch")
+def main() -> None:
+    """Porch: the social media desk for small businesses."""
+
+
+def port_option(func: F) -> F:
+    return click.option(
+        "--port",
+        type=click.IntRange(1, 65535),
+        default=None,
+        help="Port to listen on (default: PORCH_PORT, else 8000).",
+    )(func)
+
+
+def check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise SetupError(
+                    f"port {port} is already in use: pick another with --port or PORCH_PORT"
+                ) from None
+            raise SetupError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@port_option
+@click.option(
+    "--worker/--no-worker",
+    default=True,
+    show_default=True,
+    help="Run a background worker in this process.",
+)
+@click.option(
+    "--migrate/--no-migrate",
+    "run_migrate",
+    default=True,
+    show_default=True,
+    help="Apply database migrations first.",
+)
+@click.option("--threads", default=8, show_default=True, help="Web server threads.")
+@with_django
+def serve(host: str, port: int | None, worker: bool, run_migrate: bool, threads: int) -> None:
+    """Run the web server (waitress) with a background worker in the same process.
+
+    Example: porch serve --port 8080
+    """
+    from django.conf import settings
+    from waitress import serve as waitress_serve
+
+    from porch.core import demo
+    from porch.core.worker import start_in_thread
+    from porch.wsgi import application
+
+    port = port or settings.PORT
+    check_port_free(host, port)
+    if run_migrate:
+        migrate()
+    if worker:
+        start_in_thread()
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
+    click.echo(f"Porch is running at http://{shown}:{port}/  (Ctrl+C to stop)")
+    from django.contrib.auth.models import User
+
+    if User.objects.filter(username=demo.DEMO_EMAIL).exists():
+        click.echo(f"Demo login: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}")
+    click.echo(
+        "Background worker: " + ("running in this process" if worker else "off (--no-worker)")
+    )
+    sys.stdout.flush()
+    waitress_serve(application, host=host, port=port, threads=threads, _quiet=True)
+
+
+@main.command()
+@with_django
+def worker() -> None:
+    """Run a background worker until stopped. Start as many as you like, on any machine.
+
+    Example: porch worker
+    """
+    from porch.core.worker import run_foreground
+
+    click.echo("Porch worker started (Ctrl+C to stop)")
+    run_foreground()
+
+
+@main.command(name="migrate")
+@with_django
+def migrate_command() -> None:
+    """Create or update the database tables.
+
+    Example: DATABASE_URL=postgres://porch@localhost/porch porch migrate
+    """
+    migrate(verbose=True)
+
+
+@main.command()
+@click.option(
+    "--serve/--no-serve",
+    "then_serve",
+    default=True,
+    show_default=True,
+    help="Start the server after loading.",
+)
+@port_option
+@click.pass_context
+@with_django
+def demo(ctx: click.Context, then_serve: bool, port: int | None) -> None:
+    """Load the demo workspace (a made-up bakery) and start Porch.
+
+    Example: porch demo --port 8001
+    """
+    from porch.core.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+
+    migrate()
+    workspace, created = load_demo()
+    click.echo(
+        f"Demo workspace {workspace.name!r} " + ("loaded." if created else "was already there.")
+    )
+    click.echo(f"Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}")
+    if then_serve:
+        ctx.invoke(serve, port=port)
+
+
+@main.command()
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--workspace", "business", default=None, help="Also create a workspace owned by them."
+)
+@click.option("--admin", is_flag=True, help="Give access to Django's admin.")
+@with_django
+def createuser(email: str, password: str, business: str | None, admin: bool) -> None:
+    """Create a user (and optionally their workspace).
+
+    Example: porch createuser owner@shop.example --workspace "Corner Café"
+    """
+    from django.contrib.auth.models import User
+
+    from porch.workspaces import services
+
+    if User.objects.filter(username=email.lower()).exists():
+        raise click.ClickException(f"a user {email} exists already")
+    user = services.create_user(email, password)
+    if admin:
+        user.is_staff = user.is_superuser = True
+        user.save()
+    if business:
+        workspace = services.create_workspace(user, business)
+        click.echo(f"Created {email}, owner of {workspace.name!r}")
+    else:
+        click.echo(f"Created {email}")
+
+
+def run() -> None:
+    main()
+
+
+if __name__ == "__main__":
+    run()

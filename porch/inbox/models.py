@@ -1,0 +1,101 @@
+"""Incoming messages (mentions, replies, direct messages) and the conversations they form."""
+
+from django.conf import settings
+from django.db import models
+
+from porch.workspaces.models import ConnectedAccount, Network, Workspace
+
+
+class Intent(models.TextChoices):
+    COMPLAINT = "complaint", "Complaint"
+    QUESTION = "question", "Question"
+    LEAD = "lead", "Lead"
+    PRAISE = "praise", "Praise"
+    SPAM = "spam", "Spam"
+    OTHER = "other", "Other"
+
+
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", "Negative"
+    NEUTRAL = "neutral", "Neutral"
+    POSITIVE = "positive", "Positive"
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    WAITING = "waiting", "Waiting on customer"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Conversation(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
+    account = models.ForeignKey(ConnectedAccount, on_delete=models.CASCADE)
+    # The network id of the first message of the thread, as this account saw it.
+    root_external_id = models.CharField(max_length=255)
+    contact_handle = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=10, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    intent = models.CharField(max_length=10, choices=Intent.choices, default=Intent.OTHER)
+    urgency = models.FloatField(default=0.0)
+    first_message_at = models.DateTimeField()
+    last_message_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "root_external_id"], name="one_conversation_per_thread"
+            )
+        ]
+        indexes = [models.Index(fields=["workspace", "status", "intent", "-urgency"])]
+
+    def __str__(self) -> str:
+        return f"{self.contact_handle} ({self.get_intent_display()})"
+
+
+class MessageKind(models.TextChoices):
+    MENTION = "mention", "Mention"
+    REPLY = "reply", "Reply"
+    DIRECT = "direct", "Direct message"
+    OURS = "ours", "Our reply"
+
+
+class Message(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages")
+    account = models.ForeignKey(ConnectedAccount, on_delete=models.CASCADE)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    network = models.CharField(max_length=16, choices=Network.choices)
+    external_id = models.CharField(max_length=255)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=10, choices=MessageKind.choices)
+    author_handle = models.CharField(max_length=255)
+    author_name = models.CharField(max_length=255, blank=True)
+    text = models.TextField()
+    url = models.URLField(max_length=500, blank=True)
+    sent_at = models.DateTimeField()
+    fetched_at = models.DateTimeField(auto_now_add=True)
+    intent = models.CharField(max_length=10, choices=Intent.choices, default=Intent.OTHER)
+    intent_scores = models.JSONField(default=dict)
+    sentiment = models.CharField(
+        max_length=10, choices=Sentiment.choices, default=Sentiment.NEUTRAL
+    )
+    sentiment_score = models.FloatField(default=0.0)
+    urgency = models.FloatField(default=0.0)
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "external_id"], name="one_copy_per_message")
+        ]
+        indexes = [models.Index(fields=["workspace", "-sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.author_handle}: {self.text[:40]}"

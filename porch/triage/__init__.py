@@ -1,0 +1,1 @@
+"""Triage: the intent, sentiment and urgency of a short social text."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WorkspacesConfig(AppConfig):
+    name = "porch.workspaces"
+    verbose_name = "Workspaces"

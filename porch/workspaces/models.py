@@ -1,0 +1,157 @@
+"""Workspaces (one per business), their members and roles, and connected accounts."""
+
+import secrets
+from datetime import timedelta
+from typing import Any
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from porch.workspaces import secrets as secretbox
+
+
+def validate_timezone(value: str) -> None:
+    if value not in _TIMEZONES:
+        raise ValidationError(f"{value!r} is not a time zone: use a name like Europe/London")
+
+
+_TIMEZONES = frozenset(available_timezones())
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MANAGER = "manager", "Manager"
+    HELPER = "helper", "Helper"
+
+
+# What each role may do; a helper's posts and replies wait for approval.
+ROLE_RANK = {Role.HELPER: 1, Role.MANAGER: 2, Role.OWNER: 3}
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.HELPER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "workspace"], name="one_membership_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.workspace} ({self.role})"
+
+    def at_least(self, role: Role) -> bool:
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[role]
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.role == Role.HELPER
+
+
+def _invite_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(models.Model):
+    INVITATION_DAYS = 14
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.HELPER)
+    token = models.CharField(max_length=64, unique=True, default=_invite_token)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.workspace}"
+
+    def is_usable(self) -> bool:
+        fresh = self.created_at > timezone.now() - timedelta(days=self.INVITATION_DAYS)
+        return self.accepted_at is None and fresh
+
+
+class Network(models.TextChoices):
+    X = "x", "X"
+    BLUESKY = "bluesky", "Bluesky"
+    MASTODON = "mastodon", "Mastodon"
+    FACEBOOK = "facebook", "Facebook Page"
+
+
+class AccountStatus(models.TextChoices):
+    OK = "ok", "Connected"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
+    RATE_LIMITED = "rate_limited", "Rate limited"
+    PAUSED = "paused", "Paused"
+
+
+class ConnectedAccount(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="accounts")
+    network = models.CharField(max_length=16, choices=Network.choices)
+    handle = models.CharField(max_length=255)
+    external_id = models.CharField(max_length=255, blank=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    # The instance or PDS URL for federated networks; empty for X and Facebook.
+    server_url = models.URLField(blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    status = models.CharField(
+        max_length=20, choices=AccountStatus.choices, default=AccountStatus.OK
+    )
+    status_detail = models.CharField(max_length=500, blank=True)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    credentials_encrypted = models.TextField(blank=True, editable=False)
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "network", "handle"], name="one_account_per_handle"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()} {self.handle}"
+
+    def __repr__(self) -> str:  # never shows credentials
+        return f"<ConnectedAccount {self.pk} {self.network}:{self.handle}>"
+
+    def set_credentials(self, data: dict[str, Any]) -> None:
+        self.credentials_encrypted = secretbox.encrypt(data)
+
+    def credentials(self) -> dict[str, Any]:
+        return secretbox.decrypt(self.credentials_encrypted)
+
+    def status_text(self) -> str:
+        if self.status == AccountStatus.RATE_LIMITED and self.rate_limited_until:
+            until = timezone.localtime(self.rate_limited_until).strftime("%H:%M")
+            return f"Rate limited until {until}"
+        return self.get_status_display()
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in, kept for the throttle window (by username and by address)."""
+
+    key = models.CharField(max_length=255, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.at:%H:%M}"
