@@ -105,6 +105,8 @@ def database(data: Path) -> dict[str, Any]:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Tests use a file too, so threads and processes share it as in production.
+            "TEST": {"NAME": str(data / "test.sqlite3")},
         }
     scheme = url.split(":", 1)[0]
     if scheme not in ("sqlite", "postgres", "postgresql", "pgsql"):

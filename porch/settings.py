@@ -40,8 +40,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "porch.core",
     "porch.workspaces",
+    "porch.networks",
     "porch.inbox",
     "porch.publishing",
+    "porch.triage",
 ]
 
 MIDDLEWARE = [
@@ -124,6 +126,14 @@ EMAIL_BACKEND = config.env_str("PORCH_EMAIL_BACKEND", "django.core.mail.backends
 
 # How often the in-process scheduler looks for periodic work, in seconds.
 SCHEDULER_TICK = config.env_int("PORCH_SCHEDULER_TICK", 5, 1, 3600)
+# Seconds between syncs of one account: the interval adapts between these (X: 8x longer).
+SYNC_MIN_INTERVAL = config.env_int("PORCH_SYNC_MIN_INTERVAL", 15, 1, 86400)
+SYNC_MAX_INTERVAL = config.env_int("PORCH_SYNC_MAX_INTERVAL", 900, 1, 86400)
+
+# The X app's OAuth 2.0 client (developer.x.com) and its bearer token for search.
+X_CLIENT_ID = config.env_str("PORCH_X_CLIENT_ID", "")
+X_CLIENT_SECRET = config.env_secret("PORCH_X_CLIENT_SECRET") or ""
+X_BEARER_TOKEN = config.env_secret("PORCH_X_BEARER_TOKEN") or ""
 
 LOGGING = {
     "version": 1,

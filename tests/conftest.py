@@ -1,13 +1,6 @@
 """Shared fixtures: real SQLite (or PostgreSQL when DATABASE_URL is set), no mocked database."""
 
-import os
 import socket
-import tempfile
-
-os.environ.setdefault("PORCH_DATA", tempfile.mkdtemp(prefix="porch-test-"))
-# Playwright's sync API runs an event loop in the test thread; the ORM calls made from
-# test code around it are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
 from django.contrib.auth.models import User

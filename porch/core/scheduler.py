@@ -30,6 +30,7 @@ class Periodic:
 # Each app adds its periodic work here (syncs, due posts, feeds, reports).
 PERIODIC: list[Periodic] = [
     Periodic("prune-finished-tasks", "porch.core.tasks.prune_finished_tasks", 3600),
+    Periodic("sync-due-accounts", "porch.networks.tasks.sync_due_accounts", 5),
 ]
 
 

@@ -1,8 +1,11 @@
 """Incoming messages (mentions, replies, direct messages) and the conversations they form."""
 
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 
+from porch.inbox.clock import BusinessHours
 from porch.workspaces.models import ConnectedAccount, Network, Workspace
 
 
@@ -45,6 +48,7 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
     is_demo = models.BooleanField(default=False)
 
     class Meta:
@@ -99,3 +103,56 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_handle}: {self.text[:40]}"
+
+
+class Note(models.Model):
+    """A private note on a conversation, for the team."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class SavedReply(models.Model):
+    """A reply the team uses often; {name} and {handle} are filled from the conversation."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="saved_replies")
+    title = models.CharField(max_length=80)
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return self.title
+
+    def fill(self, message: "Message") -> str:
+        name = (message.author_name or message.author_handle).split(" ")[0]
+        return self.text.replace("{name}", name).replace("{handle}", f"@{message.author_handle}")
+
+
+class InboxSettings(models.Model):
+    """Business hours, the first-response target and who hears about urgent complaints."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="inbox")
+    opens = models.TimeField(default=time(9, 0))
+    closes = models.TimeField(default=time(17, 0))
+    days = models.CharField(max_length=20, default="0,1,2,3,4", help_text="0 = Monday")
+    first_response_target = models.PositiveIntegerField(default=60, help_text="minutes")
+    alert_urgency = models.FloatField(default=0.7, help_text="alert for complaints at or above")
+    alert_emails = models.CharField(max_length=500, blank=True, help_text="comma-separated")
+    alert_webhook = models.URLField(blank=True)
+    quiet_from = models.TimeField(null=True, blank=True)
+    quiet_until = models.TimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"inbox settings of {self.workspace}"
+
+    def hours(self) -> BusinessHours:
+        days = frozenset(int(d) for d in self.days.split(",") if d.strip().isdigit())
+        return BusinessHours(self.workspace.timezone, self.opens, self.closes, days)
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> "InboxSettings":
+        return cls.objects.get_or_create(workspace=workspace)[0]

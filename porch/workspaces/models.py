@@ -117,6 +117,8 @@ class ConnectedAccount(models.Model):
     )
     status_detail = models.CharField(max_length=500, blank=True)
     rate_limited_until = models.DateTimeField(null=True, blank=True)
+    # X bills reads: syncing pauses once this month's estimated cost reaches the cap.
+    monthly_cost_cap = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     credentials_encrypted = models.TextField(blank=True, editable=False)
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -155,3 +157,29 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} at {self.at:%H:%M}"
+
+
+class Notice(models.Model):
+    """Something the owner must hear about (an account to reconnect, a paused sync)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notices")
+    account = models.ForeignKey(ConnectedAccount, null=True, blank=True, on_delete=models.CASCADE)
+    key = models.CharField(max_length=120, help_text="one open notice per key")
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def tell(cls, account: ConnectedAccount, key: str, text: str) -> "Notice":
+        """Open a notice for the account's workspace, once while it stays undismissed."""
+        notice, _ = cls.objects.get_or_create(
+            workspace=account.workspace,
+            account=account,
+            key=key,
+            dismissed_at=None,
+            defaults={"text": text},
+        )
+        return notice

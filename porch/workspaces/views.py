@@ -108,9 +108,3 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             services.accept_invitation(invite, user)
             return redirect("dashboard", slug=invite.workspace.slug)
     return render(request, "workspaces/invitation.html", {"invite": invite, "form": form})
-
-
-@workspace_view()
-def accounts(request: HttpRequest, member: Membership) -> HttpResponse:
-    items = member.workspace.accounts.order_by("network", "handle")
-    return render(request, "workspaces/accounts.html", {"member": member, "accounts": items})

@@ -1,0 +1,1 @@
+"""The seam to the outside: one small interface, implemented once per network."""

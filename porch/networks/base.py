@@ -1,0 +1,198 @@
+"""The network interface every network implements, and the one error it raises.
+
+    NetworkError                 every failure talking to a network
+      .permanent = True          retrying the same call cannot help (bad input, duplicate,
+                                 policy block); the owner is told why
+      .permanent = False         try again later: after .retry_after seconds when the
+                                 network said so (429, usage headers), else with backoff
+                                 (5xx, timeouts, connection errors)
+      .reconnect = True          the credentials are expired or revoked (401, Graph 190):
+                                 the account is marked "needs reconnecting", no retry loop
+      .outcome_unknown = True    a write may or may not have happened (timeout after
+                                 sending): look for it with `find_published` before retrying
+
+A client is built from an AccountRef and the decrypted credentials; when it refreshes a
+token it calls `save_credentials` so the caller stores the new ones (encrypted).
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+Kind = Literal["mention", "reply", "direct"]
+
+
+class NetworkError(Exception):
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        reconnect: bool = False,
+        outcome_unknown: bool = False,
+        code: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.retry_after = retry_after
+        self.reconnect = reconnect
+        self.outcome_unknown = outcome_unknown
+        self.code = code
+
+    def __repr__(self) -> str:
+        return (
+            f"NetworkError({self.message!r}, permanent={self.permanent}, "
+            f"retry_after={self.retry_after}, reconnect={self.reconnect})"
+        )
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """What a client needs to know about the account, besides its credentials."""
+
+    network: str
+    handle: str
+    external_id: str = ""  # the network's user id / DID / page id, once known
+    server_url: str = ""  # Mastodon instance or Bluesky PDS; empty for X and Facebook
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A mention, a reply to one of the account's posts, or a direct message."""
+
+    external_id: str
+    kind: Kind
+    author_handle: str
+    author_name: str
+    text: str
+    sent_at: datetime
+    url: str = ""
+    in_reply_to: str = ""  # external id of the parent post, if any
+    root_id: str = ""  # external id of the thread's first post ("" = this one)
+    author_id: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One fetch: items oldest first, and the cursor to pass next time (no gaps, no repeats)."""
+
+    items: list[Incoming]
+    cursor: str
+    more: bool = False  # another call with `cursor` would return more right away
+
+
+@dataclass(frozen=True)
+class Media:
+    data: bytes
+    mime_type: str
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    text: str
+    idempotency_key: str
+    media: Sequence[Media] = ()
+    reply_to: str = ""  # external id of the post replied to
+    visibility: Literal["public", "followers"] = "public"
+
+
+@dataclass(frozen=True)
+class Published:
+    external_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PostMetrics:
+    external_id: str
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    impressions: int | None = None  # None where the network does not tell
+
+
+@dataclass(frozen=True)
+class AccountMetrics:
+    followers: int
+    following: int = 0
+    posts: int = 0
+
+
+@dataclass(frozen=True)
+class TextRules:
+    """How the network counts a post's length and what media it takes."""
+
+    max_length: int
+    counter: Callable[[str], int]
+    max_images: int
+    max_image_bytes: int
+    max_alt_text: int
+    url_length: int | None = None  # fixed length a URL counts as, where the network has one
+
+    def length(self, text: str) -> int:
+        return self.counter(text)
+
+    def fits(self, text: str) -> bool:
+        return self.counter(text) <= self.max_length
+
+
+@dataclass
+class Usage:
+    """Calls made through one client, for cost accounting (X bills reads and writes)."""
+
+    reads: int = 0  # posts read
+    writes: int = 0  # posts created
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class NetworkClient(ABC):
+    network: ClassVar[str]
+
+    def __init__(
+        self,
+        account: AccountRef,
+        credentials: dict[str, Any],
+        save_credentials: Callable[[dict[str, Any]], None] = lambda _: None,
+    ) -> None:
+        self.account = account
+        self.credentials = credentials
+        self.save_credentials = save_credentials
+        self.usage = Usage()
+
+    @abstractmethod
+    def verify(self) -> AccountRef:
+        """Check the credentials; returns the account as the network knows it."""
+
+    @abstractmethod
+    def fetch_incoming(self, cursor: str) -> Page:
+        """Mentions, replies and direct messages after `cursor` ("" = start from now-ish)."""
+
+    @abstractmethod
+    def search(self, query: str, cursor: str) -> Page:
+        """Public posts matching `query` after `cursor`."""
+
+    @abstractmethod
+    def publish(self, post: Outgoing) -> Published:
+        """Create a post or a reply. Raises NetworkError(outcome_unknown=True) if unsure."""
+
+    @abstractmethod
+    def find_published(self, post: Outgoing, since: datetime) -> Published | None:
+        """After an unknown outcome: the post if it went out (matched by key or text)."""
+
+    @abstractmethod
+    def delete(self, external_id: str) -> None: ...
+
+    @abstractmethod
+    def post_metrics(self, external_ids: Sequence[str]) -> list[PostMetrics]: ...
+
+    @abstractmethod
+    def account_metrics(self) -> AccountMetrics: ...
+
+    @abstractmethod
+    def rules(self) -> TextRules: ...

@@ -1,0 +1,314 @@
+"""Bluesky through the AT Protocol (atproto SDK), on the account's own PDS.
+
+The client reuses the stored session (see auth.py): the SDK refreshes the access token
+before it expires, and every new session is handed to `save_credentials`. A PDS that
+refuses the session (refresh token expired or revoked) makes a NetworkError with
+`reconnect=True`; the password is never sent again.
+
+Direct messages are left out: Bluesky chat is a separate service (chat.bsky.*, reached
+through the PDS with a service-proxy header and an app password allowed to read DMs),
+so `fetch_incoming` returns mentions, replies and quote posts only.
+
+Publishing is idempotent through the record key: see posts.py.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from atproto_client import Client, Session, SessionEvent, models  # type: ignore[import-untyped, unused-ignore]
+from atproto_client.exceptions import RequestErrorBase  # type: ignore[import-untyped, unused-ignore]
+from atproto_client.models.utils import get_response_model  # type: ignore[import-untyped, unused-ignore]
+from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped, unused-ignore]
+
+from porch.networks.base import (
+    AccountMetrics,
+    AccountRef,
+    Incoming,
+    Media,
+    NetworkClient,
+    NetworkError,
+    Outgoing,
+    Page,
+    PostMetrics,
+    Published,
+    TextRules,
+)
+from porch.networks.bluesky import convert
+from porch.networks.bluesky.cursor import Entry, walk
+from porch.networks.bluesky.errors import SDK_ERRORS, as_network_error, error_name, reconnect_error
+from porch.networks.bluesky.posts import (
+    POST_COLLECTION,
+    facets,
+    post_url,
+    record_key,
+    repo_of,
+    rkey_of,
+)
+from porch.networks.bluesky.rules import RULES, refusal
+
+R = TypeVar("R")
+PAGE_SIZE = 50
+GET_POSTS_LIMIT = 25  # app.bsky.feed.getPosts takes at most 25 URIs
+
+
+class BlueskyClient(NetworkClient):
+    network = "bluesky"
+
+    def __init__(
+        self,
+        account: AccountRef,
+        credentials: dict[str, Any],
+        save_credentials: Callable[[dict[str, Any]], None] = lambda _: None,
+    ) -> None:
+        super().__init__(account, credentials, save_credentials)
+        self._sdk: Client | None = None
+
+    def __repr__(self) -> str:
+        return f"<BlueskyClient @{self.account.handle}>"
+
+    # -- session ----------------------------------------------------------------------
+
+    def _session(self) -> Session:
+        value = self.credentials.get("session")
+        if not isinstance(value, str) or value.count(":::") != 4:
+            raise reconnect_error(self.account.handle)
+        return Session.decode(value)
+
+    def _new_sdk(self) -> Client:
+        return Client(base_url=self.account.server_url or None)
+
+    def _api(self) -> Client:
+        """The SDK client on the stored session (no request is made to set it up)."""
+        if self._sdk is None:
+            sdk = self._new_sdk()
+            sdk.on_session_change(self._session_changed)
+            sdk.login(session_string=self._session().export(), fetch_bsky_profile=False)
+            self._sdk = sdk
+        return self._sdk
+
+    def _session_changed(self, event: SessionEvent, session: Session) -> None:
+        if event in (SessionEvent.CREATE, SessionEvent.REFRESH):
+            self.credentials = {"session": session.export()}
+            self.save_credentials(self.credentials)
+
+    def _did(self) -> str:
+        did: str = self._session().did
+        return did
+
+    def _call(self, request: Callable[[Client], R], *, write: bool = False) -> R:
+        """One SDK call, its failures as NetworkError."""
+        self.usage.extra["requests"] = self.usage.extra.get("requests", 0) + 1
+        try:
+            return self._with_fresh_token(request)
+        except SDK_ERRORS as exc:
+            raise as_network_error(exc, handle=self.account.handle, write=write) from exc
+
+    def _with_fresh_token(self, request: Callable[[Client], R]) -> R:
+        """The SDK refreshes ahead of the token's expiry by this machine's clock; when the
+        PDS still says the token expired (clocks apart), refresh once and try again."""
+        api = self._api()
+        try:
+            return request(api)
+        except RequestErrorBase as exc:
+            if error_name(exc) != "ExpiredToken":
+                raise
+        api._refresh_and_set_session()  # no public method; the SDK's own refresh
+        return request(api)
+
+    def verify(self) -> AccountRef:
+        session = self._call(lambda api: api.com.atproto.server.get_session())
+        server = self._session().pds_endpoint or self.account.server_url
+        return AccountRef(self.network, session.handle, session.did, server.removesuffix("/xrpc"))
+
+    # -- reading ----------------------------------------------------------------------
+
+    def fetch_incoming(self, cursor: str) -> Page:
+        """Mentions, replies and quotes from listNotifications, oldest first (cursor.py)."""
+        items, next_cursor, more = walk(cursor, self._notifications)
+        return Page(items, next_cursor, more)
+
+    def _notifications(self, api_cursor: str | None) -> tuple[list[Entry[Incoming]], str | None]:
+        params = models.AppBskyNotificationListNotifications.Params(
+            limit=PAGE_SIZE, cursor=api_cursor, reasons=list(convert.REASONS)
+        )
+        page = self._call(lambda api: api.app.bsky.notification.list_notifications(params))
+        self.usage.reads += len(page.notifications)
+        entries = [convert.from_notification(note) for note in page.notifications]
+        return [entry for entry in entries if entry], page.cursor
+
+    def search(self, query: str, cursor: str) -> Page:
+        """Posts matching `query` (searchPosts, latest first), oldest first, each as a
+        "mention"; the same cursor scheme as fetch_incoming."""
+        items, next_cursor, more = walk(cursor, lambda page: self._search_page(query, page))
+        return Page(items, next_cursor, more)
+
+    def _search_page(
+        self, query: str, api_cursor: str | None
+    ) -> tuple[list[Entry[Incoming]], str | None]:
+        params = models.AppBskyFeedSearchPosts.Params(
+            q=query, sort="latest", limit=PAGE_SIZE, cursor=api_cursor
+        )
+        page = self._call(lambda api: api.app.bsky.feed.search_posts(params))
+        self.usage.reads += len(page.posts)
+        entries = [convert.from_post_view(post) for post in page.posts]
+        return [entry for entry in entries if entry], page.cursor
+
+    def _posts(self, uris: Sequence[str]) -> list[Any]:
+        params = models.AppBskyFeedGetPosts.Params(uris=list(uris))
+        posts: list[Any] = self._call(lambda api: api.app.bsky.feed.get_posts(params)).posts
+        self.usage.reads += len(posts)
+        return posts
+
+    def post_metrics(self, external_ids: Sequence[str]) -> list[PostMetrics]:
+        """Likes, reposts, replies and quotes; Bluesky does not tell impressions."""
+        found: list[PostMetrics] = []
+        for start in range(0, len(external_ids), GET_POSTS_LIMIT):
+            chunk = external_ids[start : start + GET_POSTS_LIMIT]
+            found += [convert.metrics(post) for post in self._posts(chunk)]
+        return found
+
+    def account_metrics(self) -> AccountMetrics:
+        params = models.AppBskyActorGetProfile.Params(actor=self._did())
+        profile = self._call(lambda api: api.app.bsky.actor.get_profile(params))
+        return AccountMetrics(
+            followers=profile.followers_count or 0,
+            following=profile.follows_count or 0,
+            posts=profile.posts_count or 0,
+        )
+
+    def rules(self) -> TextRules:
+        return RULES
+
+    # -- writing ----------------------------------------------------------------------
+
+    def publish(self, post: Outgoing) -> Published:
+        """Create the post under the record key derived from its idempotency key.
+
+        A retry after the post went out finds the key taken (the PDS answers 500) and
+        returns the post already there instead of making a second one.
+        """
+        if problem := refusal(post):
+            raise NetworkError(problem, permanent=True, code="Refused")
+        rkey = record_key(post.idempotency_key)
+        data = models.ComAtprotoRepoCreateRecord.Data(
+            repo=self._did(), collection=POST_COLLECTION, rkey=rkey, record=self._record(post)
+        )
+        try:
+            created = self._call(lambda api: api.com.atproto.repo.create_record(data), write=True)
+        except NetworkError as error:
+            return self._already_published(post, rkey, error)
+        self.usage.writes += 1
+        return self._published(created.uri)
+
+    def _already_published(self, post: Outgoing, rkey: str, error: NetworkError) -> Published:
+        """After a failed create: the post if it is already there under its key, else `error`."""
+        if error.reconnect:
+            raise error
+        try:
+            found = self._get_post(rkey)
+        except NetworkError:
+            raise error from None
+        if found is None:
+            raise error
+        if found.value.text != post.text:
+            raise NetworkError(
+                "Another post was already published with this post's idempotency key",
+                permanent=True,
+                code="KeyInUse",
+            )
+        return self._published(found.uri)
+
+    def find_published(self, post: Outgoing, since: datetime) -> Published | None:
+        """The post under the record key of its idempotency key, if it exists (any date)."""
+        found = self._get_post(record_key(post.idempotency_key))
+        return self._published(found.uri) if found else None
+
+    def _get_post(self, rkey: str) -> Any | None:
+        params = models.ComAtprotoRepoGetRecord.Params(
+            repo=self._did(), collection=POST_COLLECTION, rkey=rkey
+        )
+        try:
+            record = self._call(lambda api: api.com.atproto.repo.get_record(params))
+        except NetworkError as error:
+            if error.code == "RecordNotFound":
+                return None
+            raise
+        self.usage.reads += 1
+        return record
+
+    def _published(self, uri: str) -> Published:
+        return Published(uri, post_url(self.account.handle or self._did(), uri))
+
+    def _record(self, post: Outgoing) -> "models.AppBskyFeedPost.Record":
+        return models.AppBskyFeedPost.Record(
+            created_at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            text=post.text,
+            facets=facets(post.text, self._resolve) or None,
+            reply=self._reply_ref(post.reply_to) if post.reply_to else None,
+            embed=self._images(post.media) if post.media else None,
+        )
+
+    def _resolve(self, handle: str) -> str | None:
+        """The DID of a handle, or None where it does not resolve."""
+        params = models.ComAtprotoIdentityResolveHandle.Params(handle=handle)
+        try:
+            did: str = self._call(lambda api: api.com.atproto.identity.resolve_handle(params)).did
+        except NetworkError as error:
+            if error.permanent and not error.reconnect:
+                return None
+            raise
+        return did
+
+    def _reply_ref(self, uri: str) -> "models.AppBskyFeedPost.ReplyRef":
+        """Parent and root of a reply: the root is the parent's root, or the parent itself."""
+        posts = self._posts([uri])
+        if not posts:
+            raise NetworkError(
+                "The post to reply to is not on Bluesky (deleted, hidden, or not yet visible)",
+                permanent=True,
+                code="NotFound",
+            )
+        parent = models.ComAtprotoRepoStrongRef.Main(uri=posts[0].uri, cid=posts[0].cid)
+        reply = getattr(posts[0].record, "reply", None)
+        return models.AppBskyFeedPost.ReplyRef(parent=parent, root=reply.root if reply else parent)
+
+    def _images(self, media: Sequence[Media]) -> "models.AppBskyEmbedImages.Main":
+        images = [
+            models.AppBskyEmbedImages.Image(alt=item.alt_text, image=self._upload(item))
+            for item in media
+        ]
+        return models.AppBskyEmbedImages.Main(images=images)
+
+    def _upload(self, media: Media) -> Any:
+        """uploadBlob with the bytes as the request body (the SDK's own upload_blob hands
+        them to httpx as `data=`, which httpx deprecates: an error in the tests)."""
+
+        def upload(api: Client) -> Any:
+            response = api.invoke_procedure(
+                "com.atproto.repo.uploadBlob",
+                content=media.data,
+                input_encoding=media.mime_type,
+                output_encoding="application/json",
+            )
+            return get_response_model(response, models.ComAtprotoRepoUploadBlob.Response).blob
+
+        return self._call(upload)
+
+    def delete(self, external_id: str) -> None:
+        """Delete one of the account's own posts (nothing happens if it is already gone)."""
+        try:
+            repo, rkey = repo_of(external_id), rkey_of(external_id)
+        except AtProtocolError:
+            raise NetworkError(
+                f"Not a Bluesky post: {external_id}", permanent=True, code="BadUri"
+            ) from None
+        if repo != self._did():
+            raise NetworkError(
+                "Porch can delete only the account's own posts", permanent=True, code="NotOwn"
+            )
+        data = models.ComAtprotoRepoDeleteRecord.Data(
+            repo=repo, collection=POST_COLLECTION, rkey=rkey
+        )
+        self._call(lambda api: api.com.atproto.repo.delete_record(data), write=True)
+        self.usage.extra["deleted"] = self.usage.extra.get("deleted", 0) + 1

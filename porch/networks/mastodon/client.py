@@ -1,0 +1,408 @@
+"""MastodonClient: one account on any Mastodon instance, through Mastodon.py.
+
+Incoming messages are the account's `mention` notifications: a mention, a reply to one of
+its posts (Mastodon clients put the author's @handle in a reply, which makes it a mention),
+and a direct message (a mention with visibility "direct").
+
+The cursor is the id of the newest notification seen: "" starts with the newest page, and
+"0" means none was seen yet (an account with no mentions at its first fetch).
+Mastodon ids are numeric strings that grow with time, and `min_id=<cursor>` returns the
+page right after the cursor, so paging forward from it has no gaps and no repeats, across
+restarts too. Each call returns one page; `more` says another follows at once.
+"""
+
+import io
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from mastodon import MastodonError, MastodonNotFoundError
+from mastodon.return_types import MediaAttachment, Notification, Status
+from mastodon.types_base import PaginatableList, PaginationInfo
+
+from porch.networks.base import (
+    AccountMetrics,
+    AccountRef,
+    Incoming,
+    Kind,
+    Media,
+    NetworkClient,
+    NetworkError,
+    Outgoing,
+    Page,
+    PostMetrics,
+    Published,
+    TextRules,
+)
+from porch.networks.mastodon.auth import TIMEOUT, api_for
+from porch.networks.mastodon.errors import to_network_error
+from porch.networks.mastodon.rules import instance_limits
+from porch.networks.mastodon.text import html_to_text
+
+T = TypeVar("T")
+
+PAGE_SIZE = 40  # Mastodon's largest page of statuses and notifications
+BATCH_SIZE = 20  # statuses per GET /api/v1/statuses?id[]=...
+FIND_PAGES = 5  # pages of the account's own posts find_published looks through
+MEDIA_WAITS = (0.5, 1.0, 2.0, 4.0)  # seconds between checks on an image being processed
+VISIBILITY = {"public": "public", "followers": "private"}
+_PRIVACY = ["public", "unlisted", "private", "direct"]  # each more private than the last
+_HASHTAG = re.compile(r"#(\w+)")
+_MENTION_DOMAIN = re.compile(r"(?<![\w@])(@[\w.-]+)@[\w.-]+\w")
+_SPACES = re.compile(r"\s+")
+_LEADING_MENTIONS = re.compile(r"^(?:@[\w.-]+ )+")
+
+
+class MastodonClient(NetworkClient):
+    network = "mastodon"
+
+    def __init__(
+        self,
+        account: AccountRef,
+        credentials: dict[str, Any],
+        save_credentials: Callable[[dict[str, Any]], None] = lambda _: None,
+        *,
+        timeout: float = TIMEOUT,
+    ) -> None:
+        super().__init__(account, credentials, save_credentials)
+        if not account.server_url:
+            raise ValueError("a Mastodon account needs its server_url")
+        self.api = api_for(
+            account.server_url, access_token=credentials["access_token"], timeout=timeout
+        )
+        self._own_id = account.external_id
+
+    def __repr__(self) -> str:
+        return f"MastodonClient({self.account.handle!r})"
+
+    def _call(self, request: Callable[[], T], *, write: bool = False) -> T:
+        try:
+            return request()
+        except MastodonError as exc:
+            raise to_network_error(exc, api=self.api, write=write) from exc
+
+    @property
+    def _domain(self) -> str:
+        """The instance's domain, as in handles (user@domain)."""
+        if "@" in self.account.handle:
+            return self.account.handle.rsplit("@", 1)[1]
+        return urlsplit(self.account.server_url).hostname or ""
+
+    def _me(self) -> str:
+        if not self._own_id:
+            self._own_id = str(self._call(self.api.account_verify_credentials).id)
+        return self._own_id
+
+    def verify(self) -> AccountRef:
+        me = self._call(self.api.account_verify_credentials)
+        self._own_id = str(me.id)
+        return AccountRef(
+            network=self.network,
+            handle=f"{me.username}@{self._domain}",
+            external_id=str(me.id),
+            server_url=self.account.server_url,
+        )
+
+    # Incoming ---------------------------------------------------------------------------
+
+    def fetch_incoming(self, cursor: str) -> Page:
+        notifications = self._mention_notifications(cursor)
+        statuses = [n.status for n in notifications if n.status is not None]
+        roots: dict[str, str] = {}
+        items = [self._incoming(status, roots) for status in _oldest_first(statuses)]
+        self.usage.reads += len(items)
+        newest = max((str(n.id) for n in notifications), key=_id_order, default=cursor or "0")
+        more = bool(cursor) and len(notifications) == PAGE_SIZE
+        return Page(items=items, cursor=newest, more=more)
+
+    def _mention_notifications(self, cursor: str) -> list[Notification]:
+        # Mastodon 4.3+ files private mentions from accounts the owner does not follow
+        # under "notification requests" by default; a customer's first direct message is
+        # one. include_filtered brings them in. Mastodon.py's notifications() lacks that
+        # parameter, and its fetch_next() sends a pagination dict's parameters as given.
+        request = PaginationInfo(
+            _pagination_method="GET",
+            _pagination_endpoint="/api/v1/notifications",
+            _mastopy_type="PaginatableList[Notification]",
+            limit=PAGE_SIZE,
+            include_filtered="true",
+        )
+        request["types[]"] = ["mention"]
+        if cursor:
+            request["min_id"] = cursor
+        page: list[Notification] | None = self._fetch_next(request)
+        return list(page or [])
+
+    def _incoming(self, status: Status, roots: dict[str, str] | None) -> Incoming:
+        """`roots` collects thread roots found so far; None: do not look them up."""
+        parent = str(status.in_reply_to_id or "")
+        author = status.account
+        return Incoming(
+            external_id=str(status.id),
+            kind=_kind(status),
+            author_handle=self._full_handle(author.acct),
+            author_name=author.display_name or author.username,
+            text=status_text(status),
+            sent_at=status.created_at,
+            url=status.url or status.uri,
+            in_reply_to=parent,
+            root_id=self._root_id(status, roots) if parent and roots is not None else parent,
+            author_id=str(author.id),
+        )
+
+    def _full_handle(self, acct: str) -> str:
+        return acct if "@" in acct else f"{acct}@{self._domain}"
+
+    def _root_id(self, status: Status, roots: dict[str, str]) -> str:
+        """The first post of the thread a reply belongs to (one request per new parent)."""
+        parent = str(status.in_reply_to_id)
+        if parent not in roots:
+            try:
+                context = self._call(lambda: self.api.status_context(status.id))
+                ancestors = context.ancestors
+            except NetworkError as error:
+                if error.code != "404":
+                    raise
+                ancestors = []  # the thread is gone or hidden from us: its parent is all we know
+            roots[parent] = str(ancestors[0].id) if ancestors else parent
+        return roots[parent]
+
+    def search(self, query: str, cursor: str) -> Page:
+        """Public posts: a lone #hashtag reads its timeline, anything else full-text search.
+
+        Full-text search finds only posts the instance has indexed (opted-in posts, on
+        instances that run search). Results carry their parent as root_id: listening does
+        not need whole threads, and looking each one up would cost a request per reply.
+        """
+        statuses = self._search_statuses(query.strip(), cursor)
+        own = self._own_id
+        found = [s for s in _oldest_first(statuses) if str(s.account.id) != own]
+        items = [self._incoming(status, None) for status in found]
+        self.usage.reads += len(items)
+        newest = max((str(s.id) for s in statuses), key=_id_order, default=cursor or "0")
+        return Page(items=items, cursor=newest, more=bool(cursor) and len(statuses) == PAGE_SIZE)
+
+    def _search_statuses(self, query: str, cursor: str) -> list[Status]:
+        min_id = cursor or None
+        hashtag = _HASHTAG.fullmatch(query)
+        if hashtag:
+            tag = hashtag.group(1)
+            return list(
+                self._call(lambda: self.api.timeline_hashtag(tag, min_id=min_id, limit=PAGE_SIZE))
+            )
+        found = self._call(
+            lambda: self.api.search_v2(
+                query, resolve=False, result_type="statuses", min_id=min_id, limit=PAGE_SIZE
+            )
+        )
+        return list(found.statuses)
+
+    # Publishing -------------------------------------------------------------------------
+
+    def publish(self, post: Outgoing) -> Published:
+        """Post, or reply in a thread; sent with the post's Idempotency-Key.
+
+        A reply is never more public than the post it answers (a reply to a direct message
+        stays direct), and starts with the author's @handle unless the text mentions them
+        already: without it Mastodon neither notifies them nor shows them a direct reply.
+        """
+        max_images = self.rules().max_images
+        if len(post.media) > max_images:
+            raise NetworkError(
+                f"This Mastodon server takes at most {max_images} images in a post.",
+                permanent=True,
+                code="too_many_images",
+            )
+        text, visibility = post.text, VISIBILITY[post.visibility]
+        if post.reply_to:
+            text, visibility = self._reply_form(post.reply_to, text, visibility)
+        media_ids = [self._upload(media) for media in post.media]
+        status = self._call(
+            lambda: self.api.status_post(
+                text,
+                in_reply_to_id=post.reply_to or None,
+                media_ids=media_ids or None,
+                visibility=visibility,
+                idempotency_key=post.idempotency_key,
+            ),
+            write=True,
+        )
+        self.usage.writes += 1
+        return Published(external_id=str(status.id), url=status.get("url") or "")
+
+    def _reply_form(self, reply_to: str, text: str, visibility: str) -> tuple[str, str]:
+        try:
+            parent = self._call(lambda: self.api.status(reply_to))
+        except NetworkError as error:
+            if error.code != "404":
+                raise
+            gone = "The post being replied to was deleted or is no longer visible."
+            raise NetworkError(gone, permanent=True, code="404") from error
+        if parent.visibility in _PRIVACY:
+            visibility = max(visibility, parent.visibility, key=_PRIVACY.index)
+        author = parent.account
+        if str(author.id) != self._me() and not self._mentions(text, author.acct):
+            text = f"@{author.acct} {text}"
+        return text, visibility
+
+    def _mentions(self, text: str, acct: str) -> bool:
+        user, _, domain = acct.partition("@")
+        own_domain = f"(?:@{re.escape(self._domain)})?"
+        after_user = f"@{re.escape(domain)}" if domain else own_domain
+        pattern = rf"(?<![\w@])@{re.escape(user)}{after_user}(?![\w@-])"
+        return re.search(pattern, text, re.IGNORECASE) is not None
+
+    def _upload(self, media: Media) -> str:
+        attachment = self._call(
+            lambda: self.api.media_post(
+                io.BytesIO(media.data),
+                mime_type=media.mime_type,
+                description=media.alt_text or None,
+            )
+        )
+        return self._processed(attachment)
+
+    def _processed(self, attachment: MediaAttachment) -> str:
+        """Mastodon processes uploads in the background; a post cannot use one before."""
+        for wait in MEDIA_WAITS:
+            if attachment.get("url"):
+                return str(attachment.id)
+            time.sleep(wait)
+            attachment = self._media(str(attachment.id))
+        if attachment.get("url"):
+            return str(attachment.id)
+        raise NetworkError(
+            "Mastodon is still processing an image; Porch will try again.",
+            permanent=False,
+            retry_after=30,
+            code="media_processing",
+        )
+
+    def _media(self, media_id: str) -> MediaAttachment:
+        found: MediaAttachment = self._call(lambda: self.api.media(media_id))
+        return found
+
+    def find_published(self, post: Outgoing, since: datetime) -> Published | None:
+        """The account's own post with this text (and parent), made since `since`."""
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        me = self._me()
+        page = self._call(
+            lambda: self.api.account_statuses(me, exclude_reblogs=True, limit=PAGE_SIZE)
+        )
+        for status in self._pages(page, FIND_PAGES):
+            if status.created_at < since:
+                return None
+            if _is_same_post(status, post):
+                return Published(external_id=str(status.id), url=status.url or "")
+        return None
+
+    def _pages(self, page: PaginatableList[Status] | None, count: int) -> Iterator[Status]:
+        for _ in range(count):
+            if not page:
+                return
+            yield from page
+            page = self._next_page(page)
+
+    def _next_page(self, page: PaginatableList[Status]) -> PaginatableList[Status] | None:
+        found: PaginatableList[Status] | None = self._fetch_next(page)
+        return found
+
+    def _fetch_next(self, page: Any) -> Any:
+        """Mastodon.py's fetch_next: its generic signature is beyond what mypy can solve."""
+        return self._call(lambda: self.api.fetch_next(page))
+
+    def delete(self, external_id: str) -> None:
+        """Delete a post; one that is already gone counts as deleted."""
+        try:
+            self.api.status_delete(external_id)
+        except MastodonNotFoundError:
+            return
+        except MastodonError as exc:
+            raise to_network_error(exc, api=self.api) from exc
+
+    # Metrics and rules ------------------------------------------------------------------
+
+    def post_metrics(self, external_ids: Sequence[str]) -> list[PostMetrics]:
+        """Counts for the posts that still exist; Mastodon does not tell impressions."""
+        ids = list(external_ids)
+        statuses: list[Status] = []
+        for start in range(0, len(ids), BATCH_SIZE):
+            statuses += self._statuses(ids[start : start + BATCH_SIZE])
+        return [_metrics(status) for status in statuses]
+
+    def _statuses(self, ids: list[str]) -> list[Status]:
+        try:
+            return list(self.api.statuses(ids))
+        except MastodonNotFoundError:
+            pass  # before Mastodon 4.3 there is no batch: one request each
+        except MastodonError as exc:
+            raise to_network_error(exc, api=self.api) from exc
+        return [status for status in map(self._status_or_none, ids) if status is not None]
+
+    def _status_or_none(self, external_id: str) -> Status | None:
+        try:
+            found: Status = self.api.status(external_id)
+        except MastodonNotFoundError:
+            return None
+        except MastodonError as exc:
+            raise to_network_error(exc, api=self.api) from exc
+        return found
+
+    def account_metrics(self) -> AccountMetrics:
+        me = self._call(self.api.account_verify_credentials)
+        return AccountMetrics(
+            followers=me.followers_count, following=me.following_count, posts=me.statuses_count
+        )
+
+    def rules(self) -> TextRules:
+        return instance_limits(self.api, self.account.server_url).text_rules()
+
+
+def status_text(status: Status) -> str:
+    """The status as plain text, its content warning (if any) first."""
+    text = html_to_text(status.content)
+    return f"{status.spoiler_text}\n\n{text}" if status.spoiler_text else text
+
+
+def _kind(status: Status) -> Kind:
+    if status.visibility == "direct":
+        return "direct"
+    return "reply" if status.in_reply_to_id else "mention"
+
+
+def _id_order(external_id: str) -> tuple[int, str]:
+    """Mastodon ids are numbers as strings: a longer one is newer."""
+    return len(external_id), external_id
+
+
+def _oldest_first(statuses: list[Status]) -> list[Status]:
+    return sorted(statuses, key=lambda status: _id_order(str(status.id)))
+
+
+def _comparable(text: str) -> str:
+    """Text as Mastodon gives it back: @user@domain shown as @user, spacing collapsed."""
+    return _SPACES.sub(" ", _MENTION_DOMAIN.sub(r"\1", text)).strip()
+
+
+def _is_same_post(status: Status, post: Outgoing) -> bool:
+    if post.reply_to and str(status.in_reply_to_id) != post.reply_to:
+        return False
+    published, wanted = _comparable(html_to_text(status.content)), _comparable(post.text)
+    if not wanted:
+        return not published and len(status.media_attachments) == len(post.media)
+    # A reply may have had the author's @handle put in front of it.
+    return wanted in (published, _LEADING_MENTIONS.sub("", published))
+
+
+def _metrics(status: Status) -> PostMetrics:
+    return PostMetrics(
+        external_id=str(status.id),
+        likes=status.favourites_count,
+        reposts=status.reblogs_count,
+        replies=status.replies_count,
+        quotes=int(status.get("quotes_count") or 0),
+        impressions=None,
+    )

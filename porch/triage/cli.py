@@ -1,0 +1,202 @@
+"""`porch triage ...`: classify files, train the default model, evaluate.
+
+None of these commands touch the database, so they run anywhere Porch is installed.
+"""
+
+import json
+import sys
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+
+import click
+
+from porch.triage.base import INTENTS, Classifier
+
+BATCH = 8192
+
+
+class TriageCliError(click.ClickException):
+    """Printed as one line, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"porch triage: {self.message}", err=True)
+
+
+def _classifier(tier: str, model: Path | None) -> Classifier:
+    from porch.triage.fast import ModelFileError
+    from porch.triage.loading import TierUnavailable, load_classifier
+
+    try:
+        return load_classifier(tier, model)
+    except (TierUnavailable, ModelFileError) as exc:
+        raise TriageCliError(str(exc)) from None
+
+
+def _batches(rows: Iterator[str | None]) -> Iterator[list[str | None]]:
+    while batch := list(islice(rows, BATCH)):
+        yield batch
+
+
+TIER = click.option(
+    "--tier",
+    type=click.Choice(["fast", "transformer"]),
+    default="fast",
+    show_default=True,
+    help="Which classifier.",
+)
+MODEL = click.option(
+    "--model",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A model directory (default: the tier's shipped model).",
+)
+
+
+@click.group()
+def triage() -> None:
+    """Intent, sentiment and urgency of short social texts."""
+
+
+@triage.command()
+@click.argument("file")
+@click.option("--text-column", default="text", show_default=True, help="Column with the text.")
+@MODEL
+@TIER
+def classify(file: str, text_column: str, model: Path | None, tier: str) -> None:
+    """Classify each row of a CSV or JSON Lines FILE (`-` for stdin); one JSON line per row.
+
+    Example: porch triage classify mentions.csv --text-column body > triaged.jsonl
+    """
+    from porch.triage.rows import RowsError, read_texts
+
+    classifier = _classifier(tier, model)
+    out = sys.stdout
+    try:
+        for batch in _batches(read_texts(file, text_column)):
+            texts = [text for text in batch if text is not None]
+            results = iter(classifier.classify(texts))
+            for text in batch:
+                row = (
+                    {"error": f"empty or missing {text_column!r}"}
+                    if text is None
+                    else next(results).as_json()
+                )
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except RowsError as exc:
+        raise TriageCliError(str(exc)) from None
+    out.flush()
+
+
+@triage.command(name="train-default")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the model (default: the shipped model's directory).",
+)
+@click.option("--seed", default=0, show_default=True)
+def train_default(out: Path | None, seed: int) -> None:
+    """Train the default fast model from porch/triage/corpus/*.jsonl.
+
+    Example: porch triage train-default
+    """
+    from porch.triage.corpus import load_corpus
+    from porch.triage.fast import TrainingSettings, train
+    from porch.triage.loading import DEFAULT_MODEL_DIR
+
+    examples = load_corpus()
+    model = train(examples, TrainingSettings(seed=seed))
+    target = out or DEFAULT_MODEL_DIR
+    model.save(target)
+    click.echo(f"trained {model.version} on {len(examples)} examples -> {target}")
+
+
+@triage.group(name="eval")
+def evaluate() -> None:
+    """Measure triage on real data (never used for training)."""
+
+
+@evaluate.command(name="tweeteval-sentiment")
+@click.argument("directory", type=click.Path(path_type=Path))
+@MODEL
+@TIER
+def eval_tweeteval(directory: Path, model: Path | None, tier: str) -> None:
+    """Macro recall on TweetEval sentiment's test split, beside published results.
+
+    Example: porch triage eval tweeteval-sentiment ../shared/data/tweeteval/sentiment
+    """
+    from porch.triage.evaluation import TWEETEVAL_ANCHORS, EvaluationError, tweeteval_sentiment
+
+    try:
+        score = tweeteval_sentiment(_classifier(tier, model), directory)
+    except EvaluationError as exc:
+        raise TriageCliError(str(exc)) from None
+    click.echo(f"{'porch ' + tier:<20} {score * 100:5.1f}   <- this model")
+    for name, anchor in TWEETEVAL_ANCHORS:
+        click.echo(f"{name:<20} {anchor * 100:5.1f}")
+
+
+@evaluate.command(name="airline")
+@click.argument("file", type=click.Path(path_type=Path))
+@MODEL
+@TIER
+def eval_airline(file: Path, model: Path | None, tier: str) -> None:
+    """Sentiment macro F1 on Twitter US Airline Sentiment; negatives triaged as complaints.
+
+    Example: porch triage eval airline ../shared/data/twitter_airline_sentiment/Tweets.csv
+    """
+    from porch.triage.evaluation import EvaluationError, airline
+
+    try:
+        report = airline(_classifier(tier, model), file)
+    except EvaluationError as exc:
+        raise TriageCliError(str(exc)) from None
+    click.echo(f"rows={report.rows}")
+    click.echo(f"sentiment_macro_f1={report.sentiment_macro_f1:.4f}")
+    click.echo(f"negative_as_complaint={report.negative_as_complaint:.4f}")
+    click.echo(f"complaint_vs_negative_macro_f1={report.complaint_macro_f1:.4f}")
+
+
+@evaluate.command(name="learning-curve")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--label-column", default="label", show_default=True)
+@click.option("--positive", type=click.Choice(INTENTS), default="complaint", show_default=True)
+@click.option("--k", "ks", default="0,50,200", show_default=True, help="Corrections to feed.")
+@click.option("--splits", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.option("--seed", default=0, show_default=True)
+@MODEL
+@TIER
+def eval_learning_curve(
+    file: Path,
+    text_column: str,
+    label_column: str,
+    positive: str,
+    ks: str,
+    splits: int,
+    seed: int,
+    model: Path | None,
+    tier: str,
+) -> None:
+    """Play the owner: feed k labelled rows as corrections, score the rest.
+
+    Example: porch triage eval learning-curve labelled.csv --label-column label --k 0,50,200
+    """
+    from porch.triage.evaluation import EvaluationError, is_positive, learning_curve, read_table
+    from porch.triage.fast import FastModel
+
+    base = _classifier(tier, model)
+    if not isinstance(base, FastModel):
+        raise TriageCliError("the learning curve retrains the fast tier only: use --tier fast")
+    try:
+        k_values = [int(k) for k in ks.split(",") if k.strip()]
+        texts, labels = read_table(file, text_column, label_column)
+    except (ValueError, EvaluationError) as exc:
+        raise TriageCliError(str(exc)) from None
+    flags = is_positive(labels, positive)
+    for k, score in learning_curve(texts, flags, positive, k_values, base, splits, seed):
+        click.echo(f"k={k} macro_f1={score:.4f}", nl=True)
+        sys.stdout.flush()

@@ -1,0 +1,253 @@
+"""The fast tier: linear models over hashed n-grams and lexicon features.
+
+One weight matrix scores three heads at once (six intents, three sentiments, urgency),
+so classifying a batch is one featurisation and one sparse-dense product. A model is a
+directory of two files, neither of which can run code when loaded:
+
+- ``weights.npz``: the non-zero rows of the weight matrix (``columns``, ``weights``) and
+  ``bias``, read with ``np.load(allow_pickle=False)``;
+- ``model.json``: format, feature settings, label order, version and training metadata.
+"""
+
+import hashlib
+import json
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from porch.triage import features
+from porch.triage.base import INTENTS, SENTIMENTS, Triage
+from porch.triage.corpus import Example
+
+FORMAT = "porch-triage-fast/1"
+WEIGHTS_FILE = "weights.npz"
+META_FILE = "model.json"
+BATCH = 4096
+HEADS = len(INTENTS) + len(SENTIMENTS) + 1
+DEFAULT_SEED = 0
+
+Array = np.ndarray[Any, Any]
+
+
+class ModelFileError(Exception):
+    """A model file is missing, unreadable or made for other feature settings."""
+
+
+def feature_settings() -> dict[str, Any]:
+    return {
+        "word_bits": features.WORD_BITS,
+        "char_bits": features.CHAR_BITS,
+        "char_sizes": list(features.CHAR_SIZES),
+        "dense": list(features.DENSE_NAMES),
+    }
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    intent_c: float = 8.0
+    sentiment_c: float = 4.0
+    urgency_alpha: float = 1.0
+    min_df: int = 2
+    lexicon_blend: float = 0.25  # share of VADER-style lexicon polarity in sentiment
+    seed: int = DEFAULT_SEED
+
+
+def _softmax(scores: Array) -> Array:
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    result: Array = shifted / shifted.sum(axis=1, keepdims=True)
+    return result
+
+
+@dataclass
+class FastModel:
+    """Weights (N_FEATURES x HEADS, float32), bias (HEADS) and metadata."""
+
+    weights: Array
+    bias: Array
+    meta: dict[str, Any] = field(default_factory=dict)
+    tier: str = "fast"
+    version: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.version = str(self.meta.get("version", "unsaved"))
+
+    def scores(self, texts: Sequence[str]) -> tuple[Array, Array, Array, Array]:
+        """Intent probabilities, sentiment probabilities, sentiment score, urgency."""
+        batch = features.featurise_with_dense(texts)
+        matrix, dense = batch.matrix, batch.dense
+        raw = np.asarray(matrix @ self.weights) + self.bias
+        n_intent = len(INTENTS)
+        intent = _softmax(raw[:, :n_intent])
+        sentiment = _softmax(raw[:, n_intent : n_intent + len(SENTIMENTS)])
+        compound = dense[:, 0].astype(np.float64)
+        blend = float(self.meta.get("lexicon_blend", 0.0))
+        lexicon = np.column_stack(
+            (np.maximum(-compound, 0), 1 - np.abs(compound), np.maximum(compound, 0))
+        )
+        sentiment = (1 - blend) * sentiment + blend * lexicon
+        polarity = np.clip(sentiment[:, 2] - sentiment[:, 0], -1.0, 1.0)
+        urgency = np.clip(raw[:, -1], 0.0, 1.0)
+        urgency = np.maximum(urgency, batch.urgency_floor)
+        return intent, sentiment, polarity, urgency
+
+    def classify(self, texts: Sequence[str]) -> list[Triage]:
+        results: list[Triage] = []
+        for start in range(0, len(texts), BATCH):
+            results.extend(self._classify_batch(texts[start : start + BATCH]))
+        return results
+
+    def _classify_batch(self, texts: Sequence[str]) -> list[Triage]:
+        if not texts:
+            return []
+        intent, sentiment, polarity, urgency = self.scores(texts)
+        intent_rows = np.round(intent, 4).tolist()
+        best_intent = intent.argmax(axis=1).tolist()
+        best_sentiment = sentiment.argmax(axis=1).tolist()
+        polarity_list = np.round(polarity, 4).tolist()
+        urgency_list = np.round(urgency, 4).tolist()
+        return [
+            Triage(
+                intent=INTENTS[best_intent[i]],
+                intent_scores=dict(zip(INTENTS, intent_rows[i], strict=True)),
+                sentiment=SENTIMENTS[best_sentiment[i]],
+                sentiment_score=polarity_list[i],
+                urgency=urgency_list[i],
+            )
+            for i in range(len(texts))
+        ]
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        used = np.flatnonzero(np.any(self.weights != 0, axis=1)).astype(np.int32)
+        with (directory / WEIGHTS_FILE).open("wb") as handle:
+            np.savez_compressed(handle, columns=used, weights=self.weights[used], bias=self.bias)
+        meta = {**self.meta, "format": FORMAT, "features": feature_settings()}
+        meta["intents"], meta["sentiments"] = list(INTENTS), list(SENTIMENTS)
+        (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def load_model(path: Path) -> FastModel:
+    """Load a model directory (or its weights.npz / model.json) without unpickling anything."""
+    directory = path.parent if path.is_file() else path
+    try:
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as arrays:
+            columns, packed, bias = arrays["columns"], arrays["weights"], arrays["bias"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelFileError(f"cannot load the triage model at {directory}: {exc}") from None
+    if meta.get("format") != FORMAT or meta.get("features") != feature_settings():
+        raise ModelFileError(f"{directory} was built for other feature settings: retrain it")
+    if meta.get("intents") != list(INTENTS) or packed.shape[1:] != (HEADS,):
+        raise ModelFileError(f"{directory} has other labels than this Porch: retrain it")
+    weights = np.zeros((features.N_FEATURES, HEADS), dtype=np.float32)
+    weights[columns] = packed
+    return FastModel(weights, bias.astype(np.float32), meta)
+
+
+def _frequent_columns(matrix: sp.csr_matrix, min_df: int) -> Array:
+    counts = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    keep = counts >= min_df
+    keep[features.N_WORD + features.N_CHAR :] = True
+    return keep
+
+
+def _fit_classifier(
+    matrix: sp.csr_matrix, labels: Sequence[str], names: Sequence[str], weights: Array, c: float
+) -> tuple[Array, Array]:
+    """Coefficients (features x classes) and intercepts in the order of `names`."""
+    model = LogisticRegression(C=c, max_iter=1000, tol=1e-4, class_weight="balanced")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(matrix, list(labels), sample_weight=weights)
+    coef = np.zeros((matrix.shape[1], len(names)), dtype=np.float64)
+    bias = np.full(len(names), -30.0)  # a class never seen is never predicted
+    for row, name in enumerate(model.classes_):
+        index = list(names).index(name)
+        coef[:, index] = model.coef_[row] if len(model.classes_) > 2 else 0.0
+        bias[index] = model.intercept_[row] if len(model.classes_) > 2 else 0.0
+    if len(model.classes_) == 2:
+        first, second = (list(names).index(n) for n in model.classes_)
+        coef[:, second], bias[second] = model.coef_[0], model.intercept_[0]
+        bias[first] = 0.0
+    return coef, bias
+
+
+def corpus_digest(examples: Sequence[Example]) -> str:
+    digest = hashlib.sha256()
+    for example in examples:
+        line = f"{example.text}\t{example.intent}\t{example.sentiment}\t{example.urgency}"
+        digest.update(f"{line}\t{example.weight}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def _prepare(examples: Sequence[Example], min_df: int) -> tuple[sp.csr_matrix, Array, Array]:
+    """The training matrix restricted to frequent columns, those columns, sample weights."""
+    matrix = features.featurise([example.text for example in examples])
+    kept = np.flatnonzero(_frequent_columns(matrix, min_df))
+    weights = np.array([example.weight for example in examples], dtype=np.float64)
+    return sp.csr_matrix(matrix[:, kept]), kept, weights
+
+
+def _meta(examples: Sequence[Example], settings: TrainingSettings) -> dict[str, Any]:
+    return {
+        "version": f"fast-{corpus_digest(examples)}",
+        "seed": settings.seed,
+        "examples": len(examples),
+        "lexicon_blend": settings.lexicon_blend,
+        "settings": dict(settings.__dict__),
+    }
+
+
+def train(examples: Sequence[Example], settings: TrainingSettings | None = None) -> FastModel:
+    """Fit all three heads. Deterministic: the same examples and settings give the same arrays.
+
+    Examples without a sentiment or urgency (owners' corrections) train the intent head only.
+    """
+    settings = settings or TrainingSettings()
+    matrix, kept, weights = _prepare(examples, settings.min_df)
+    rated = np.array([e.sentiment is not None and e.urgency is not None for e in examples])
+    intent_coef, intent_bias = _fit_classifier(
+        matrix, [e.intent for e in examples], INTENTS, weights, settings.intent_c
+    )
+    sentiment_coef, sentiment_bias = _fit_classifier(
+        matrix[rated],
+        [str(e.sentiment) for e, r in zip(examples, rated, strict=True) if r],
+        SENTIMENTS,
+        weights[rated],
+        settings.sentiment_c,
+    )
+    ridge = Ridge(alpha=settings.urgency_alpha)
+    urgency = [float(e.urgency or 0.0) for e, r in zip(examples, rated, strict=True) if r]
+    ridge.fit(matrix[rated], np.array(urgency), sample_weight=weights[rated])
+    all_coef = np.zeros((features.N_FEATURES, HEADS))
+    all_coef[kept] = np.column_stack((intent_coef, sentiment_coef, ridge.coef_))
+    bias = np.concatenate((intent_bias, sentiment_bias, [ridge.intercept_]))
+    return FastModel(
+        all_coef.astype(np.float32), bias.astype(np.float32), _meta(examples, settings)
+    )
+
+
+def train_intent(
+    base: FastModel, examples: Sequence[Example], settings: TrainingSettings | None = None
+) -> FastModel:
+    """Refit the intent head on `examples`, keeping `base`'s sentiment and urgency heads."""
+    settings = settings or TrainingSettings()
+    matrix, kept, weights = _prepare(examples, settings.min_df)
+    coef, bias = _fit_classifier(
+        matrix, [e.intent for e in examples], INTENTS, weights, settings.intent_c
+    )
+    n_intent = len(INTENTS)
+    all_coef = base.weights.copy()
+    all_coef[:, :n_intent] = 0.0
+    all_coef[kept, :n_intent] = coef
+    all_bias = base.bias.copy()
+    all_bias[:n_intent] = bias
+    meta = {**base.meta, **_meta(examples, settings), "base_version": base.version}
+    return FastModel(all_coef, all_bias.astype(np.float32), meta)

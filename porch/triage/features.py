@@ -1,0 +1,280 @@
+"""Features for the fast tier: hashed word and character n-grams plus lexicon features.
+
+Everything after normalisation is done with numpy over the bytes of a whole batch:
+polynomial prefix hashes give every token and every character 3-5-gram a 64-bit key in
+one pass, so a batch costs a few array operations and no Python work per message.
+
+Columns of the matrix, in order:
+
+- WORD_BITS hashed word unigrams and bigrams (the one or two words after a negator are
+  keyed as negated, like VADER's ``not good``), rows scaled to unit length;
+- CHAR_BITS hashed character 3-, 4- and 5-grams, rows scaled to unit length;
+- DENSE_NAMES: VADER lexicon sums (with negation), punctuation, shouting, elongation.
+  (No length: in the corpus short texts are mostly chatter, which would teach the model
+  that a short complaint is not one.)
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import vaderSentiment.vaderSentiment as vader
+
+from porch.triage.text import NEGATORS, normalise, vader_lexicon
+from porch.triage.urgency import TRIGGERS
+
+WORD_BITS = 18
+CHAR_BITS = 18
+CHAR_SIZES = (3, 4, 5)
+DENSE_NAMES = (
+    "lexicon_compound",
+    "lexicon_positive",
+    "lexicon_negative",
+    "lexicon_hits",
+    "exclamations",
+    "questions",
+    "shouts",
+    "elongations",
+    "boosters",
+)
+N_WORD = 1 << WORD_BITS
+N_CHAR = 1 << CHAR_BITS
+N_FEATURES = N_WORD + N_CHAR + len(DENSE_NAMES)
+NEGATED_VALENCE = -0.74  # VADER's N_SCALAR
+
+U64 = np.uint64
+PRIME = 1_000_003
+PRIME_INVERSE = pow(PRIME, -1, 1 << 64)
+NEGATED_SALT = U64(0x9E3779B97F4A7C15)
+BIGRAM_SALT = U64(0xC2B2AE3D27D4EB4F)
+MIX = U64(0xFF51AFD7ED558CCD)
+
+Array = np.ndarray[Any, Any]
+
+
+def _byte_classes() -> Array:
+    """Byte -> token class (1 word, 2 `!`, 3 `?`, 4 `.` and `,`, 0 none)."""
+    classes = np.zeros(256, dtype=np.int8)
+    for low, high in ((ord("a"), ord("z")), (ord("0"), ord("9")), (128, 255)):
+        classes[low : high + 1] = 1
+    classes[ord("_")] = 1
+    classes[ord("!")], classes[ord("?")], classes[ord(".")], classes[ord(",")] = 2, 3, 4, 4
+    return classes
+
+
+BYTE_CLASS = _byte_classes()
+
+
+def _plain_bytes(lines: Sequence[str]) -> "Bytes":
+    return Bytes(np.frombuffer("\n".join(lines).encode("utf-8"), dtype=np.uint8))
+
+
+def _mix(keys: Array) -> Array:
+    """A 64-bit finaliser (murmur3's), so low bits of the key are well spread."""
+    keys = keys ^ (keys >> U64(33))
+    keys = keys * MIX
+    result: Array = keys ^ (keys >> U64(29))
+    return result
+
+
+class Bytes:
+    """The bytes of a joined batch with prefix hashes: any slice's key in O(1), vectorised."""
+
+    def __init__(self, raw: Array) -> None:
+        self.raw = raw
+        size = self.raw.size
+        powers = np.full(size, PRIME, dtype=U64)
+        powers[:1] = 1
+        self.powers = np.cumprod(powers, dtype=U64)
+        inverse = np.full(size, PRIME_INVERSE, dtype=U64)
+        inverse[:1] = 1
+        self.inverse = np.cumprod(inverse, dtype=U64)
+        prefix = np.cumsum((self.raw + U64(1)) * self.powers, dtype=U64)
+        self.line = np.cumsum(self.raw == 10)
+        # Padded past the end so that slices running off it are computable (and never inside).
+        pad = max(CHAR_SIZES)
+        self.prefix = np.concatenate(([U64(0)], prefix, np.full(pad, prefix[-1:].sum(), U64)))
+        self.newlines = np.concatenate(([0], self.line, np.full(pad, -1)))
+
+    def keys(self, starts: Array, ends: Array) -> Array:
+        """The polynomial key of each slice raw[start:end]."""
+        return (self.prefix[ends] - self.prefix[starts]) * self.inverse[starts]
+
+
+def _tokens(data: Bytes) -> tuple[Array, Array]:
+    """(key, text index) of every token: runs of word bytes, of `!`, of `?`, of `.` and `,`."""
+    classes = BYTE_CLASS[data.raw]
+    if classes.size == 0:
+        return np.zeros(0, dtype=U64), np.zeros(0, dtype=np.int64)
+    change = np.flatnonzero(np.diff(classes) != 0) + 1
+    bounds = np.concatenate(([0], change, [classes.size]))
+    starts, ends = bounds[:-1], bounds[1:]
+    kept = classes[starts] != 0
+    starts, ends = starts[kept], ends[kept]
+    return data.keys(starts, ends), data.line[starts]
+
+
+@cache
+def _negator_keys() -> Array:
+    data = _plain_bytes(NEGATORS)
+    keys, _ = _tokens(data)
+    return np.unique(keys)
+
+
+def _negated(keys: Array, line: Array) -> Array:
+    """Whether each token is one of the two after a negator in the same text."""
+    is_negator = np.isin(keys, _negator_keys())
+    negated = np.zeros(keys.size, dtype=bool)
+    for gap in (1, 2):
+        if keys.size > gap:
+            negated[gap:] |= is_negator[:-gap] & (line[:-gap] == line[gap:])
+    return negated & ~is_negator
+
+
+def _word_keys(keys: Array, line: Array) -> tuple[Array, Array, Array]:
+    """Unigram keys (negation salted in), and all word n-gram keys with their text index."""
+    unigrams = _mix(keys ^ (NEGATED_SALT * _negated(keys, line).astype(U64)))
+    bigrams = np.zeros(unigrams.size, dtype=U64)
+    bigrams[:-1] = _mix(unigrams[:-1] * U64(31) + unigrams[1:] + BIGRAM_SALT)
+    has_bigram = np.zeros(unigrams.size, dtype=bool)
+    has_bigram[:-1] = line[:-1] == line[1:]
+    both = np.column_stack((unigrams, bigrams))
+    present = np.column_stack((np.ones(unigrams.size, dtype=bool), has_bigram))
+    rows = np.broadcast_to(line[:, None], present.shape)[present]
+    return unigrams, both[present], rows
+
+
+@cache
+def _lexicon() -> tuple[Array, Array]:
+    """Sorted unigram keys of VADER's words (and their negated forms) with their valence."""
+    table = vader_lexicon()
+    keys, _ = _tokens(_plain_bytes(list(table)))
+    valence = np.array(list(table.values()), dtype=np.float64)
+    plain = _mix(keys)
+    negated = _mix(keys ^ NEGATED_SALT)
+    all_keys = np.concatenate((plain, negated))
+    all_valence = np.concatenate((valence, valence * NEGATED_VALENCE))
+    order = np.argsort(all_keys)
+    return all_keys[order], all_valence[order]
+
+
+@cache
+def _booster_keys() -> Array:
+    keys, _ = _tokens(_plain_bytes([w.replace("'", "") for w in vader.BOOSTER_DICT]))
+    return np.unique(_mix(keys))
+
+
+def _lookup(table: tuple[Array, Array], wanted: Array) -> Array:
+    """The value of each key in a sorted (keys, values) table, 0 where absent."""
+    keys, values = table
+    where = np.clip(np.searchsorted(keys, wanted), 0, keys.size - 1)
+    return np.where(keys[where] == wanted, values[where], 0.0)
+
+
+def _valence(unigrams: Array) -> Array:
+    return _lookup(_lexicon(), unigrams)
+
+
+@cache
+def _triggers() -> tuple[Array, Array]:
+    """Sorted word n-gram keys of the urgency triggers, with their urgency floor."""
+    phrases = list(TRIGGERS)
+    data = _plain_bytes(phrases)
+    keys, line = _tokens(data)
+    _, all_keys, rows = _word_keys(keys, line)
+    per_phrase = np.bincount(line, minlength=len(phrases))
+    # Keys come as: word 1, bigram 1-2, word 2. One word: its key; two: the bigram's.
+    first = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=len(phrases)))))[:-1]
+    chosen = np.where(per_phrase == 1, first, first + 1)
+    levels = np.array([TRIGGERS[p] for p in phrases])
+    order = np.argsort(all_keys[chosen])
+    return all_keys[chosen][order], levels[order]
+
+
+def urgency_floor(word_keys: Array, word_rows: Array, count: int) -> Array:
+    """The least urgency each text can have, from the trigger words (0 when none)."""
+    levels = _lookup(_triggers(), word_keys)
+    floor = np.zeros(count)
+    hit = np.flatnonzero(levels)
+    np.maximum.at(floor, word_rows[hit], levels[hit])
+    return floor
+
+
+def _hashed_block(rows: Array, keys: Array, bits: int, count: int) -> sp.csr_matrix:
+    """Rows must be in order. Each row is scaled by 1/sqrt(its number of n-grams)."""
+    columns = (keys & U64((1 << bits) - 1)).astype(np.int32)
+    per_row = np.bincount(rows, minlength=count)
+    indptr = np.concatenate(([0], np.cumsum(per_row))).astype(np.int32)
+    scale = (1.0 / np.sqrt(np.maximum(per_row, 1))).astype(np.float32)
+    return sp.csr_matrix((scale[rows], columns, indptr), shape=(count, 1 << bits))
+
+
+def _char_grams(data: Bytes) -> tuple[Array, Array]:
+    """Keys and text index of every character n-gram inside one text, in text order."""
+    starts = np.arange(data.raw.size)
+    ends = [starts + n for n in CHAR_SIZES]
+    inside = np.column_stack([data.newlines[end] == data.newlines[starts] for end in ends])
+    keys = np.column_stack(
+        [data.keys(starts, end) + U64(n) for n, end in zip(CHAR_SIZES, ends, strict=True)]
+    )
+    rows = np.broadcast_to(data.line[:, None], inside.shape)[inside]
+    return _mix(keys[inside]), rows
+
+
+def featurise(texts: Sequence[str]) -> sp.csr_matrix:
+    """The feature matrix (len(texts) x N_FEATURES, float32) of a batch of texts."""
+    return featurise_with_dense(texts).matrix
+
+
+@dataclass(frozen=True)
+class Batch:
+    matrix: sp.csr_matrix  # len(texts) x N_FEATURES, float32
+    dense: Array  # the last len(DENSE_NAMES) columns, as an array
+    urgency_floor: Array  # from the trigger words
+
+
+def featurise_with_dense(texts: Sequence[str]) -> Batch:
+    """The feature matrix, its dense columns (DENSE_NAMES) and the urgency floor."""
+    count = len(texts)
+    if count == 0:
+        empty = sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
+        return Batch(empty, np.zeros((0, len(DENSE_NAMES))), np.zeros(0))
+    normalised = normalise(texts)
+    data = Bytes(normalised.raw)
+    keys, line = _tokens(data)
+    unigrams, word_keys, word_rows = _word_keys(keys, line)
+    words = _hashed_block(word_rows, word_keys, WORD_BITS, count)
+    char_keys, char_rows = _char_grams(data)
+    chars = _hashed_block(char_rows, char_keys, CHAR_BITS, count)
+    dense = _dense(data, keys, unigrams, line, normalised.shouts, normalised.elongations)
+    matrix = sp.hstack((words, chars, sp.csr_matrix(dense)), format="csr", dtype=np.float32)
+    return Batch(matrix, dense, urgency_floor(word_keys, word_rows, count))
+
+
+def _dense(
+    data: Bytes, keys: Array, unigrams: Array, line: Array, shouts: Array, elongations: Array
+) -> Array:
+    count = shouts.size
+    valence = _valence(unigrams)
+    positive = np.bincount(line, weights=np.maximum(valence, 0), minlength=count)
+    negative = np.bincount(line, weights=np.minimum(valence, 0), minlength=count)
+    hits = np.bincount(line, weights=(valence != 0), minlength=count)
+    boosters = np.bincount(line, weights=np.isin(unigrams, _booster_keys()), minlength=count)
+    total = positive + negative
+    exclamations = np.bincount(data.line[data.raw == ord("!")], minlength=count)
+    questions = np.bincount(data.line[data.raw == ord("?")], minlength=count)
+    columns = (
+        total / np.sqrt(total * total + 15.0),
+        positive / (positive - negative + 1.0),
+        -negative / (positive - negative + 1.0),
+        np.log1p(hits) / 2,
+        np.log1p(exclamations) / 2,
+        np.minimum(questions, 1),
+        np.log1p(shouts) / 2,
+        np.minimum(elongations, 1),
+        np.minimum(boosters, 1),
+    )
+    return np.column_stack(columns).astype(np.float32)

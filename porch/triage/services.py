@@ -1,0 +1,75 @@
+"""Triage for a workspace: its classifier, recording corrections, retraining.
+
+`record_correction` stores what the owner said and enqueues `retrain_workspace_model`;
+the task calls `retrain_workspace`, which runs learning.retrain and stores the result
+as the workspace's next model version, promoted or not.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from porch.triage.base import INTENTS, Classifier
+from porch.triage.fast import load_model, train_intent
+from porch.triage.learning import Correction, Trainer, retrain
+from porch.triage.loading import default_model
+from porch.triage.models import TriageCorrection, WorkspaceModel
+from porch.workspaces.models import Workspace
+
+
+def model_dir(workspace: Workspace, version: int) -> Path:
+    return Path(settings.DATA_DIR) / "models" / str(workspace.pk) / f"v{version}"
+
+
+def active_model(workspace: Workspace) -> WorkspaceModel | None:
+    return WorkspaceModel.objects.filter(workspace=workspace, promoted=True).first()
+
+
+def classifier_for(workspace: Workspace) -> Classifier:
+    """The workspace's newest promoted model, else the default one."""
+    record = active_model(workspace)
+    return default_model() if record is None else load_model(Path(record.path))
+
+
+def record_correction(
+    workspace: Workspace,
+    text: str,
+    intent: str,
+    user: User | None = None,
+    retrain_soon: bool = True,
+) -> TriageCorrection:
+    if intent not in INTENTS:
+        raise ValueError(f"unknown intent {intent!r}: choose one of {', '.join(INTENTS)}")
+    correction = TriageCorrection.objects.create(
+        workspace=workspace, text=text, intent=intent, created_by=user
+    )
+    if retrain_soon:
+        from porch.triage.tasks import retrain_workspace_model
+
+        transaction.on_commit(lambda: retrain_workspace_model.enqueue(workspace.pk))
+    return correction
+
+
+def retrain_workspace(workspace: Workspace, trainer: Trainer | None = None) -> WorkspaceModel:
+    """Retrain from every correction; store the new version, promoted if not worse."""
+    corrections = [
+        Correction(row.text, row.intent)
+        for row in TriageCorrection.objects.filter(workspace=workspace).order_by("id")
+    ]
+    outcome = retrain(
+        corrections, classifier_for(workspace), default_model(), trainer=trainer or train_intent
+    )
+    last = WorkspaceModel.objects.filter(workspace=workspace).first()
+    version = 1 if last is None else last.version + 1
+    directory = model_dir(workspace, version)
+    outcome.model.meta["version"] = outcome.model.version = f"workspace-{workspace.pk}-v{version}"
+    outcome.model.save(directory)
+    return WorkspaceModel.objects.create(
+        workspace=workspace,
+        version=version,
+        path=str(directory),
+        metrics=outcome.metrics,
+        promoted=outcome.promoted,
+    )

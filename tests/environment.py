@@ -1,0 +1,10 @@
+"""Loaded first (`-p tests.environment` in pyproject.toml), before Django's settings:
+each test run gets its own data folder, so runs side by side never share a database file."""
+
+import os
+import tempfile
+
+os.environ["PORCH_DATA"] = tempfile.mkdtemp(prefix="porch-test-")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made from
+# test code around it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

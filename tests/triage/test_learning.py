@@ -1,0 +1,107 @@
+"""Learning from corrections: predictions change, bad retrains are not promoted, the task runs."""
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from django.test import override_settings
+
+from porch.triage import services
+from porch.triage.base import INTENTS
+from porch.triage.corpus import Example, load_corpus
+from porch.triage.fast import FastModel
+from porch.triage.learning import Correction, retrain
+from porch.triage.loading import default_model
+from porch.triage.models import TriageCorrection, WorkspaceModel
+
+# The bakery's regulars say "the usual" to order: that is a lead, which no default model knows.
+ORDERS = [
+    Correction(f"@bakery put me down for the usual {item}", "lead")
+    for item in ("loaf", "box", "tray", "dozen", "batch", "order", "set", "bake", "lot", "one")
+]
+UNSEEN = "@bakery put me down for the usual pair"
+# Corrections the default model already gets right: a retrain to "all spam" is worse.
+COMPLAINTS = [
+    Correction(f"@bakery my {item} never arrived and nobody answers the phone. awful", "complaint")
+    for item in ("order", "cake", "parcel", "box", "delivery")
+]
+
+
+@pytest.fixture(scope="module")
+def small_corpus() -> list[Example]:
+    return load_corpus()[::4]
+
+
+def always(intent: str):
+    def trainer(base: FastModel, examples: Sequence[Example]) -> FastModel:
+        bias = base.bias.copy()
+        bias[: len(INTENTS)] = [50.0 if name == intent else 0.0 for name in INTENTS]
+        weights = base.weights.copy()
+        weights[:, : len(INTENTS)] = 0
+        return FastModel(weights, bias, dict(base.meta))
+
+    return trainer
+
+
+def test_corrections_change_predictions(small_corpus):
+    base = default_model()
+    assert base.classify([UNSEEN])[0].intent != "lead"
+    outcome = retrain(ORDERS, base, base, corpus=small_corpus)
+    assert outcome.promoted
+    assert outcome.metrics["candidate_accuracy"] > outcome.metrics["current_accuracy"]
+    assert outcome.model.classify([UNSEEN])[0].intent == "lead"
+    # Sentiment and urgency are the default model's.
+    texts = ["great stuff", "awful, still waiting"]
+    np.testing.assert_allclose(
+        [r.sentiment_score for r in outcome.model.classify(texts)],
+        [r.sentiment_score for r in base.classify(texts)],
+    )
+
+
+def test_a_worse_retrain_is_not_promoted(small_corpus):
+    base = default_model()
+    outcome = retrain(COMPLAINTS, base, base, corpus=small_corpus, trainer=always("spam"))
+    assert not outcome.promoted
+    assert outcome.metrics["candidate_accuracy"] == 0.0
+    assert outcome.metrics["current_accuracy"] == 1.0
+
+
+@pytest.mark.django_db
+@override_settings(
+    TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+)
+def test_corrections_retrain_the_workspace_model_in_the_background(
+    workspace, owner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for correction in ORDERS:
+            services.record_correction(
+                workspace,
+                correction.text,
+                correction.intent,
+                owner,
+                retrain_soon=correction is ORDERS[-1],
+            )
+    assert TriageCorrection.objects.filter(workspace=workspace).count() == len(ORDERS)
+    record = WorkspaceModel.objects.get(workspace=workspace)
+    assert record.promoted and record.version == 1
+    assert str(record.workspace_id) in record.path
+    assert services.classifier_for(workspace).classify([UNSEEN])[0].intent == "lead"
+
+
+@pytest.mark.django_db
+def test_an_unpromoted_model_is_kept_but_not_used(workspace):
+    for correction in COMPLAINTS:
+        services.record_correction(
+            workspace, correction.text, correction.intent, retrain_soon=False
+        )
+    record = services.retrain_workspace(workspace, trainer=always("spam"))
+    assert not record.promoted
+    assert services.active_model(workspace) is None
+    assert services.classifier_for(workspace) is default_model()
+
+
+@pytest.mark.django_db
+def test_an_unknown_intent_is_refused(workspace):
+    with pytest.raises(ValueError, match="unknown intent"):
+        services.record_correction(workspace, "hi", "gossip")

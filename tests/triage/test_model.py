@@ -1,0 +1,101 @@
+"""The fast model: shipped, loadable without pickle, reproducible, and right on clear cases."""
+
+import importlib.util
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from porch.triage.corpus import load_corpus
+from porch.triage.fast import META_FILE, WEIGHTS_FILE, ModelFileError, load_model, train
+from porch.triage.loading import DEFAULT_MODEL_DIR, TierUnavailable, default_model, load_classifier
+
+CLEAR = {
+    "complaint": "@acme my parcel never arrived and nobody replies to my emails. awful service",
+    "question": "@acme what time do you open on sundays?",
+    "praise": "@acme best coffee in town, the staff are lovely. thank you!",
+    "lead": "@acme how much would a birthday cake for 30 people cost? we'd like to order one",
+    "spam": "Get 10k followers fast!! DM now or visit growfast .com 🚀🚀",
+}
+
+
+@pytest.fixture(scope="module")
+def small_corpus():
+    return load_corpus()[::6]
+
+
+def test_shipped_model_files_hold_no_pickles():
+    with zipfile.ZipFile(DEFAULT_MODEL_DIR / WEIGHTS_FILE) as archive:
+        assert sorted(archive.namelist()) == ["bias.npy", "columns.npy", "weights.npy"]
+    with np.load(DEFAULT_MODEL_DIR / WEIGHTS_FILE, allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype != object for name in arrays.files)
+    meta = json.loads((DEFAULT_MODEL_DIR / META_FILE).read_text())
+    assert meta["format"].startswith("porch-triage-fast/")
+
+
+@pytest.mark.parametrize(("intent", "text"), CLEAR.items())
+def test_clear_examples_get_the_right_intent(intent: str, text: str):
+    assert default_model().classify([text])[0].intent == intent
+
+
+def test_sentiment_follows_the_words():
+    good, bad, plain = default_model().classify(
+        [
+            "@acme absolutely love it, thank you so much!",
+            "@acme worst service ever, disgusting",
+            "@acme ok",
+        ]
+    )
+    assert good.sentiment == "positive" and good.sentiment_score > 0.3
+    assert bad.sentiment == "negative" and bad.sentiment_score < -0.3
+    assert plain.sentiment_score > bad.sentiment_score
+
+
+def test_safety_legal_and_leaving_are_more_urgent_than_a_gripe():
+    gripe, *serious = default_model().classify(
+        [
+            "@acme the croissants were a bit small today",
+            "@acme my son had an allergic reaction to your cookies, they said nut free",
+            "@acme I have passed this to my lawyer",
+            "@acme cancel my account. now.",
+        ]
+    )
+    assert all(result.urgency > gripe.urgency + 0.2 for result in serious)
+
+
+def test_saved_model_loads_and_agrees(tmp_path: Path, small_corpus):
+    model = train(small_corpus)
+    model.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    texts = [example.text for example in load_corpus()[1::50]]
+    assert [r.as_json() for r in loaded.classify(texts)] == [
+        r.as_json() for r in model.classify(texts)
+    ]
+
+
+def test_training_is_reproducible(small_corpus):
+    first, second = train(small_corpus), train(small_corpus)
+    assert np.array_equal(first.weights, second.weights)
+    assert np.array_equal(first.bias, second.bias)
+    assert first.version == second.version
+
+
+def test_a_model_for_other_features_is_refused(tmp_path: Path):
+    target = tmp_path / "m"
+    default_model().save(target)
+    meta = json.loads((target / META_FILE).read_text())
+    meta["features"]["word_bits"] = 3
+    (target / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="other feature settings"):
+        load_model(target)
+
+
+def test_transformer_tier_says_what_is_missing():
+    if importlib.util.find_spec("porch.triage.transformer") is not None:
+        pytest.skip("the transformer tier is installed here")
+    with pytest.raises(TierUnavailable, match="transformer"):
+        load_classifier("transformer")
+    with pytest.raises(TierUnavailable, match="unknown tier"):
+        load_classifier("psychic")
