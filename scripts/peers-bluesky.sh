@@ -74,7 +74,9 @@ install_packages() {
   cp "$root"/peers/bluesky/package*.json "$root/peers/bluesky/start-network.mjs" "$app/"
   say "npm install in $app (better-sqlite3 compiles from source)"
   # nodedir: node-gyp must build against Node 22's headers, whatever ~/.npmrc says.
-  (cd "$app" && PATH="$home/bin:$PATH" npm_config_nodedir="$home" \
+  local nodedir=""
+  [ -d "$home/include/node" ] && nodedir="$home"
+  (cd "$app" && PATH="$home/bin:$PATH" npm_config_nodedir="$nodedir" \
     npm "$([ -f package-lock.json ] && echo ci || echo install)" --no-audit --no-fund >&2)
   touch "$stamp"
 }

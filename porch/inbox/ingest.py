@@ -4,8 +4,10 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from porch.inbox.models import Conversation, Message
+from porch.inbox.alerts import maybe_alert
+from porch.inbox.models import Conversation, Intent, Message
 from porch.networks.base import Incoming
+from porch.triage.services import classifier_for
 from porch.workspaces.models import ConnectedAccount
 
 
@@ -27,9 +29,30 @@ def _conversation(account: ConnectedAccount, item: Incoming) -> Conversation:
     return conversation
 
 
+def triage(messages: list[Message]) -> None:
+    """Classify new messages in one batch; a conversation takes its most pressing intent."""
+    if not messages:
+        return
+    results = classifier_for(messages[0].workspace).classify([m.text for m in messages])
+    for message, result in zip(messages, results, strict=True):
+        message.intent, message.intent_scores = result.intent, result.intent_scores
+        message.sentiment, message.sentiment_score = result.sentiment, result.sentiment_score
+        message.urgency = result.urgency
+        message.save(
+            update_fields=["intent", "intent_scores", "sentiment", "sentiment_score", "urgency"]
+        )
+        convo = message.conversation
+        if convo.intent != Intent.COMPLAINT or result.intent == Intent.COMPLAINT:
+            convo.intent = result.intent
+        convo.urgency = max(convo.urgency, result.urgency)
+        convo.save(update_fields=["intent", "urgency"])
+    for convo in {m.conversation_id: m.conversation for m in messages}.values():
+        transaction.on_commit(lambda convo=convo: maybe_alert(convo))  # type: ignore[misc]
+
+
 @transaction.atomic
 def store_incoming(account: ConnectedAccount, items: Sequence[Incoming]) -> list[Message]:
-    """Store new items (those already stored are skipped); returns the new messages."""
+    """Store new items (those already stored are skipped), triaged; returns the new ones."""
     known = set(
         Message.objects.filter(
             account=account, external_id__in=[i.external_id for i in items]
@@ -60,4 +83,5 @@ def store_incoming(account: ConnectedAccount, items: Sequence[Incoming]) -> list
         if item.sent_at > conversation.last_message_at:
             conversation.last_message_at = item.sent_at
             conversation.save(update_fields=["last_message_at"])
+    triage(created)
     return created

@@ -1,6 +1,7 @@
 """The inbox: one queue of every account's mentions, and the conversation view."""
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -9,6 +10,7 @@ from porch.inbox.forms import NoteForm, ReplyForm, SavedReplyForm, TriageForm
 from porch.inbox.models import Conversation, ConversationStatus, Intent, Note, SavedReply
 from porch.inbox.queries import FILTERS, inbox
 from porch.inbox.replies import ReplyError, send_reply
+from porch.triage.services import record_correction
 from porch.workspaces.access import signed_in_user, workspace_view
 from porch.workspaces.models import Membership, Network, Role
 
@@ -89,12 +91,23 @@ def reply(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     return redirect("conversation", slug=member.workspace.slug, pk=pk)
 
 
+def correct(convo: Conversation, intent: str, user: User) -> None:
+    """The owner's label becomes a correction that retrains the workspace's triage model."""
+    latest = convo.messages.exclude(kind="ours").order_by("-sent_at").first()
+    if latest is not None:
+        record_correction(convo.workspace, latest.text, intent, user)
+        latest.intent = intent
+        latest.save(update_fields=["intent"])
+
+
 @workspace_view()
 @require_POST
 def update(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     convo = _conversation(member, pk)
     form = TriageForm(request.POST, members=_members(member))
     if form.is_valid():
+        if form.cleaned_data["intent"] != convo.intent:
+            correct(convo, form.cleaned_data["intent"], signed_in_user(request))
         convo.status = form.cleaned_data["status"]
         convo.intent = form.cleaned_data["intent"]
         convo.assigned_to_id = form.cleaned_data["assigned_to"]

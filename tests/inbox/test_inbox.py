@@ -124,3 +124,19 @@ def test_saved_reply_fills_the_name_and_notes_are_kept(
         {"text": "Called her"},
     )
     assert "Called her" in signed_in.get(url).content.decode()
+
+
+def test_correcting_a_label_records_a_correction_and_resorts(
+    signed_in: Client, account: ConnectedAccount
+) -> None:
+    from porch.triage.models import TriageCorrection
+
+    add(account, 1, "question", minutes=0)
+    misread = add(account, 2, "praise", minutes=1)
+    signed_in.post(
+        reverse("conversation_update", args=[account.workspace.slug, misread.pk]),
+        {"status": "open", "intent": "complaint", "assigned_to": ""},
+    )
+    correction = TriageCorrection.objects.get()
+    assert (correction.text, correction.intent) == ("text 2 praise", "complaint")
+    assert handles(signed_in, account.workspace) == ["person2", "person1"]

@@ -36,7 +36,13 @@ from porch.networks.base import (
 )
 from porch.networks.bluesky import convert
 from porch.networks.bluesky.cursor import Entry, walk
-from porch.networks.bluesky.errors import SDK_ERRORS, as_network_error, error_name, reconnect_error
+from porch.networks.bluesky.errors import (
+    NOT_SERVED,
+    SDK_ERRORS,
+    as_network_error,
+    error_name,
+    reconnect_error,
+)
 from porch.networks.bluesky.posts import (
     POST_COLLECTION,
     facets,
@@ -140,7 +146,13 @@ class BlueskyClient(NetworkClient):
     def search(self, query: str, cursor: str) -> Page:
         """Posts matching `query` (searchPosts, latest first), oldest first, each as a
         "mention"; the same cursor scheme as fetch_incoming."""
-        items, next_cursor, more = walk(cursor, lambda page: self._search_page(query, page))
+        try:
+            items, next_cursor, more = walk(cursor, lambda page: self._search_page(query, page))
+        except NetworkError as error:
+            if error.code not in NOT_SERVED | {"HTTP 501"}:
+                raise
+            message = f"Search is not available on this Bluesky server ({error.code})"
+            raise NetworkError(message, permanent=True, code=error.code) from error
         return Page(items, next_cursor, more)
 
     def _search_page(
@@ -161,7 +173,8 @@ class BlueskyClient(NetworkClient):
         return posts
 
     def post_metrics(self, external_ids: Sequence[str]) -> list[PostMetrics]:
-        """Likes, reposts, replies and quotes; Bluesky does not tell impressions."""
+        """Likes, reposts, replies and quotes (impressions: Bluesky does not tell); posts
+        that are gone are left out."""
         found: list[PostMetrics] = []
         for start in range(0, len(external_ids), GET_POSTS_LIMIT):
             chunk = external_ids[start : start + GET_POSTS_LIMIT]
@@ -211,13 +224,15 @@ class BlueskyClient(NetworkClient):
             raise error from None
         if found is None:
             raise error
+        published = self._published(found.uri)
         if found.value.text != post.text:
             raise NetworkError(
-                "Another post was already published with this post's idempotency key",
+                "A post with different text went out under this post's idempotency key: "
+                f"{published.url}",
                 permanent=True,
                 code="KeyInUse",
             )
-        return self._published(found.uri)
+        return published
 
     def find_published(self, post: Outgoing, since: datetime) -> Published | None:
         """The post under the record key of its idempotency key, if it exists (any date)."""

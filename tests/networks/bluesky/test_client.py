@@ -226,3 +226,13 @@ def test_no_secret_shows_in_reprs_or_errors() -> None:
     shown = repr(client) + repr(raised.value) + str(raised.value) + json.dumps(vars(raised.value))
     for secret in (access, refresh, access.split(".")[1], refresh.split(".")[1]):
         assert secret not in shown
+
+
+def test_search_on_a_server_without_it_says_so() -> None:
+    client, _ = client_on(ScriptedPds(), jwt(3600))  # answers 501 MethodNotImplemented
+    with pytest.raises(NetworkError) as raised:
+        client.search("croissant", "")
+    assert raised.value.permanent
+    assert raised.value.message == (
+        "Search is not available on this Bluesky server (MethodNotImplemented)"
+    )
