@@ -3,9 +3,9 @@ leads, then the rest, oldest first within each."""
 
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
-from porch.inbox.models import Conversation, ConversationStatus, Intent
+from porch.inbox.models import Conversation, ConversationStatus, Intent, Message
 from porch.workspaces.models import Workspace
 
 FILTERS = ("intent", "network", "account", "status", "assignee", "q")
@@ -35,6 +35,8 @@ def inbox(workspace: Workspace, filters: dict[str, Any]) -> QuerySet[Conversatio
         output_field=IntegerField(),
     )
     urgency = Case(When(intent=Intent.COMPLAINT, then="urgency"), default=Value(0.0))
+    latest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-sent_at")
+    rows = rows.annotate(preview=Subquery(latest.values("text")[:1]))
     return rows.annotate(rank=rank, rank_urgency=urgency).order_by(
         "rank", "-rank_urgency", "first_message_at"
     )

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from porch.inbox.models import Conversation, ConversationStatus, Message, MessageKind
-from porch.networks.base import NetworkError, Outgoing
-from porch.networks.sync import client_for, failed_write
+from porch.networks.base import NetworkError, Outgoing, TextRules
+from porch.networks.sync import client_for, mark_reconnect
 from porch.workspaces.models import ConnectedAccount
 
 
@@ -22,10 +22,9 @@ def last_incoming(conversation: Conversation) -> Message:
     return found
 
 
-def check_length(account: ConnectedAccount, text: str) -> None:
+def check_length(account: ConnectedAccount, rules: TextRules, text: str) -> None:
     if not text.strip():
         raise ReplyError("The reply is empty: write something first.")
-    rules = client_for(account).rules()
     if not rules.fits(text):
         over = rules.length(text) - rules.max_length
         name = account.get_network_display()
@@ -38,12 +37,12 @@ def send_reply(conversation: Conversation, text: str) -> Message:
     parent = last_incoming(conversation)
     client = client_for(account)
     try:
-        check_length(account, text)
+        check_length(account, client.rules(), text)
         published = client.publish(
             Outgoing(text=text, idempotency_key=str(uuid.uuid4()), reply_to=parent.external_id)
         )
     except NetworkError as exc:
-        failed_write(account, exc)
+        mark_reconnect(account, exc)
         raise ReplyError(exc.message) from exc
     return _record(conversation, parent, text, published.external_id, published.url)
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from porch.inbox.forms import NoteForm, ReplyForm, SavedReplyForm, TriageForm
@@ -22,8 +23,6 @@ def inbox_list(request: HttpRequest, member: Membership) -> HttpResponse:
     filters: dict[str, object] = {key: request.GET.get(key, "") for key in FILTERS}
     filters["user"] = signed_in_user(request)
     rows = list(inbox(member.workspace, filters)[:PAGE_SIZE])
-    for row in rows:
-        row.preview = row.messages.order_by("-sent_at").first()  # type: ignore[attr-defined]
     context = {
         "member": member,
         "rows": rows,
@@ -112,8 +111,6 @@ def update(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
         convo.intent = form.cleaned_data["intent"]
         convo.assigned_to_id = form.cleaned_data["assigned_to"]
         if convo.status == ConversationStatus.RESOLVED and convo.resolved_at is None:
-            from django.utils import timezone
-
             convo.resolved_at = timezone.now()
         convo.save()
         messages.success(request, "Saved.")

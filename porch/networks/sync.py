@@ -155,8 +155,8 @@ def succeeded(account: ConnectedAccount, state: SyncState, fetched: int, new: in
         account.save(update_fields=["status", "status_detail", "rate_limited_until"])
 
 
-def failed_write(account: ConnectedAccount, exc: NetworkError) -> None:
-    """A write failed: an expired token marks the account and tells the owner."""
+def mark_reconnect(account: ConnectedAccount, exc: NetworkError) -> None:
+    """An expired or revoked token marks the account and tells the owner, once."""
     if exc.reconnect:
         account.status, account.status_detail = AccountStatus.NEEDS_RECONNECT, exc.message[:500]
         account.save(update_fields=["status", "status_detail"])
@@ -168,8 +168,8 @@ def failed(
 ) -> SyncReport:
     now = timezone.now()
     if exc.reconnect:
-        account.status, wait = AccountStatus.NEEDS_RECONNECT, None
-        Notice.tell(account, "reconnect", exc.message)
+        mark_reconnect(account, exc)
+        wait = None
     elif exc.retry_after is not None:
         account.status, wait = AccountStatus.RATE_LIMITED, exc.retry_after
         account.rate_limited_until = now + timedelta(seconds=exc.retry_after)
