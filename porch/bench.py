@@ -20,6 +20,10 @@ from pathlib import Path
 # The benchmark modules, in the order they run.
 MODULES = [
     "porch.triage.bench",
+    "porch.triage.transformer_bench",
+    "porch.publishing.bench",
+    "porch.insights.bench",
+    "porch.inbox.bench",
 ]
 
 

@@ -255,9 +255,42 @@ def sync(account_id: int | None) -> None:
             )
 
 
+@main.command(name="generate-inbox")
+@click.option("--workspace", "slug", required=True, help="The workspace's slug (in its address).")
+@click.option(
+    "--messages",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="How many messages to add.",
+)
+@with_django
+def generate_inbox(slug: str, messages: int) -> None:
+    """Fill a workspace with a realistic inbox history, to try Porch at scale.
+
+    Example: porch generate-inbox --workspace corner-bakery --messages 1000000
+    """
+    from porch.inbox.generate import fill
+    from porch.workspaces.models import Workspace
+
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is None:
+        raise click.ClickException(f"no workspace {slug!r}: use the slug in its web address")
+    done = fill(workspace, messages)
+    click.echo(
+        f"Added {done.messages} messages in {done.conversations} conversations "
+        f"to {workspace.name} in {done.seconds:.0f} s"
+    )
+
+
 from porch.triage.cli import triage  # noqa: E402
 
 main.add_command(triage)
+
+from porch.insights.cli import import_history, report  # noqa: E402
+
+main.add_command(import_history)
+main.add_command(report)
 
 
 def run() -> None:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "porch.inbox",
     "porch.publishing",
     "porch.triage",
+    "porch.insights",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "porch.insights.activity.ActiveTimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -108,6 +110,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# porch/static (porch.css, publishing.js) is not inside an app: the finders need it named.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -125,15 +129,29 @@ DEFAULT_FROM_EMAIL = config.env_str("PORCH_EMAIL_FROM", "porch@localhost")
 EMAIL_BACKEND = config.env_str("PORCH_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
 # How often the in-process scheduler looks for periodic work, in seconds.
-SCHEDULER_TICK = config.env_int("PORCH_SCHEDULER_TICK", 5, 1, 3600)
+SCHEDULER_TICK = config.env_int("PORCH_SCHEDULER_TICK", 1, 1, 3600)
 # Seconds between syncs of one account: the interval adapts between these (X: 8x longer).
-SYNC_MIN_INTERVAL = config.env_int("PORCH_SYNC_MIN_INTERVAL", 15, 1, 86400)
-SYNC_MAX_INTERVAL = config.env_int("PORCH_SYNC_MAX_INTERVAL", 900, 1, 86400)
+# A complaint should stand flagged within 5 s (issue 5; `make bench`: inbox_flag_p95), so a
+# quiet account is still read every 3 s: one request each time, 100 per 5 minutes, well
+# under Bluesky's 3,000 per 5 minutes per address and Mastodon's 300 per account.
+SYNC_MIN_INTERVAL = config.env_int("PORCH_SYNC_MIN_INTERVAL", 2, 1, 86400)
+SYNC_MAX_INTERVAL = config.env_int("PORCH_SYNC_MAX_INTERVAL", 3, 1, 86400)
+# Publishing: a worker's claim on a post lasts this many seconds before another worker
+# takes it over (after asking the network whether it went out); posts that go out more
+# than PORCH_PUBLISH_LATE_NOTICE seconds late open a notice; tracked links use this host.
+PUBLISH_LEASE = config.env_int("PORCH_PUBLISH_LEASE", 300, 1, 86400)
+PUBLISH_LATE_NOTICE = config.env_int("PORCH_PUBLISH_LATE_NOTICE", 900, 0, 604800)
+LINK_HOST = config.env_str("PORCH_LINK_HOST", PUBLIC_URL or "http://localhost:8000").rstrip("/")
 
 # The X app's OAuth 2.0 client (developer.x.com) and its bearer token for search.
 X_CLIENT_ID = config.env_str("PORCH_X_CLIENT_ID", "")
 X_CLIENT_SECRET = config.env_secret("PORCH_X_CLIENT_SECRET") or ""
 X_BEARER_TOKEN = config.env_secret("PORCH_X_BEARER_TOKEN") or ""
+# Where the network APIs are: the real ones by default; a test server or a proxy otherwise.
+X_API_URL = config.env_url("PORCH_X_API_URL", "https://api.x.com")
+FACEBOOK_GRAPH_URL = config.env_url("PORCH_FACEBOOK_GRAPH_URL", "https://graph.facebook.com/v21.0")
+# Workers listen to Mastodon's streaming API and sync an account as soon as it is notified.
+MASTODON_STREAMING = config.env_bool("PORCH_MASTODON_STREAMING", True)
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,9 @@ from django.urls import path
 
 from porch.core import views as core
 from porch.inbox import views as inbox
+from porch.insights import views as insights
 from porch.networks import views as nets
+from porch.publishing import views as pub
 from porch.workspaces import views as ws
 
 urlpatterns = [
@@ -21,6 +23,12 @@ urlpatterns = [
     path("w/<slug:slug>/inbox/<int:pk>/update/", inbox.update, name="conversation_update"),
     path("w/<slug:slug>/inbox/<int:pk>/note/", inbox.add_note, name="conversation_note"),
     path("w/<slug:slug>/saved-replies/", inbox.saved_replies, name="saved_replies"),
+    path("w/<slug:slug>/inbox/<int:pk>/check/", inbox.reply_check, name="reply_check"),
+    path("w/<slug:slug>/inbox/settings/", inbox.inbox_settings, name="inbox_settings"),
+    path("w/<slug:slug>/inbox/response-times/", inbox.response_times, name="response_times"),
+    path("w/<slug:slug>/inbox/approvals/", inbox.approvals, name="approvals"),
+    path("w/<slug:slug>/inbox/approvals/<int:pk>/approve/", inbox.approve, name="approve_reply"),
+    path("w/<slug:slug>/inbox/approvals/<int:pk>/send-back/", inbox.send_back, name="send_back"),
     path("w/<slug:slug>/accounts/", nets.accounts, name="accounts"),
     path("w/<slug:slug>/accounts/connect/", nets.connect, name="connect"),
     path("w/<slug:slug>/accounts/connect/bluesky/", nets.connect_bluesky, name="connect_bluesky"),
@@ -44,6 +52,29 @@ urlpatterns = [
         nets.disconnect,
         name="disconnect",
     ),
+    path("w/<slug:slug>/publishing/", pub.queue, name="publishing_queue"),
+    path("w/<slug:slug>/publishing/compose/", pub.compose, name="compose"),
+    path("w/<slug:slug>/publishing/compose/count/", pub.count, name="compose_count"),
+    path("w/<slug:slug>/publishing/calendar/", pub.calendar, name="calendar"),
+    path("w/<slug:slug>/publishing/feeds/", pub.feeds_page, name="publishing_feeds"),
+    path("w/<slug:slug>/publishing/posts/<int:pk>/", pub.post_detail, name="post"),
+    path("w/<slug:slug>/publishing/posts/<int:pk>/action/", pub.post_action, name="post_action"),
+    path(
+        "w/<slug:slug>/publishing/targets/<int:pk>/action/",
+        pub.target_action,
+        name="target_action",
+    ),
+    path("l/<str:code>", pub.link_redirect, name="tracked_link"),
+    path("w/<slug:slug>/insights/", insights.what_works_page, name="insights"),
+    path("w/<slug:slug>/insights/import/", insights.import_history_page, name="insights_import"),
+    path(
+        "w/<slug:slug>/insights/import/<int:pk>/",
+        insights.import_progress,
+        name="insights_import_progress",
+    ),
+    path("w/<slug:slug>/insights/money/", insights.money_page, name="insights_money"),
+    path("w/<slug:slug>/insights/report/", insights.report_page, name="insights_report"),
+    path("w/<slug:slug>/insights/report.pdf", insights.report_pdf, name="insights_report_pdf"),
     path("health/", core.health, name="health"),
     path("healthz", core.healthz, name="healthz"),
     path("admin/", admin.site.urls),

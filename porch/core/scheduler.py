@@ -30,7 +30,12 @@ class Periodic:
 # Each app adds its periodic work here (syncs, due posts, feeds, reports).
 PERIODIC: list[Periodic] = [
     Periodic("prune-finished-tasks", "porch.core.tasks.prune_finished_tasks", 3600),
-    Periodic("sync-due-accounts", "porch.networks.tasks.sync_due_accounts", 5),
+    # Every second, so an account due for a sync waits at most a second (inbox_flag_p95).
+    Periodic("sync-due-accounts", "porch.networks.tasks.sync_due_accounts", 1),
+    Periodic("sync-metrics", "porch.insights.tasks.sync_metrics", 3600),
+    Periodic("weekly-reports", "porch.insights.tasks.weekly_reports", 3600),
+    Periodic("publish-due", "porch.publishing.tasks.publish_due_posts", 5),
+    Periodic("poll-feeds", "porch.publishing.tasks.poll_feeds", 900),
 ]
 
 

@@ -10,6 +10,7 @@ from django_tasks_db.models import DBTaskResult
 
 from porch.core.models import PeriodicJob, WorkerHeartbeat
 from porch.inbox.models import Conversation, ConversationStatus, Intent, Message
+from porch.publishing.engine import backlog
 from porch.publishing.models import Post
 from porch.workspaces.access import workspace_view
 from porch.workspaces.models import Membership
@@ -50,6 +51,7 @@ def health_facts() -> dict[str, object]:
         "running": DBTaskResult.objects.running().count(),
         "failed": DBTaskResult.objects.failed().order_by("-finished_at")[:20],
         "jobs": PeriodicJob.objects.order_by("name"),
+        "posts": backlog(now),
         "now": now,
     }
 

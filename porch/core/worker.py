@@ -1,4 +1,5 @@
-"""Running background workers: django-tasks-db's worker plus Porch's heartbeat and scheduler.
+"""Running background workers: django-tasks-db's worker plus Porch's heartbeat and scheduler,
+and the listeners to the networks' notification streams (porch/networks/streams.py).
 
 `porch worker` runs one in the foreground (start as many as you like, on any machine that
 reaches the database); `porch serve` runs one in a thread beside the web server.
@@ -17,6 +18,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from porch.core import scheduler
 from porch.core.models import WorkerHeartbeat
+from porch.networks.streams import start_streams
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +83,20 @@ def run_foreground(interval: float = 0.5) -> None:
     heartbeat = Heartbeat(worker)
     heartbeat.start()
     worker.configure_signals()
+    streams = start_streams()
     log.info("worker %s started", worker.worker_id)
     try:
         worker.run()
     finally:
         heartbeat.stopped.set()
+        if streams is not None:
+            streams.stop()
 
 
 def start_in_thread(interval: float = 0.5) -> Worker:
     """Run a worker in a daemon thread of this process (for `porch serve`)."""
     worker = make_worker(new_worker_id(), interval)
     Heartbeat(worker).start()
+    start_streams()  # daemon threads: they end with the process
     threading.Thread(target=worker.run, name="porch-worker", daemon=True).start()
     return worker

@@ -19,7 +19,7 @@ def in_quiet_hours(config: InboxSettings, now: datetime) -> bool:
     start, end = config.quiet_from, config.quiet_until
     if start is None or end is None:
         return False
-    local: time = now.astimezone(ZoneInfo(config.workspace.timezone)).time()
+    local: time = now.astimezone(ZoneInfo(config.zone())).time()
     return start <= local < end if start < end else local >= start or local < end
 
 

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 @dataclass(frozen=True)
 class BusinessHours:
-    """Open `start`..`end` local time on `days` (0 = Monday) in time zone `tz`."""
+    """Open `start`..`end` local time on `days` (0 = Monday) in time zone `tz`; an `end`
+    of 00:00 means midnight at the end of the day (00:00-00:00 is open all day)."""
 
     tz: str = "UTC"
     start: time = time(9, 0)
@@ -16,10 +17,16 @@ class BusinessHours:
     days: frozenset[int] = frozenset(range(5))
 
     def open_span(self, day: date) -> tuple[datetime, datetime] | None:
-        if day.weekday() not in self.days or self.end <= self.start:
+        if day.weekday() not in self.days:
             return None
         zone = ZoneInfo(self.tz)
-        return datetime.combine(day, self.start, zone), datetime.combine(day, self.end, zone)
+        if self.end == time(0):
+            closes = datetime.combine(day + timedelta(days=1), time(0), zone)
+        elif self.end > self.start:
+            closes = datetime.combine(day, self.end, zone)
+        else:
+            return None
+        return datetime.combine(day, self.start, zone), closes
 
 
 def business_seconds(hours: BusinessHours, since: datetime, until: datetime) -> float:
@@ -60,3 +67,102 @@ def week_stats(week: str, waits_seconds: list[float], target_minutes: int) -> We
         return WeekStats(week, 0, 0.0, 0.0, 0.0)
     within = sum(1 for m in minutes if m <= target_minutes) / len(minutes)
     return WeekStats(week, len(minutes), median(minutes), percentile(minutes, 0.9), within)
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as a shop owner reads it: "under a minute", "25 min", "2 h 05 min"."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
+
+
+@dataclass(frozen=True)
+class ResponseClock:
+    """One conversation's clock, in business seconds.
+
+    `first_response` runs while nobody has answered (`running`); it only ticks during
+    business hours (`open_now`). `overdue` once the first response took, or is taking,
+    longer than the target."""
+
+    first_response: float
+    resolution: float | None
+    running: bool
+    open_now: bool
+    overdue: bool
+    target_minutes: int
+
+    @property
+    def first_response_text(self) -> str:
+        return duration_text(self.first_response)
+
+    @property
+    def resolution_text(self) -> str:
+        return "" if self.resolution is None else duration_text(self.resolution)
+
+    @property
+    def target_text(self) -> str:
+        return duration_text(self.target_minutes * 60)
+
+
+def is_open(hours: BusinessHours, at: datetime) -> bool:
+    span = hours.open_span(at.astimezone(ZoneInfo(hours.tz)).date())
+    return span is not None and span[0] <= at < span[1]
+
+
+def response_clock(
+    hours: BusinessHours,
+    target_minutes: int,
+    first_message_at: datetime,
+    first_response_at: datetime | None,
+    resolved_at: datetime | None,
+    now: datetime,
+) -> ResponseClock:
+    first = business_seconds(hours, first_message_at, first_response_at or now)
+    resolution = None
+    if resolved_at is not None:
+        resolution = business_seconds(hours, first_message_at, resolved_at)
+    return ResponseClock(
+        first_response=first,
+        resolution=resolution,
+        running=first_response_at is None,
+        open_now=is_open(hours, now),
+        overdue=first > target_minutes * 60,
+        target_minutes=target_minutes,
+    )
+
+
+def iso_week(at: datetime, tz: str) -> str:
+    year, week, _ = at.astimezone(ZoneInfo(tz)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    stats: WeekStats
+    waiting: int  # conversations of that week nobody has answered yet
+
+
+def weekly(
+    hours: BusinessHours,
+    target_minutes: int,
+    conversations: list[tuple[datetime, datetime | None]],
+) -> list[WeekRow]:
+    """Per ISO week of arrival (newest first): (first message, first response) pairs
+    become the median, 90th percentile and share within target of the first response."""
+    waits: dict[str, list[float]] = {}
+    waiting: dict[str, int] = {}
+    for arrived, answered in conversations:
+        week = iso_week(arrived, hours.tz)
+        waits.setdefault(week, [])
+        if answered is None:
+            waiting[week] = waiting.get(week, 0) + 1
+        else:
+            waits[week].append(business_seconds(hours, arrived, answered))
+    return [
+        WeekRow(week_stats(week, waits[week], target_minutes), waiting.get(week, 0))
+        for week in sorted(waits, reverse=True)
+    ]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from porch.inbox.clock import BusinessHours
-from porch.workspaces.models import ConnectedAccount, Network, Workspace
+from porch.workspaces.models import ConnectedAccount, Network, Workspace, validate_timezone
 
 
 class Intent(models.TextChoices):
@@ -30,6 +30,20 @@ class ConversationStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
+# Open complaints first, then questions and leads, then the rest (inbox/queries.py).
+QUEUE_RANK = models.Case(
+    models.When(intent=Intent.COMPLAINT, status=ConversationStatus.OPEN, then=models.Value(0)),
+    models.When(intent__in=[Intent.QUESTION, Intent.LEAD], then=models.Value(1)),
+    default=models.Value(2),
+)
+# Complaints by urgency, most urgent first; the rest only by age.
+QUEUE_URGENCY = models.Case(
+    models.When(intent=Intent.COMPLAINT, then=models.F("urgency")),
+    default=models.Value(0.0),
+)
+QUEUE_ORDER = ["rank", "-rank_urgency", "first_message_at"]
+
+
 class Conversation(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
     account = models.ForeignKey(ConnectedAccount, on_delete=models.CASCADE)
@@ -50,6 +64,14 @@ class Conversation(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     alerted_at = models.DateTimeField(null=True, blank=True)
     is_demo = models.BooleanField(default=False)
+    # The inbox's order, computed by the database from intent, status and urgency so that
+    # every way of changing those keeps it right and an index can serve the queue.
+    rank = models.GeneratedField(
+        expression=QUEUE_RANK, output_field=models.SmallIntegerField(), db_persist=True
+    )
+    rank_urgency = models.GeneratedField(
+        expression=QUEUE_URGENCY, output_field=models.FloatField(), db_persist=True
+    )
 
     class Meta:
         constraints = [
@@ -57,7 +79,18 @@ class Conversation(models.Model):
                 fields=["account", "root_external_id"], name="one_conversation_per_thread"
             )
         ]
-        indexes = [models.Index(fields=["workspace", "status", "intent", "-urgency"])]
+        # One index per shape of the queue query, so the first page is read in order
+        # instead of sorting every conversation of the workspace (see inbox/queries.py).
+        indexes = [
+            models.Index(
+                fields=["workspace", "status", *QUEUE_ORDER], name="inbox_queue_by_status"
+            ),
+            models.Index(fields=["workspace", *QUEUE_ORDER], name="inbox_queue_all"),
+            models.Index(
+                fields=["workspace", "intent", "status", *QUEUE_ORDER], name="inbox_queue_by_intent"
+            ),
+            models.Index(fields=["account", "status", *QUEUE_ORDER], name="inbox_queue_by_account"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact_handle} ({self.get_intent_display()})"
@@ -99,7 +132,11 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "external_id"], name="one_copy_per_message")
         ]
-        indexes = [models.Index(fields=["workspace", "-sent_at"])]
+        indexes = [
+            models.Index(fields=["workspace", "-sent_at"]),
+            # The inbox preview: each conversation's latest message, one index probe.
+            models.Index(fields=["conversation", "-sent_at"], name="inbox_latest_in_conversation"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.author_handle}: {self.text[:40]}"
@@ -118,7 +155,7 @@ class Note(models.Model):
 
 
 class SavedReply(models.Model):
-    """A reply the team uses often; {name} and {handle} are filled from the conversation."""
+    """A reply the team uses often; {name}, {handle} and {business} are filled in."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="saved_replies")
     title = models.CharField(max_length=80)
@@ -129,7 +166,8 @@ class SavedReply(models.Model):
 
     def fill(self, message: "Message") -> str:
         name = (message.author_name or message.author_handle).split(" ")[0]
-        return self.text.replace("{name}", name).replace("{handle}", f"@{message.author_handle}")
+        filled = self.text.replace("{name}", name).replace("{handle}", f"@{message.author_handle}")
+        return filled.replace("{business}", message.workspace.name)
 
 
 class InboxSettings(models.Model):
@@ -145,14 +183,59 @@ class InboxSettings(models.Model):
     alert_webhook = models.URLField(blank=True)
     quiet_from = models.TimeField(null=True, blank=True)
     quiet_until = models.TimeField(null=True, blank=True)
+    # Empty: the workspace's own time zone.
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    helpers_need_approval = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"inbox settings of {self.workspace}"
 
+    def zone(self) -> str:
+        return self.timezone or self.workspace.timezone
+
+    def day_numbers(self) -> list[int]:
+        return sorted(int(d) for d in self.days.split(",") if d.strip().isdigit())
+
     def hours(self) -> BusinessHours:
-        days = frozenset(int(d) for d in self.days.split(",") if d.strip().isdigit())
-        return BusinessHours(self.workspace.timezone, self.opens, self.closes, days)
+        return BusinessHours(self.zone(), self.opens, self.closes, frozenset(self.day_numbers()))
 
     @classmethod
     def of(cls, workspace: Workspace) -> "InboxSettings":
         return cls.objects.get_or_create(workspace=workspace)[0]
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Approved and sent"
+    RETURNED = "returned", "Sent back"
+
+
+class ReplyApproval(models.Model):
+    """A helper's reply held until an owner or manager approves it (then sent once)."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="approvals"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    comment = models.TextField(blank=True, help_text="why it was sent back, or why sending failed")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    sent = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="approval"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "conversation"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.text[:40]}"

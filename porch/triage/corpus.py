@@ -1,6 +1,9 @@
 """The corpus the default model is trained from: porch/triage/corpus/*.jsonl.
 
-One JSON object a line: text, intent, sentiment, urgency (0..1), network, hard. Lines may
+One JSON object a line: text, intent, sentiment, urgency (0..1), network, hard. An intent of
+null marks general chatter not addressed to a business (general_sentiment.jsonl): it teaches
+sentiment and urgency only, since whether a gripe about the weather "is a complaint" to a shop
+has no answer. Lines may
 still be being appended while Porch reads them, so a line that is not a complete, valid
 example is skipped rather than failing the whole load.
 """
@@ -16,10 +19,11 @@ CORPUS_DIR = Path(__file__).with_name("corpus")
 
 @dataclass(frozen=True)
 class Example:
-    """One training example; a correction from an owner has an intent only."""
+    """One training example; a correction from an owner has an intent only, general chatter
+    has no intent (None)."""
 
     text: str
-    intent: str
+    intent: str | None
     sentiment: str | None = None
     urgency: float | None = None
     weight: float = 1.0
@@ -30,13 +34,13 @@ def _parse(line: str) -> Example | None:
         row = json.loads(line)
         example = Example(
             text=str(row["text"]),
-            intent=str(row["intent"]),
+            intent=None if row["intent"] is None else str(row["intent"]),
             sentiment=str(row["sentiment"]),
             urgency=min(max(float(row["urgency"]), 0.0), 1.0),
         )
     except (ValueError, KeyError, TypeError):
         return None
-    valid = example.text.strip() and example.intent in INTENTS
+    valid = example.text.strip() and (example.intent is None or example.intent in INTENTS)
     return example if valid and example.sentiment in SENTIMENTS else None
 
 

@@ -16,8 +16,8 @@ import numpy as np
 from sklearn.metrics import f1_score, recall_score
 
 from porch.triage.base import SENTIMENTS, Classifier
-from porch.triage.fast import FastModel
-from porch.triage.learning import Correction, retrain
+from porch.triage.fast import train_intent
+from porch.triage.learning import Correction, TrainableModel, Trainer, retrain
 
 TWEETEVAL_ANCHORS = (
     ("TimeLMs-2021", 0.737),
@@ -115,11 +115,12 @@ def learning_curve(
     positive: np.ndarray,
     intent: str,
     ks: Sequence[int],
-    base: FastModel,
+    base: TrainableModel,
     splits: int = 3,
     seed: int = 0,
+    trainer: Trainer = train_intent,
 ) -> list[tuple[int, float]]:
-    """(k, mean macro F1 over splits) for each k."""
+    """(k, mean macro F1 over splits) for each k; `trainer` retrains `base`'s tier."""
     curve: list[tuple[int, float]] = []
     for k in ks:
         scores = []
@@ -129,7 +130,7 @@ def learning_curve(
             model: Classifier = base
             if k > 0:
                 corrections = _corrections([texts[i] for i in fed], positive[fed], intent, base)
-                outcome = retrain(corrections, base, base, seed=seed + split)
+                outcome = retrain(corrections, base, base, trainer=trainer, seed=seed + split)
                 model = outcome.model if outcome.promoted else base
             results = model.classify([texts[i] for i in rest])
             guessed = np.array([result.intent == intent for result in results])

@@ -4,8 +4,9 @@ One weight matrix scores three heads at once (six intents, three sentiments, urg
 so classifying a batch is one featurisation and one sparse-dense product. A model is a
 directory of two files, neither of which can run code when loaded:
 
-- ``weights.npz``: the non-zero rows of the weight matrix (``columns``, ``weights``) and
-  ``bias``, read with ``np.load(allow_pickle=False)``;
+- ``weights.npz``: the non-zero rows of the weight matrix (``columns``, ``weights``),
+  ``bias`` and the n-gram idf (``word_idf``, ``char_idf``), read with
+  ``np.load(allow_pickle=False)``;
 - ``model.json``: format, feature settings, label order, version and training metadata.
 """
 
@@ -26,7 +27,7 @@ from porch.triage import features
 from porch.triage.base import INTENTS, SENTIMENTS, Triage
 from porch.triage.corpus import Example
 
-FORMAT = "porch-triage-fast/1"
+FORMAT = "porch-triage-fast/2"
 WEIGHTS_FILE = "weights.npz"
 META_FILE = "model.json"
 BATCH = 4096
@@ -46,6 +47,7 @@ def feature_settings() -> dict[str, Any]:
         "char_bits": features.CHAR_BITS,
         "char_sizes": list(features.CHAR_SIZES),
         "dense": list(features.DENSE_NAMES),
+        "idf": True,
     }
 
 
@@ -67,10 +69,11 @@ def _softmax(scores: Array) -> Array:
 
 @dataclass
 class FastModel:
-    """Weights (N_FEATURES x HEADS, float32), bias (HEADS) and metadata."""
+    """Weights (N_FEATURES x HEADS, float32), bias (HEADS), n-gram idf and metadata."""
 
     weights: Array
     bias: Array
+    idf: features.Idf
     meta: dict[str, Any] = field(default_factory=dict)
     tier: str = "fast"
     version: str = field(init=False)
@@ -80,7 +83,7 @@ class FastModel:
 
     def scores(self, texts: Sequence[str]) -> tuple[Array, Array, Array, Array]:
         """Intent probabilities, sentiment probabilities, sentiment score, urgency."""
-        batch = features.featurise_with_dense(texts)
+        batch = features.featurise_with_dense(texts, self.idf)
         matrix, dense = batch.matrix, batch.dense
         raw = np.asarray(matrix @ self.weights) + self.bias
         n_intent = len(INTENTS)
@@ -127,7 +130,14 @@ class FastModel:
         directory.mkdir(parents=True, exist_ok=True)
         used = np.flatnonzero(np.any(self.weights != 0, axis=1)).astype(np.int32)
         with (directory / WEIGHTS_FILE).open("wb") as handle:
-            np.savez_compressed(handle, columns=used, weights=self.weights[used], bias=self.bias)
+            np.savez_compressed(
+                handle,
+                columns=used,
+                weights=self.weights[used],
+                bias=self.bias,
+                word_idf=self.idf.word,
+                char_idf=self.idf.char,
+            )
         meta = {**self.meta, "format": FORMAT, "features": feature_settings()}
         meta["intents"], meta["sentiments"] = list(INTENTS), list(SENTIMENTS)
         (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
@@ -140,6 +150,7 @@ def load_model(path: Path) -> FastModel:
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as arrays:
             columns, packed, bias = arrays["columns"], arrays["weights"], arrays["bias"]
+            idf = features.Idf(arrays["word_idf"], arrays["char_idf"])
     except (OSError, ValueError, KeyError) as exc:
         raise ModelFileError(f"cannot load the triage model at {directory}: {exc}") from None
     if meta.get("format") != FORMAT or meta.get("features") != feature_settings():
@@ -148,7 +159,9 @@ def load_model(path: Path) -> FastModel:
         raise ModelFileError(f"{directory} has other labels than this Porch: retrain it")
     weights = np.zeros((features.N_FEATURES, HEADS), dtype=np.float32)
     weights[columns] = packed
-    return FastModel(weights, bias.astype(np.float32), meta)
+    if idf.word.shape != (features.N_WORD,) or idf.char.shape != (features.N_CHAR,):
+        raise ModelFileError(f"{directory} has an idf of the wrong size: retrain it")
+    return FastModel(weights, bias.astype(np.float32), idf, meta)
 
 
 def _frequent_columns(matrix: sp.csr_matrix, min_df: int) -> Array:
@@ -179,6 +192,15 @@ def _fit_classifier(
     return coef, bias
 
 
+def _fit_intent(
+    matrix: sp.csr_matrix, examples: Sequence[Example], weights: Array, c: float
+) -> tuple[Array, Array]:
+    """The intent head, from the examples that have an intent (not general chatter)."""
+    labelled = np.array([example.intent is not None for example in examples])
+    intents = [str(example.intent) for example in examples if example.intent is not None]
+    return _fit_classifier(matrix[labelled], intents, INTENTS, weights[labelled], c)
+
+
 def corpus_digest(examples: Sequence[Example]) -> str:
     digest = hashlib.sha256()
     for example in examples:
@@ -187,9 +209,11 @@ def corpus_digest(examples: Sequence[Example]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _prepare(examples: Sequence[Example], min_df: int) -> tuple[sp.csr_matrix, Array, Array]:
+def _prepare(
+    examples: Sequence[Example], min_df: int, idf: features.Idf
+) -> tuple[sp.csr_matrix, Array, Array]:
     """The training matrix restricted to frequent columns, those columns, sample weights."""
-    matrix = features.featurise([example.text for example in examples])
+    matrix = features.featurise([example.text for example in examples], idf)
     kept = np.flatnonzero(_frequent_columns(matrix, min_df))
     weights = np.array([example.weight for example in examples], dtype=np.float64)
     return sp.csr_matrix(matrix[:, kept]), kept, weights
@@ -211,11 +235,10 @@ def train(examples: Sequence[Example], settings: TrainingSettings | None = None)
     Examples without a sentiment or urgency (owners' corrections) train the intent head only.
     """
     settings = settings or TrainingSettings()
-    matrix, kept, weights = _prepare(examples, settings.min_df)
+    idf = features.Idf.fit([example.text for example in examples])
+    matrix, kept, weights = _prepare(examples, settings.min_df, idf)
     rated = np.array([e.sentiment is not None and e.urgency is not None for e in examples])
-    intent_coef, intent_bias = _fit_classifier(
-        matrix, [e.intent for e in examples], INTENTS, weights, settings.intent_c
-    )
+    intent_coef, intent_bias = _fit_intent(matrix, examples, weights, settings.intent_c)
     sentiment_coef, sentiment_bias = _fit_classifier(
         matrix[rated],
         [str(e.sentiment) for e, r in zip(examples, rated, strict=True) if r],
@@ -230,7 +253,7 @@ def train(examples: Sequence[Example], settings: TrainingSettings | None = None)
     all_coef[kept] = np.column_stack((intent_coef, sentiment_coef, ridge.coef_))
     bias = np.concatenate((intent_bias, sentiment_bias, [ridge.intercept_]))
     return FastModel(
-        all_coef.astype(np.float32), bias.astype(np.float32), _meta(examples, settings)
+        all_coef.astype(np.float32), bias.astype(np.float32), idf, _meta(examples, settings)
     )
 
 
@@ -239,10 +262,8 @@ def train_intent(
 ) -> FastModel:
     """Refit the intent head on `examples`, keeping `base`'s sentiment and urgency heads."""
     settings = settings or TrainingSettings()
-    matrix, kept, weights = _prepare(examples, settings.min_df)
-    coef, bias = _fit_classifier(
-        matrix, [e.intent for e in examples], INTENTS, weights, settings.intent_c
-    )
+    matrix, kept, weights = _prepare(examples, settings.min_df, base.idf)
+    coef, bias = _fit_intent(matrix, examples, weights, settings.intent_c)
     n_intent = len(INTENTS)
     all_coef = base.weights.copy()
     all_coef[:, :n_intent] = 0.0
@@ -250,4 +271,4 @@ def train_intent(
     all_bias = base.bias.copy()
     all_bias[:n_intent] = bias
     meta = {**base.meta, **_meta(examples, settings), "base_version": base.version}
-    return FastModel(all_coef, all_bias.astype(np.float32), meta)
+    return FastModel(all_coef, all_bias.astype(np.float32), base.idf, meta)

@@ -7,8 +7,9 @@ one pass, so a batch costs a few array operations and no Python work per message
 Columns of the matrix, in order:
 
 - WORD_BITS hashed word unigrams and bigrams (the one or two words after a negator are
-  keyed as negated, like VADER's ``not good``), rows scaled to unit length;
-- CHAR_BITS hashed character 3-, 4- and 5-grams, rows scaled to unit length;
+  keyed as negated, like VADER's ``not good``), weighted by the model's idf, rows scaled to
+  unit length;
+- CHAR_BITS hashed character 3-, 4- and 5-grams, weighted and scaled the same way;
 - DENSE_NAMES: VADER lexicon sums (with negation), punctuation, shouting, elongation.
   (No length: in the corpus short texts are mostly chatter, which would teach the model
   that a short complaint is not one.)
@@ -203,13 +204,33 @@ def urgency_floor(word_keys: Array, word_rows: Array, count: int) -> Array:
     return floor
 
 
-def _hashed_block(rows: Array, keys: Array, bits: int, count: int) -> sp.csr_matrix:
-    """Rows must be in order. Each row is scaled by 1/sqrt(its number of n-grams)."""
+@dataclass(frozen=True)
+class Idf:
+    """Inverse document frequency of each hashed word and character column, from training."""
+
+    word: Array  # N_WORD float32
+    char: Array  # N_CHAR float32
+
+    @classmethod
+    def fit(cls, texts: Sequence[str]) -> "Idf":
+        """Smoothed idf, log((n + 1) / (df + 1)) + 1, of a training set's texts."""
+        matrix = featurise(texts)
+        present = np.bincount(matrix.indices, minlength=N_FEATURES)
+        idf = (np.log((len(texts) + 1) / (present + 1.0)) + 1.0).astype(np.float32)
+        return cls(idf[:N_WORD], idf[N_WORD : N_WORD + N_CHAR])
+
+
+def _hashed_block(
+    rows: Array, keys: Array, bits: int, count: int, idf: Array | None
+) -> sp.csr_matrix:
+    """Rows must be in order. Each n-gram weighs its idf (or 1); rows are scaled to unit length."""
     columns = (keys & U64((1 << bits) - 1)).astype(np.int32)
     per_row = np.bincount(rows, minlength=count)
     indptr = np.concatenate(([0], np.cumsum(per_row))).astype(np.int32)
-    scale = (1.0 / np.sqrt(np.maximum(per_row, 1))).astype(np.float32)
-    return sp.csr_matrix((scale[rows], columns, indptr), shape=(count, 1 << bits))
+    values = np.ones(columns.size, dtype=np.float32) if idf is None else idf[columns]
+    length = np.sqrt(np.bincount(rows, weights=values * values, minlength=count))
+    scale = (1.0 / np.maximum(length, 1e-9)).astype(np.float32)
+    return sp.csr_matrix((values * scale[rows], columns, indptr), shape=(count, 1 << bits))
 
 
 def _char_grams(data: Bytes) -> tuple[Array, Array]:
@@ -224,9 +245,9 @@ def _char_grams(data: Bytes) -> tuple[Array, Array]:
     return _mix(keys[inside]), rows
 
 
-def featurise(texts: Sequence[str]) -> sp.csr_matrix:
+def featurise(texts: Sequence[str], idf: Idf | None = None) -> sp.csr_matrix:
     """The feature matrix (len(texts) x N_FEATURES, float32) of a batch of texts."""
-    return featurise_with_dense(texts).matrix
+    return featurise_with_dense(texts, idf).matrix
 
 
 @dataclass(frozen=True)
@@ -236,8 +257,11 @@ class Batch:
     urgency_floor: Array  # from the trigger words
 
 
-def featurise_with_dense(texts: Sequence[str]) -> Batch:
-    """The feature matrix, its dense columns (DENSE_NAMES) and the urgency floor."""
+def featurise_with_dense(texts: Sequence[str], idf: Idf | None = None) -> Batch:
+    """The feature matrix, its dense columns (DENSE_NAMES) and the urgency floor.
+
+    Without `idf` every n-gram of a text weighs the same (the matrix that idf is fitted on).
+    """
     count = len(texts)
     if count == 0:
         empty = sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
@@ -246,9 +270,9 @@ def featurise_with_dense(texts: Sequence[str]) -> Batch:
     data = Bytes(normalised.raw)
     keys, line = _tokens(data)
     unigrams, word_keys, word_rows = _word_keys(keys, line)
-    words = _hashed_block(word_rows, word_keys, WORD_BITS, count)
+    words = _hashed_block(word_rows, word_keys, WORD_BITS, count, None if idf is None else idf.word)
     char_keys, char_rows = _char_grams(data)
-    chars = _hashed_block(char_rows, char_keys, CHAR_BITS, count)
+    chars = _hashed_block(char_rows, char_keys, CHAR_BITS, count, None if idf is None else idf.char)
     dense = _dense(data, keys, unigrams, line, normalised.shouts, normalised.elongations)
     matrix = sp.hstack((words, chars, sp.csr_matrix(dense)), format="csr", dtype=np.float32)
     return Batch(matrix, dense, urgency_floor(word_keys, word_rows, count))

@@ -12,18 +12,29 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
 from porch.triage.base import INTENTS, Classifier
 from porch.triage.corpus import Example, load_corpus
-from porch.triage.fast import FastModel, train_intent
+from porch.triage.fast import train_intent
 
 CORRECTION_WEIGHT = 8.0
 HOLD_BACK_EVERY = 5
 
-Trainer = Callable[[FastModel, Sequence[Example]], FastModel]
+
+class TrainableModel(Classifier, Protocol):
+    """A model a workspace can own: either tier's (fast.FastModel, transformer.TransformerModel)."""
+
+    meta: dict[str, Any]
+
+    def save(self, directory: Path) -> None: ...
+
+
+# (base model, examples) -> new model: fast.train_intent, transformer_train.correction_trainer()
+Trainer = Callable[[Any, Sequence[Example]], TrainableModel]
 
 
 @dataclass(frozen=True)
@@ -34,7 +45,7 @@ class Correction:
 
 @dataclass
 class RetrainOutcome:
-    model: FastModel
+    model: TrainableModel
     promoted: bool
     metrics: dict[str, Any] = field(default_factory=dict)
 
@@ -69,7 +80,7 @@ def as_examples(corrections: Sequence[Correction], weight: float) -> list[Exampl
 def retrain(
     corrections: Sequence[Correction],
     current: Classifier,
-    base: FastModel,
+    base: TrainableModel,
     corpus: Sequence[Example] | None = None,
     trainer: Trainer = train_intent,
     seed: int = 0,

@@ -1,8 +1,10 @@
 """Choosing and loading a classifier: `load_classifier(tier, path)`.
 
 The fast tier's default model ships in porch/triage/models/default/. The transformer tier
-lives in porch.triage.transformer (the optional `porch[transformer]` extra); asking for it
-when that module cannot be imported raises TierUnavailable with what to install.
+lives in porch.triage.transformer (the optional `porch[transformer]` extra, its model in
+porch/triage/models/transformer/); asking for it when that module cannot be imported raises
+TierUnavailable with what to install. `best_tier()` is the transformer tier where it is
+installed, else the fast one: the inbox and `porch triage classify` use it by default.
 """
 
 import importlib
@@ -25,6 +27,27 @@ class TierUnavailable(Exception):
 def default_model() -> FastModel:
     """The shipped fast model, loaded once per process."""
     return load_model(DEFAULT_MODEL_DIR)
+
+
+@cache
+def best_tier() -> str:
+    """ "transformer" where its libraries and shipped model are installed, else "fast"."""
+    try:
+        from porch.triage.transformer import is_installed
+    except ImportError:
+        return "fast"
+    return "transformer" if is_installed() else "fast"
+
+
+def tier_of(path: Path) -> str:
+    """The tier a model directory (or one of its files) was made for, from the files in it."""
+    directory = path.parent if path.is_file() else path
+    return "transformer" if (directory / "model.onnx").is_file() else "fast"
+
+
+def best_classifier() -> Classifier:
+    """The shipped model of the best installed tier, loaded once per process."""
+    return load_classifier(best_tier())
 
 
 def load_classifier(tier: str = "fast", path: Path | None = None) -> Classifier:

@@ -3,6 +3,10 @@
 `record_correction` stores what the owner said and enqueues `retrain_workspace_model`;
 the task calls `retrain_workspace`, which runs learning.retrain and stores the result
 as the workspace's next model version, promoted or not.
+
+A workspace without a model of its own uses the best installed tier (loading.best_tier: the
+transformer where the `porch[transformer]` extra is installed). Corrections fine-tune the
+transformer where PyTorch is installed too, and retrain the fast model's intents elsewhere.
 """
 
 from pathlib import Path
@@ -12,9 +16,15 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from porch.triage.base import INTENTS, Classifier
-from porch.triage.fast import load_model, train_intent
-from porch.triage.learning import Correction, Trainer, retrain
-from porch.triage.loading import default_model
+from porch.triage.fast import train_intent
+from porch.triage.learning import Correction, TrainableModel, Trainer, retrain
+from porch.triage.loading import (
+    best_classifier,
+    best_tier,
+    default_model,
+    load_classifier,
+    tier_of,
+)
 from porch.triage.models import TriageCorrection, WorkspaceModel
 from porch.workspaces.models import Workspace
 
@@ -28,9 +38,25 @@ def active_model(workspace: Workspace) -> WorkspaceModel | None:
 
 
 def classifier_for(workspace: Workspace) -> Classifier:
-    """The workspace's newest promoted model, else the default one."""
+    """The workspace's newest promoted model, else the best installed tier's shipped one."""
     record = active_model(workspace)
-    return default_model() if record is None else load_model(Path(record.path))
+    if record is None:
+        return best_classifier()
+    path = Path(record.path)
+    return load_classifier(tier_of(path), path)
+
+
+def _trainer_and_base() -> tuple[Trainer, TrainableModel]:
+    """Fine-tune the transformer where it and PyTorch are installed, else retrain fast intents."""
+    if best_tier() == "transformer":
+        from porch.triage.transformer import shipped_model
+        from porch.triage.transformer_train import TrainingUnavailable, correction_trainer
+
+        try:
+            return correction_trainer(), shipped_model()
+        except TrainingUnavailable:
+            pass
+    return train_intent, default_model()
 
 
 def record_correction(
@@ -58,9 +84,8 @@ def retrain_workspace(workspace: Workspace, trainer: Trainer | None = None) -> W
         Correction(row.text, row.intent)
         for row in TriageCorrection.objects.filter(workspace=workspace).order_by("id")
     ]
-    outcome = retrain(
-        corrections, classifier_for(workspace), default_model(), trainer=trainer or train_intent
-    )
+    trainer, base = (trainer, default_model()) if trainer else _trainer_and_base()
+    outcome = retrain(corrections, classifier_for(workspace), base, trainer=trainer)
     last = WorkspaceModel.objects.filter(workspace=workspace).first()
     version = 1 if last is None else last.version + 1
     directory = model_dir(workspace, version)

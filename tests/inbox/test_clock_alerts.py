@@ -103,3 +103,12 @@ def test_a_mild_complaint_and_quiet_hours_send_nothing(
     assert in_quiet_hours(config, datetime(2026, 11, 20, 23, 30, tzinfo=UTC))
     assert not in_quiet_hours(config, datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
     assert list(smtp) == []
+
+
+def test_closing_at_midnight_counts_to_the_end_of_the_day() -> None:
+    all_day = BusinessHours("Europe/London", time(0), time(0), frozenset(range(7)))
+    evening = BusinessHours("Europe/London", time(18), time(0), frozenset({4}))
+    friday_11pm = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
+    saturday_1am = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
+    assert business_seconds(all_day, friday_11pm, saturday_1am) == 2 * 3600
+    assert business_seconds(evening, friday_11pm, saturday_1am) == 3600

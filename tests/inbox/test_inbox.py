@@ -21,19 +21,19 @@ def account(workspace: Workspace) -> ConnectedAccount:
     )
 
 
-def add(
-    account: ConnectedAccount, n: int, intent: str, urgency: float = 0.0, minutes: int = 0
+def conversation(
+    account: ConnectedAccount, n: int, intent: str, arrived: datetime, **fields: object
 ) -> Conversation:
-    at = T0 + timedelta(minutes=minutes)
+    """A conversation with one mention from person<n> (Pat <n>), arrived at `arrived`."""
     convo = Conversation.objects.create(
         workspace=account.workspace,
         account=account,
         root_external_id=f"r{n}",
         contact_handle=f"person{n}",
         intent=intent,
-        urgency=urgency,
-        first_message_at=at,
-        last_message_at=at,
+        first_message_at=arrived,
+        last_message_at=arrived,
+        **fields,
     )
     Message.objects.create(
         workspace=account.workspace,
@@ -45,10 +45,16 @@ def add(
         author_handle=f"person{n}",
         author_name=f"Pat {n}",
         text=f"text {n} {intent}",
-        sent_at=at,
+        sent_at=arrived,
         intent=intent,
     )
     return convo
+
+
+def add(
+    account: ConnectedAccount, n: int, intent: str, urgency: float = 0.0, minutes: int = 0
+) -> Conversation:
+    return conversation(account, n, intent, T0 + timedelta(minutes=minutes), urgency=urgency)
 
 
 def handles(client: Client, workspace: Workspace, query: str = "") -> list[str]:

@@ -52,6 +52,7 @@ class ScriptedClient(NetworkClient):
     network = "x"
     SCRIPT: ClassVar[list[Page | NetworkError]] = []
     cursors_seen: ClassVar[list[str]] = []
+    closed: ClassVar[list[str]] = []
 
     def fetch_incoming(self, cursor: str) -> Page:
         self.cursors_seen.append(cursor)
@@ -60,6 +61,9 @@ class ScriptedClient(NetworkClient):
             raise step
         self.usage.reads += len(step.items)
         return step
+
+    def close(self) -> None:
+        self.closed.append(self.account.handle)
 
     def verify(self) -> AccountRef:
         return self.account
@@ -91,6 +95,7 @@ def script(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     monkeypatch.setitem(registry.CLIENTS, "x", f"{__name__}.ScriptedClient")
     ScriptedClient.SCRIPT = []
     ScriptedClient.cursors_seen = []
+    ScriptedClient.closed = []
     return ScriptedClient.SCRIPT
 
 
@@ -113,6 +118,7 @@ def test_a_sync_stores_each_message_once_and_keeps_the_cursor(script, account) -
     assert SyncState.objects.get(account=account).cursor == "c3"
     sync_account(account)
     assert ScriptedClient.cursors_seen == ["", "c2", "c3"]
+    assert ScriptedClient.closed == ["cornerbakery"] * 2  # its connections released
 
 
 def test_replies_join_their_conversation(script, account) -> None:
@@ -126,6 +132,7 @@ def test_a_failure_mid_sync_keeps_what_was_stored_and_resumes(script, account) -
     script += [Page([mention(1)], "c1", more=True), NetworkError("boom", permanent=False)]
     report = sync_account(account)
     assert report.error == "boom" and report.new == 1
+    assert ScriptedClient.closed == ["cornerbakery"]  # released after a failure too
     assert SyncState.objects.get(account=account).cursor == "c1"
     script.append(Page([mention(2)], "c2"))
     sync_account(account)
@@ -208,3 +215,16 @@ def test_credentials_refreshed_by_a_client_are_saved_encrypted(account) -> None:
     account.refresh_from_db()
     assert account.credentials() == {"access_token": "rotated"}
     assert "rotated" not in account.credentials_encrypted
+
+
+def test_each_network_is_polled_within_its_own_means(settings: Any) -> None:
+    from porch.networks.sync import intervals
+
+    settings.SYNC_MIN_INTERVAL, settings.SYNC_MAX_INTERVAL = 2, 3
+    settings.MASTODON_STREAMING = True
+    assert intervals("bluesky") == (2, 3)  # no stream: a quiet account is still read often
+    assert intervals("mastodon") == (2, 60)  # the stream wakes it; polling is the fallback
+    assert intervals("x") == (16, 120)  # reads cost money
+    assert intervals("facebook") == (20, 120)  # a Page's call budget is small
+    settings.MASTODON_STREAMING = False
+    assert intervals("mastodon") == (2, 3)

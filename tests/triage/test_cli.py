@@ -62,7 +62,7 @@ def test_json_lines_from_stdin_are_sniffed():
     ("args", "says"),
     [
         (["classify", "/no/such/file.csv"], "cannot read /no/such/file.csv"),
-        (["classify", "-", "--tier", "transformer"], "transformer tier"),
+        (["classify", "-", "--tier", "transformer", "--model", "/no/such"], "transformer tier"),
         (["classify", "-", "--model", "/no/such/model"], "cannot load the triage model"),
     ],
 )

@@ -11,7 +11,7 @@ from porch.triage.base import INTENTS
 from porch.triage.corpus import Example, load_corpus
 from porch.triage.fast import FastModel
 from porch.triage.learning import Correction, retrain
-from porch.triage.loading import default_model
+from porch.triage.loading import best_classifier, default_model
 from porch.triage.models import TriageCorrection, WorkspaceModel
 
 # The bakery's regulars say "the usual" to order: that is a lead, which no default model knows.
@@ -38,7 +38,7 @@ def always(intent: str):
         bias[: len(INTENTS)] = [50.0 if name == intent else 0.0 for name in INTENTS]
         weights = base.weights.copy()
         weights[:, : len(INTENTS)] = 0
-        return FastModel(weights, bias, dict(base.meta))
+        return FastModel(weights, bias, base.idf, dict(base.meta))
 
     return trainer
 
@@ -98,7 +98,7 @@ def test_an_unpromoted_model_is_kept_but_not_used(workspace):
     record = services.retrain_workspace(workspace, trainer=always("spam"))
     assert not record.promoted
     assert services.active_model(workspace) is None
-    assert services.classifier_for(workspace) is default_model()
+    assert services.classifier_for(workspace) is best_classifier()
 
 
 @pytest.mark.django_db

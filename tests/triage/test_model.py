@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from porch.triage.corpus import load_corpus
-from porch.triage.fast import META_FILE, WEIGHTS_FILE, ModelFileError, load_model, train
+from porch.triage.fast import (
+    META_FILE,
+    WEIGHTS_FILE,
+    ModelFileError,
+    TrainingSettings,
+    load_model,
+    train,
+)
 from porch.triage.loading import DEFAULT_MODEL_DIR, TierUnavailable, default_model, load_classifier
 
 CLEAR = {
@@ -28,7 +35,13 @@ def small_corpus():
 
 def test_shipped_model_files_hold_no_pickles():
     with zipfile.ZipFile(DEFAULT_MODEL_DIR / WEIGHTS_FILE) as archive:
-        assert sorted(archive.namelist()) == ["bias.npy", "columns.npy", "weights.npy"]
+        assert sorted(archive.namelist()) == [
+            "bias.npy",
+            "char_idf.npy",
+            "columns.npy",
+            "weights.npy",
+            "word_idf.npy",
+        ]
     with np.load(DEFAULT_MODEL_DIR / WEIGHTS_FILE, allow_pickle=False) as arrays:
         assert all(arrays[name].dtype != object for name in arrays.files)
     meta = json.loads((DEFAULT_MODEL_DIR / META_FILE).read_text())
@@ -99,3 +112,27 @@ def test_transformer_tier_says_what_is_missing():
         load_classifier("transformer")
     with pytest.raises(TierUnavailable, match="unknown tier"):
         load_classifier("psychic")
+
+
+def test_general_chatter_teaches_sentiment_but_no_intent(tmp_path: Path):
+    lines: list[dict[str, str | None]] = [
+        {"text": "@shop my order never came", "intent": "complaint", "sentiment": "negative"},
+        {"text": "@shop thank you, lovely cake", "intent": "praise", "sentiment": "positive"},
+        {"text": "rain again, great", "intent": None, "sentiment": "negative"},
+        {"text": "a broken line", "intent": "nonsense", "sentiment": "neutral"},
+    ]
+    (tmp_path / "mixed.jsonl").write_text(
+        "\n".join(json.dumps({**line, "urgency": 0.1}) for line in lines) + "\n"
+    )
+    examples = load_corpus(tmp_path)
+    assert [(e.text, e.intent) for e in examples] == [
+        ("@shop my order never came", "complaint"),
+        ("@shop thank you, lovely cake", "praise"),
+        ("rain again, great", None),
+    ]
+    model = train(examples * 3, TrainingSettings(min_df=1))
+    result = model.classify(["rain again, great"])[0]
+    # Only the two labelled intents were taught: the chatter did not become "other".
+    assert result.intent in {"complaint", "praise"}
+    assert result.intent_scores["other"] < 0.01
+    assert result.sentiment == "negative"

@@ -73,6 +73,11 @@ class BlueskyClient(NetworkClient):
     def __repr__(self) -> str:
         return f"<BlueskyClient @{self.account.handle}>"
 
+    def close(self) -> None:
+        if self._sdk is not None:
+            self._sdk.request.close()
+            self._sdk = None
+
     # -- session ----------------------------------------------------------------------
 
     def _session(self) -> Session:

@@ -12,6 +12,11 @@ from typing import Any
 from porch.networks.base import AccountRef, NetworkError
 from porch.networks.facebook.graph import Graph
 
+NOT_ACCEPTED = (
+    "Facebook did not accept this Page access token (expired, revoked or mistyped): "
+    "make a new one and paste it."
+)
+
 
 def verify_page_token(page_token: str, base_url: str = "") -> tuple[AccountRef, dict[str, Any]]:
     """The Page a token belongs to, and the credentials to store (encrypted)."""
@@ -22,6 +27,10 @@ def verify_page_token(page_token: str, base_url: str = "") -> tuple[AccountRef, 
     try:
         page = graph.get("/me", {"fields": "id,name"})
         info = _token_info(graph, token)
+    except NetworkError as error:
+        if error.reconnect:
+            raise NetworkError(NOT_ACCEPTED, permanent=True, code=error.code) from error
+        raise
     finally:
         graph.close()
     if info.get("type") == "USER":

@@ -12,11 +12,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+from django.conf import settings
 
 from porch.networks.base import NetworkError, Usage
 from porch.networks.facebook.errors import graph_error, transport_error, usage_percentages
 
-DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 TIMEOUT = 30.0
 USER_AGENT = "Porch (social media desk)"
 _TOKEN_PARAMS = ("access_token", "input_token")
@@ -40,7 +40,9 @@ if not any(isinstance(f, RedactTokens) for f in _httpx_logger.filters):
 
 
 class Graph:
-    """One Page token against the Graph API; usage headers go into `usage.extra`."""
+    """One Page token against the Graph API; usage headers go into `usage.extra`.
+
+    `base_url`: the account's own (empty for most), else PORCH_FACEBOOK_GRAPH_URL."""
 
     def __init__(
         self,
@@ -50,7 +52,7 @@ class Graph:
         usage: Usage | None = None,
         timeout: float = TIMEOUT,
     ) -> None:
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (base_url or settings.FACEBOOK_GRAPH_URL).rstrip("/")
         self.usage = usage if usage is not None else Usage()
         self._http = httpx.Client(
             timeout=timeout,

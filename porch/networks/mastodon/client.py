@@ -78,6 +78,9 @@ class MastodonClient(NetworkClient):
     def __repr__(self) -> str:
         return f"MastodonClient({self.account.handle!r})"
 
+    def close(self) -> None:
+        self.api.session.close()
+
     def _call(self, request: Callable[[], T], *, write: bool = False) -> T:
         try:
             return request()

@@ -21,17 +21,23 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
+from django.conf import settings
 
 from porch.networks.base import AccountRef, NetworkError
 from porch.networks.x.errors import RECONNECT_MESSAGE, retry_after
 
 AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
-TOKEN_URL = "https://api.x.com/2/oauth2/token"  # noqa: S105 (a URL, not a secret)
-ME_URL = "https://api.x.com/2/users/me"
+TOKEN_PATH = "/2/oauth2/token"  # noqa: S105 (a path, not a secret)
+ME_PATH = "/2/users/me"
 # media.write: uploading images (POST /2/media/upload) needs it besides tweet.write.
 SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "dm.read", "media.write")
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 DEFAULT_LIFETIME = 7200  # seconds; X's access tokens last two hours
+
+
+def api_url(path: str) -> str:
+    """`path` on X's API (PORCH_X_API_URL: X's own, or a test server)."""
+    return f"{settings.X_API_URL}{path}"
 
 
 def _challenge(verifier: str) -> str:
@@ -102,13 +108,15 @@ def _token(
 ) -> dict[str, Any]:
     # A confidential client authenticates with its secret; a public one only names itself.
     auth = httpx.BasicAuth(form["client_id"], secret) if secret else httpx.USE_CLIENT_DEFAULT
-    post = partial(client.post, TOKEN_URL, data=form, auth=auth)
+    post = partial(client.post, api_url(TOKEN_PATH), data=form, auth=auth)
     return _answer(post, refreshing=refreshing, now=now)
 
 
 def _me(client: httpx.Client, access_token: str, now: float) -> AccountRef:
     headers = {"Authorization": f"Bearer {access_token}"}
-    get = partial(client.get, ME_URL, params={"user.fields": "name,username"}, headers=headers)
+    get = partial(
+        client.get, api_url(ME_PATH), params={"user.fields": "name,username"}, headers=headers
+    )
     user = _answer(get, refreshing=False, now=now)["data"]
     return AccountRef(network="x", handle=user["username"], external_id=user["id"])
 

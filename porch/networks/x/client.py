@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import requests
 import tweepy  # type: ignore[import-untyped]
+from django.conf import settings
 
 from porch.networks.base import (
     AccountMetrics,
@@ -69,6 +70,7 @@ REFRESH_MARGIN = 60.0
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 APP_BEARER_REFUSED = "X refused Porch's app bearer token (PORCH_X_BEARER_TOKEN): check it"
+TWEEPY_HOST = "https://api.twitter.com"
 _FAILURES = (tweepy.TweepyException, requests.RequestException)
 _BEARER = re.compile(r"Bearer [^\s'\",}]+")
 
@@ -85,11 +87,14 @@ logging.getLogger("tweepy.client").addFilter(_RedactTokens())
 
 
 class _Session(requests.Session):
-    """A session that gives every request a timeout (tweepy sets none)."""
+    """A session that gives every request a timeout (tweepy sets none) and sends it to
+    PORCH_X_API_URL (tweepy's host is fixed: X's own, under its former name)."""
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", TIMEOUT)
-        return super().request(*args, **kwargs)
+        if isinstance(url, str) and url.startswith(TWEEPY_HOST):
+            url = settings.X_API_URL + url.removeprefix(TWEEPY_HOST)
+        return super().request(method, url, *args, **kwargs)
 
 
 def _discard(_: dict[str, Any]) -> None:
@@ -148,6 +153,9 @@ class XClient(NetworkClient):
 
     def __repr__(self) -> str:
         return f"XClient(@{self.account.handle})"
+
+    def close(self) -> None:
+        self.session.close()
 
     # Calls, tokens and errors
 

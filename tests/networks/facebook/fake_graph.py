@@ -12,8 +12,6 @@ import base64
 import itertools
 import json
 import re
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,9 +20,11 @@ from datetime import UTC, datetime
 from email.message import MIMEPart
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from ..loopback import LoopbackServer, running
 
 VERSION = "/v21.0"
 PAGE_ID = "104857600123456"
@@ -473,25 +473,15 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(LoopbackServer):
     graph: FakeGraph
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # else: the client gave up
-            super().handle_error(request, client_address)
 
 
 @contextmanager
 def serving() -> Iterator[FakeGraph]:
     graph = FakeGraph()
-    server = _Server(("127.0.0.1", 0), _Handler)
+    server = _Server(_Handler)
     server.graph = graph
-    graph.base_url = f"http://127.0.0.1:{server.server_address[1]}{VERSION}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with running(server) as url:
+        graph.base_url = f"{url}{VERSION}"
         yield graph
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from porch.networks.base import AccountRef, Media, NetworkError, Outgoing
-from porch.networks.facebook.auth import verify_page_token
+from porch.networks.facebook.auth import NOT_ACCEPTED, verify_page_token
 from porch.networks.facebook.client import FacebookClient
 
 from .fake_graph import EXPIRED, PAGE_ID, PAT, SAM, TOKEN, FakeGraph, error_body
@@ -47,16 +47,14 @@ def test_a_user_token_is_refused_with_what_to_paste_instead(graph: FakeGraph) ->
     assert raised.value.permanent and "token of the Page" in raised.value.message
 
 
-def test_an_expired_token_asks_to_reconnect_the_page(graph: FakeGraph) -> None:
+def test_an_expired_token_is_refused_with_what_to_do(graph: FakeGraph) -> None:
     graph.expired = True
 
     with pytest.raises(NetworkError) as raised:
         verify_page_token(TOKEN, graph.base_url)
 
-    assert raised.value.reconnect and raised.value.permanent
-    assert raised.value.message == (
-        "The Facebook Page token has expired or was revoked: reconnect the page."
-    )
+    assert raised.value.permanent and raised.value.code == "190"
+    assert raised.value.message == NOT_ACCEPTED
 
 
 # Incoming -----------------------------------------------------------------------------

@@ -6,14 +6,15 @@ request it made is kept for assertions.
 """
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from ..loopback import LoopbackServer, running
 
 RECORDED = Path(__file__).parent / "recorded"
 
@@ -86,21 +87,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(LoopbackServer):
     replay: ReplayServer
 
 
 @contextmanager
 def replaying(routes: dict[str, Reply]) -> Iterator[ReplayServer]:
     replay = ReplayServer(routes)
-    server = _Server(("127.0.0.1", 0), _Handler)
+    server = _Server(_Handler)
     server.replay = replay
-    replay.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with running(server) as replay.base_url:
         yield replay
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -94,7 +94,7 @@ def test_connecting_trades_the_code_for_tokens_and_names_the_account(tokens: Rep
     assert creds["client_id"] == "client-1" and creds["client_secret"] == "secret-1"
     method, url, headers, body = tokens.requests[0]
     form = parse_qs((body or b"").decode())
-    assert url == auth.TOKEN_URL and method == "POST"
+    assert url == "https://api.x.com/2/oauth2/token" and method == "POST"
     assert form["grant_type"] == ["authorization_code"] and form["code_verifier"] == ["verifier-1"]
     assert headers["authorization"] == "Basic " + base64.b64encode(b"client-1:secret-1").decode()
     assert tokens.requests[1][2]["authorization"] == f"Bearer {token['access_token']}"

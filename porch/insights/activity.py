@@ -1,0 +1,77 @@
+"""Measuring the owner's active time in Porch, per activity, from their requests.
+
+Each signed-in request to a workspace page adds the time since the member's previous
+request to the activity of the page (inbox, publishing, planning, reviewing), when that
+gap is at most IDLE_AFTER: a longer gap is time away, and is not counted.
+"""
+
+import re
+import time
+from collections.abc import Callable
+
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from porch.insights.models import ActiveTime, Activity
+from porch.workspaces.models import Membership
+
+IDLE_AFTER = 300  # seconds
+LAST_SEEN = "porch_last_active"
+WORKSPACE_PAGE = re.compile(r"^/w/(?P<slug>[-\w]+)/(?P<area>[-\w]*)")
+AREAS = {
+    "inbox": Activity.INBOX,
+    "saved-replies": Activity.INBOX,
+    "posts": Activity.PUBLISHING,
+    "publish": Activity.PUBLISHING,
+    "publishing": Activity.PUBLISHING,
+    "calendar": Activity.PUBLISHING,
+    "queue": Activity.PUBLISHING,
+    "plan": Activity.PLANNING,
+    "listening": Activity.PLANNING,
+    "insights": Activity.REVIEWING,
+    "": Activity.REVIEWING,  # the dashboard
+}
+
+
+def now() -> float:
+    return time.time()
+
+
+def activity_of(path: str) -> tuple[str, Activity] | None:
+    """(workspace slug, activity) for a workspace page that counts as work, else None."""
+    found = WORKSPACE_PAGE.match(path)
+    if not found or found["area"] not in AREAS:
+        return None
+    return found["slug"], AREAS[found["area"]]
+
+
+def add_time(workspace_id: int, user_id: int, activity: str, seconds: int, outside: bool) -> None:
+    row, _ = ActiveTime.objects.get_or_create(
+        workspace_id=workspace_id,
+        user_id=user_id,
+        day=timezone.localdate(),
+        activity=activity,
+        outside_porch=outside,
+    )
+    ActiveTime.objects.filter(pk=row.pk).update(seconds=F("seconds") + seconds)
+
+
+class ActiveTimeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        where = activity_of(request.path)
+        if user is None or not user.is_authenticated or where is None:
+            return response
+        moment = now()
+        gap = moment - float(request.session.get(LAST_SEEN, 0))
+        request.session[LAST_SEEN] = moment
+        if 0 < gap <= IDLE_AFTER:
+            member = Membership.objects.filter(user=user, workspace__slug=where[0]).first()
+            if member is not None:
+                add_time(member.workspace_id, user.pk, where[1], round(gap), outside=False)
+        return response

@@ -1,0 +1,99 @@
+"""The report's charts, drawn on the server with matplotlib: SVG for pages, PNG for email/PDF."""
+
+import io
+import re
+from collections.abc import Callable
+from datetime import date
+
+import matplotlib
+
+matplotlib.use("Agg")
+import itertools
+
+from matplotlib import rc_context
+from matplotlib.figure import Figure
+
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+COLOURS = {"negative": "#c0392b", "neutral": "#95a5a6", "positive": "#27ae60"}
+
+
+def svg(figure: Figure) -> str:
+    """The chart as an inline <svg> element (text kept as text, no external references)."""
+    out = io.StringIO()
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "porch"}):
+        figure.savefig(out, format="svg", bbox_inches="tight")
+    text = out.getvalue()
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
+    return text[text.index("<svg") :]
+
+
+def png(figure: Figure) -> bytes:
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=110, bbox_inches="tight")
+    return out.getvalue()
+
+
+def _figure(title: str, draw: Callable[[Figure], None]) -> Figure:
+    figure = Figure(figsize=(7, 3))
+    draw(figure)
+    figure.suptitle(title, fontsize=11)
+    return figure
+
+
+def engagement_over_time(days: list[tuple[date, int, int]]) -> Figure:
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        if not days:
+            axes.text(0.5, 0.5, "No posts this week", ha="center", va="center")
+            axes.set_axis_off()
+            return
+        labels = [d.strftime("%a %d") for d, _, _ in days]
+        axes.bar(range(len(days)), [e for _, _, e in days], color="#2e86c1")
+        axes.set_xticks(range(len(days)), labels)
+        axes.set_ylabel("Engagement")
+
+    return _figure("Engagement over time", draw)
+
+
+def best_hours(cells: list[list[float | None]]) -> Figure:
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        grid = [[value if value is not None else 0.0 for value in row] for row in cells]
+        image = axes.imshow(grid, aspect="auto", cmap="YlGn")
+        axes.set_yticks(range(7), DAYS)
+        axes.set_xticks(range(0, 24, 3), [f"{h:02d}" for h in range(0, 24, 3)])
+        axes.set_xlabel("Hour of posting")
+        figure.colorbar(image, ax=axes, label="Engagement per post")
+
+    return _figure("Best hours to post", draw)
+
+
+def response_times(minutes: list[float]) -> Figure:
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        if not minutes:
+            axes.text(0.5, 0.5, "No answered conversations", ha="center", va="center")
+            axes.set_axis_off()
+            return
+        edges = [0, 15, 30, 60, 120, 240, 480, 1440, max(1441.0, max(minutes) + 1)]
+        labels = ["<15m", "15-30m", "30-60m", "1-2h", "2-4h", "4-8h", "8-24h", ">1 day"]
+        counts = [sum(1 for m in minutes if lo <= m < hi) for lo, hi in itertools.pairwise(edges)]
+        axes.bar(range(len(labels)), counts, color="#8e44ad")
+        axes.set_xticks(range(len(labels)), labels)
+        axes.set_ylabel("Conversations")
+
+    return _figure("Time to first answer", draw)
+
+
+def sentiment_trend(days: dict[date, dict[str, int]]) -> Figure:
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        labels = [d.strftime("%a %d") for d in days]
+        for mood, colour in COLOURS.items():
+            values = [counts[mood] for counts in days.values()]
+            axes.plot(range(len(labels)), values, marker="o", color=colour, label=mood.capitalize())
+        axes.set_xticks(range(len(labels)), labels)
+        axes.set_ylabel("Messages")
+        axes.legend(loc="upper left", fontsize=8)
+
+    return _figure("How people felt", draw)

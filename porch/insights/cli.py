@@ -1,0 +1,90 @@
+"""`porch import` and `porch report`: history imports and the weekly report from the shell."""
+
+from pathlib import Path
+
+import click
+
+
+def _setup() -> None:
+    from porch.cli import setup_django  # porch.cli imports this module: import at call time
+
+    setup_django()
+
+
+@click.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--account", "account_id", type=int, required=True, help="The account's id.")
+def import_history(file: Path, account_id: int) -> None:
+    """Import an account's history from the file its network gave you.
+
+    X archive (.zip or data/tweets.js), Mastodon export (.zip or outbox.json), Bluesky
+    repository (.car). Running it again imports nothing twice and finishes a stopped import.
+
+    Example: porch import ~/Downloads/twitter-2026-11-20.zip --account 3
+    """
+    _setup()
+    from porch.insights.history import import_file
+    from porch.insights.importers import ArchiveError
+    from porch.workspaces.models import ConnectedAccount
+
+    account = ConnectedAccount.objects.filter(pk=account_id).first()
+    if account is None:
+        raise click.ClickException(f"no connected account with id {account_id}")
+    with click.progressbar(length=1, label=f"Importing into {account}") as bar:
+        shown = [0]
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - shown[0])
+            shown[0] = done
+
+        try:
+            result = import_file(file, account, progress)
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(result.line(file.name))
+
+
+@click.command()
+@click.option("--week", required=True, help="ISO week, like 2026-W47.")
+@click.option("--workspace", "slug", default=None, help="The workspace's slug (if several).")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--email", is_flag=True, help="Email it to the workspace's owners.")
+def report(week: str, slug: str | None, pdf_path: Path | None, email: bool) -> None:
+    """Make the weekly report: print its figures, write a PDF, email it.
+
+    Example: porch report --week 2026-W47 --pdf report.pdf
+    """
+    _setup()
+    from porch.insights.report import (
+        ReportError,
+        build_report,
+        owners_emails,
+        render_pdf,
+        send_report,
+    )
+    from porch.workspaces.models import Workspace
+
+    workspaces = Workspace.objects.filter(is_demo=False)
+    if slug:
+        workspaces = Workspace.objects.filter(slug=slug)
+    found = list(workspaces[:2])
+    if len(found) != 1:
+        why = f"no workspace {slug!r}" if slug else "choose a workspace with --workspace SLUG"
+        raise click.ClickException(why)
+    try:
+        made = build_report(found[0], week)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{found[0].name}, week {made.week} ({made.period})")
+    for label, value in made.lines():
+        click.echo(f"  {label}: {value}")
+    if pdf_path is not None:
+        pdf_path.write_bytes(render_pdf(made))
+        click.echo(f"PDF written to {pdf_path}")
+    if email:
+        to = owners_emails(found[0])
+        if not to:
+            raise click.ClickException("the workspace's owners have no email address")
+        send_report(made, to)
+        click.echo(f"Emailed to {', '.join(to)}")

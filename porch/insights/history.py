@@ -1,0 +1,159 @@
+"""Storing an account's history: imported files and Porch's own published posts.
+
+The whole file is read and checked first, so a bad file stores nothing. Posts are then
+written in batches, each batch in its own transaction and unique per account and
+external id: importing the same file twice changes nothing, and an import that stops
+part-way (a killed worker, a full disk) resumes when run again, doubling nothing.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from porch.insights.importers import ArchiveError, ImportedPost, has_hashtag, has_link, read_history
+from porch.insights.models import HistoryImport, HistoryPost, ImportState, Source
+from porch.insights.whatworks import rebuild_cells
+from porch.workspaces.models import ConnectedAccount
+
+BATCH = 5000
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    read: int
+    added: int
+    note: str = ""
+
+    def line(self, file_name: str) -> str:
+        already = self.read - self.added
+        text = f"{file_name}: {self.read} posts read, {self.added} new, {already} already here"
+        return f"{text}. {self.note}" if self.note else text
+
+
+def import_file(
+    path: Path, account: ConnectedAccount, progress: Progress = lambda done, total: None
+) -> ImportResult:
+    """Read `path` as `account`'s network export and store its posts as the account's history."""
+    history = read_history(path, account.network)
+    _check_owner(path, account, history.owner)
+    added = store_posts(account, history.posts, progress)
+    note = ""
+    if history.missing_blocks:
+        note = f"The file is a partial repository: {history.missing_blocks} parts were not in it."
+    return ImportResult(len(history.posts), added, note)
+
+
+def _check_owner(path: Path, account: ConnectedAccount, owner: str) -> None:
+    """Refuse a file that says it belongs to another account (where both sides are known)."""
+    if not owner:
+        return
+    if account.network == "bluesky":
+        mine = account.external_id
+    else:
+        mine = account.handle.lstrip("@").split("@")[0]
+    if mine and owner.lower() != mine.lower():
+        raise ArchiveError(
+            path.name, f"this export is of {owner}, not of {account}: choose that account's file"
+        )
+
+
+def store_posts(
+    account: ConnectedAccount,
+    posts: list[ImportedPost],
+    progress: Progress = lambda done, total: None,
+    source: Source = Source.IMPORT,
+) -> int:
+    """Store posts not already in the account's history; returns how many were new.
+
+    Rows go in with one INSERT ... ON CONFLICT DO NOTHING per batch (SQLite and PostgreSQL
+    both have it): a hundred thousand posts through the ORM one field at a time are slow.
+    """
+    zone = ZoneInfo(account.timezone)
+    total = len(posts)
+    added = 0
+    progress(0, total)
+    fields = [f for f in HistoryPost._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    names = [f.attname for f in fields]
+    # Table and column names come from the model; every value is a parameter.
+    sql = (
+        f"INSERT INTO {HistoryPost._meta.db_table} ({columns}) VALUES ({marks}) "  # noqa: S608
+        "ON CONFLICT (account_id, external_id) DO NOTHING"
+    )
+    for start in range(0, total, BATCH):
+        batch = posts[start : start + BATCH]
+        rows = [_values(names, _row(account, post, zone, source)) for post in batch]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+            added += max(cursor.rowcount, 0)  # rows inserted; conflicts are not counted
+        progress(min(start + BATCH, total), total)
+    rebuild_cells(account)
+    return added
+
+
+def _values(names: list[str], row: dict[str, Any]) -> list[Any]:
+    """The row's values in column order, as the database takes them."""
+    ops = connection.ops
+    row["published_at"] = ops.adapt_datetimefield_value(row["published_at"])
+    row["links"] = ops.adapt_json_value(row["links"], None)
+    return [row[name] for name in names]
+
+
+def _row(
+    account: ConnectedAccount, post: ImportedPost, zone: ZoneInfo, source: str
+) -> dict[str, Any]:
+    local = post.published_at.astimezone(zone)
+    return {
+        "workspace_id": account.workspace_id,
+        "account_id": account.pk,
+        "network": account.network,
+        "external_id": post.external_id[:255],
+        "kind": post.kind,
+        "source": source,
+        "published_at": post.published_at,
+        "weekday": local.weekday(),
+        "hour": local.hour,
+        "text": post.text,
+        "length": len(post.text),
+        "url": post.url[:500],
+        "links": list(post.links),
+        "media": min(post.media, 32767),
+        "has_link": has_link(post),
+        "has_question": "?" in post.text,
+        "has_hashtag": has_hashtag(post.text),
+        "pillar": post.pillar[:60],
+        "likes": post.likes,
+        "reposts": post.reposts,
+        "replies": post.replies,
+        "quotes": post.quotes,
+        "impressions": post.impressions,
+        "engagement": post.likes + post.reposts + post.replies + post.quotes,
+        "metrics_at": None,
+    }
+
+
+def run_import(job: HistoryImport) -> HistoryImport:
+    """Run a queued import (the web upload), recording progress on the job for the page."""
+    HistoryImport.objects.filter(pk=job.pk).update(state=ImportState.RUNNING, error="")
+
+    def report(done: int, total: int) -> None:
+        HistoryImport.objects.filter(pk=job.pk).update(done=done, total=total)
+
+    try:
+        result = import_file(Path(job.stored_path), job.account, report)
+    except ArchiveError as exc:
+        job.state, job.error = ImportState.FAILED, f"{job.file_name}: {exc.problem}"[:500]
+    else:
+        job.state, job.added, job.error = ImportState.DONE, result.added, result.note[:500]
+        job.total = job.done = result.read
+    Path(job.stored_path).unlink(missing_ok=True)  # kept only if the import itself crashed
+    job.finished_at = timezone.now()
+    job.save(update_fields=["state", "added", "error", "total", "done", "finished_at"])
+    return job

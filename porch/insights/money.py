@@ -1,0 +1,168 @@
+"""Time against money: hours spent (in Porch and logged outside) against results.
+
+Results are the leads and complaints handled in the inbox, the posts and their
+engagement, clicks on Porch's tracked links, and revenue entered by hand. Offer
+redemptions join when an offers app exists. Per network and per pillar, the hours are
+shared out by the work done there (conversations handled for inbox time, posts for
+publishing and planning time).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from porch.inbox.models import Conversation, Intent
+from porch.insights.models import ActiveTime, Activity, Revenue
+from porch.insights.whatworks import own_posts
+from porch.publishing.models import TrackedLink
+from porch.workspaces.models import Network, Workspace
+
+
+@dataclass
+class Line:
+    """Results and hours for the whole workspace, one network or one pillar."""
+
+    name: str
+    hours: float = 0.0
+    leads: int = 0
+    complaints: int = 0
+    posts: int = 0
+    engagement: int = 0
+    revenue: Decimal = Decimal("0.00")
+    clicks: int = 0
+
+    def per_hour(self, value: float | Decimal) -> str:
+        """A result per hour spent; "-" where under three minutes were spent."""
+        if self.hours < 0.05:
+            return "-"
+        return f"{float(value) / self.hours:.1f}"
+
+    @property
+    def leads_per_hour(self) -> str:
+        return self.per_hour(self.leads)
+
+    @property
+    def complaints_per_hour(self) -> str:
+        return self.per_hour(self.complaints)
+
+    @property
+    def posts_per_hour(self) -> str:
+        return self.per_hour(self.posts)
+
+    @property
+    def engagement_per_hour(self) -> str:
+        return self.per_hour(self.engagement)
+
+    @property
+    def clicks_per_hour(self) -> str:
+        return self.per_hour(self.clicks)
+
+    @property
+    def revenue_per_hour(self) -> str:
+        return self.per_hour(self.revenue)
+
+
+@dataclass
+class MoneyPage:
+    total: Line
+    hours_by_activity: dict[str, float] = field(default_factory=dict)
+    networks: list[Line] = field(default_factory=list)
+    pillars: list[Line] = field(default_factory=list)
+
+
+def hours_by_activity(workspace: Workspace, start: date, end: date) -> dict[str, float]:
+    rows = (
+        ActiveTime.objects.filter(workspace=workspace, day__gte=start, day__lt=end)
+        .values("activity")
+        .annotate(s=Sum("seconds"))
+    )
+    found = {row["activity"]: row["s"] / 3600 for row in rows}
+    return {label: found.get(value, 0.0) for value, label in Activity.choices}
+
+
+def link_clicks(workspace: Workspace, start: date, end: date) -> dict[tuple[str, str], int]:
+    """Clicks on Porch's tracked links made in the period, by ("network", x) and ("pillar", y)."""
+    links = TrackedLink.objects.filter(
+        workspace=workspace, created_at__date__gte=start, created_at__date__lt=end
+    )
+    found: dict[tuple[str, str], int] = {}
+    for network, pillar, clicks in links.values_list("network", "post__pillar", "clicks"):
+        found[("network", network)] = found.get(("network", network), 0) + clicks
+        found[("pillar", pillar or "")] = found.get(("pillar", pillar or ""), 0) + clicks
+    return found
+
+
+def where_the_money_is(workspace: Workspace, start: date, end: date) -> MoneyPage:
+    hours = hours_by_activity(workspace, start, end)
+    inbox_hours = hours[Activity.INBOX.label]
+    publishing_hours = hours[Activity.PUBLISHING.label] + hours[Activity.PLANNING.label]
+    handled = Conversation.objects.filter(
+        workspace=workspace, first_response_at__date__gte=start, first_response_at__date__lt=end
+    )
+    by_network = {
+        row["account__network"]: row
+        for row in handled.values("account__network").annotate(
+            n=Count("id"),
+            leads=Count("id", filter=Q(intent=Intent.LEAD)),
+            complaints=Count("id", filter=Q(intent=Intent.COMPLAINT)),
+        )
+    }
+    posts = own_posts(workspace).filter(published_at__date__gte=start, published_at__date__lt=end)
+    posts_by = {
+        (row["network"], row["pillar"]): row
+        for row in posts.values("network", "pillar").annotate(n=Count("id"), e=Sum("engagement"))
+    }
+    revenue = Revenue.objects.filter(workspace=workspace, day__gte=start, day__lt=end)
+    clicks = link_clicks(workspace, start, end)
+    total_conversations = sum(r["n"] for r in by_network.values())
+    total_posts = sum(r["n"] for r in posts_by.values())
+
+    def share(part: int, whole: int, hours_of: float) -> float:
+        return hours_of * part / whole if whole else 0.0
+
+    networks = []
+    for value, label in Network.choices:
+        talk = by_network.get(value, {"n": 0, "leads": 0, "complaints": 0})
+        mine = [r for (net, _), r in posts_by.items() if net == value]
+        line = Line(
+            label,
+            hours=share(talk["n"], total_conversations, inbox_hours)
+            + share(sum(r["n"] for r in mine), total_posts, publishing_hours),
+            leads=talk["leads"],
+            complaints=talk["complaints"],
+            posts=sum(r["n"] for r in mine),
+            engagement=sum(r["e"] or 0 for r in mine),
+            revenue=revenue.filter(network=value).aggregate(s=Sum("amount"))["s"] or Decimal(0),
+            clicks=clicks.get(("network", value), 0),
+        )
+        if line.posts or line.leads or line.complaints or line.revenue or line.clicks:
+            networks.append(line)
+    pillars = []
+    for pillar in sorted(
+        {p for (_, p) in posts_by} | set(revenue.values_list("pillar", flat=True))
+    ):
+        mine = [r for (_, p), r in posts_by.items() if p == pillar]
+        n = sum(r["n"] for r in mine)
+        pillars.append(
+            Line(
+                pillar or "No pillar",
+                hours=share(n, total_posts, publishing_hours),
+                posts=n,
+                engagement=sum(r["e"] or 0 for r in mine),
+                revenue=revenue.filter(pillar=pillar).aggregate(s=Sum("amount"))["s"] or Decimal(0),
+                clicks=clicks.get(("pillar", pillar), 0),
+            )
+        )
+    total = Line(
+        "All of it",
+        hours=sum(hours.values()),
+        leads=sum(r["leads"] for r in by_network.values()),
+        complaints=sum(r["complaints"] for r in by_network.values()),
+        posts=total_posts,
+        engagement=sum(r["e"] or 0 for r in posts_by.values()),
+        revenue=revenue.aggregate(s=Sum("amount"))["s"] or Decimal(0),
+        clicks=sum(n for (kind, _), n in clicks.items() if kind == "network"),
+    )
+    return MoneyPage(total, hours, networks, pillars)

@@ -1,0 +1,180 @@
+"""The weekly report: numbers and charts for one ISO week, as a page, a PDF and an email."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from email.mime.image import MIMEImage
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from fpdf import FPDF
+from matplotlib.figure import Figure
+
+from porch.insights import charts
+from porch.insights.influence import Influence, daily_engagement, daily_sentiment, influence
+from porch.insights.models import SentReport
+from porch.insights.whatworks import Section, heat_map, what_works
+from porch.workspaces.models import Role, Workspace
+
+WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+class ReportError(ValueError):
+    """A report that cannot be made; the message says what to change."""
+
+
+def parse_week(text: str) -> date:
+    """The Monday of an ISO week written like 2026-W47."""
+    found = WEEK.match(text.strip())
+    if not found:
+        raise ReportError(f"{text!r} is not a week: write it like 2026-W47")
+    try:
+        return date.fromisocalendar(int(found[1]), int(found[2]), 1)
+    except ValueError:
+        raise ReportError(f"{text!r}: that year has no week {found[2]}") from None
+
+
+def week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    workspace: Workspace
+    week: str
+    start: datetime
+    end: datetime
+    numbers: Influence
+    figures: dict[str, Figure]
+    highlights: list[str]
+
+    def lines(self) -> list[tuple[str, str]]:
+        """The key figures as (label, value), the same in the page, the PDF and the email."""
+        n = self.numbers
+
+        def maybe(value: float | None, pattern: str, missing: str) -> str:
+            return pattern.format(value) if value is not None else missing
+
+        return [
+            ("Posts", str(n.posts)),
+            ("Engagement", str(n.engagement)),
+            ("Impressions", maybe(n.impressions, "{}", "not reported by these networks")),
+            ("Engagement rate", maybe(n.engagement_rate, "{:.1%}", "needs impressions")),
+            ("Reposts per post", maybe(n.amplification, "{:.2f}", "no posts")),
+            ("Follower change", maybe(n.follower_change, "{:+d}", "not measured yet")),
+            ("Conversations answered", f"{n.answered} ({n.unanswered} not yet)"),
+            ("Median time to first answer", maybe(n.median_response, "{:.0f} min", "none")),
+        ]
+
+    @property
+    def period(self) -> str:
+        last = (self.end - timedelta(days=1)).date()
+        return f"{self.start:%d %b} - {last:%d %b %Y}"
+
+
+def build_report(workspace: Workspace, week: str) -> WeeklyReport:
+    monday = parse_week(week)
+    zone = ZoneInfo(workspace.timezone)
+    start = datetime.combine(monday, time(0), tzinfo=zone)
+    end = start + timedelta(days=7)
+    sections = what_works(workspace)
+    figures = {
+        "engagement": charts.engagement_over_time(daily_engagement(workspace, start, end)),
+        "best_hours": charts.best_hours(heat_map(workspace)),
+        "response_times": charts.response_times(influence(workspace, start, end).response_minutes),
+        "sentiment": charts.sentiment_trend(daily_sentiment(workspace, start, end)),
+    }
+    return WeeklyReport(
+        workspace,
+        week,
+        start,
+        end,
+        influence(workspace, start, end),
+        figures,
+        highlights(sections),
+    )
+
+
+def highlights(sections: list[Section]) -> list[str]:
+    """One sentence per section where enough posts show a best group."""
+    found = []
+    for section in sections:
+        best = section.best()
+        if best is not None and len([f for f in section.findings if f.enough]) > 1:
+            found.append(f"{section.title}: {best.label} does best, {best.summary()}.")
+    return found or ["Not enough posts yet to say what works best (10 per group needed)."]
+
+
+def _latin(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def render_pdf(report: WeeklyReport) -> bytes:
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(
+        0, 10, _latin(f"{report.workspace.name}: week {report.week}"), new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.set_font("Helvetica", "", 10)
+    pdf.cell(0, 6, _latin(report.period), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    for label, value in report.lines():
+        pdf.cell(0, 6, _latin(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    for line in report.highlights:
+        pdf.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
+    for figure in report.figures.values():
+        pdf.image(BytesIO(charts.png(figure)), w=180)
+    return bytes(pdf.output())
+
+
+def owners_emails(workspace: Workspace) -> list[str]:
+    members = workspace.members.filter(role=Role.OWNER).select_related("user")
+    return sorted({m.user.email for m in members if m.user.email})
+
+
+def send_report(report: WeeklyReport, to: list[str]) -> None:
+    """Email the report: the figures in the body, charts inline (PNG), the PDF attached."""
+    context = {"report": report, "lines": report.lines(), "charts": list(report.figures)}
+    subject = f"{report.workspace.name}: your week on social media ({report.week})"
+    text = "\n".join([subject, report.period, ""] + [f"{k}: {v}" for k, v in report.lines()])
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    message.attach_alternative(render_to_string("insights/report_email.html", context), "text/html")
+    message.mixed_subtype = "related"
+    for name, figure in report.figures.items():
+        image = MIMEImage(charts.png(figure), "png")
+        image.add_header("Content-ID", f"<{name}>")
+        image.add_header("Content-Disposition", "inline", filename=f"{name}.png")
+        message.attach(image)
+    message.attach(f"porch-report-{report.week}.pdf", render_pdf(report), "application/pdf")
+    message.send()
+
+
+def send_due_reports(now: datetime | None = None) -> list[str]:
+    """On Monday from 08:00 (workspace time), email last week's report to the owners, once."""
+    now = now or timezone.now()
+    sent = []
+    for workspace in Workspace.objects.filter(is_demo=False):
+        local = now.astimezone(ZoneInfo(workspace.timezone))
+        if local.weekday() != 0 or local.hour < 8:
+            continue
+        week = week_label(local.date() - timedelta(days=7))
+        to = owners_emails(workspace)
+        if not to:
+            continue
+        try:
+            with transaction.atomic():
+                SentReport.objects.create(workspace=workspace, week=week, recipients=", ".join(to))
+                send_report(build_report(workspace, week), to)
+        except IntegrityError:
+            continue  # another worker sent it
+        sent.append(f"{workspace.slug} {week}")
+    return sent

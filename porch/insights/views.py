@@ -1,0 +1,144 @@
+"""Insights pages: what works, history import with progress, time and money, the weekly report."""
+
+import uuid
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from porch.insights import charts
+from porch.insights.activity import add_time
+from porch.insights.forms import ImportForm, OutsideTimeForm, RevenueForm
+from porch.insights.models import HistoryImport, HistoryPost
+from porch.insights.money import where_the_money_is
+from porch.insights.report import ReportError, build_report, render_pdf, week_label
+from porch.insights.tasks import import_history
+from porch.insights.whatworks import MIN_POSTS, best_times, what_works
+from porch.workspaces.access import signed_in_user, workspace_view
+from porch.workspaces.models import Membership, Role
+
+
+@workspace_view()
+def what_works_page(request: HttpRequest, member: Membership) -> HttpResponse:
+    workspace = member.workspace
+    accounts = list(workspace.accounts.order_by("network", "handle"))
+    chosen = next((a for a in accounts if str(a.pk) == request.GET.get("account")), None)
+    best = []
+    for account in [chosen] if chosen else accounts:
+        slots = best_times(account)
+        best.append((account, [f"{date(2024, 1, 1 + d):%A} {h:02d}:00" for d, h in slots]))
+    context = {
+        "member": member,
+        "accounts": accounts,
+        "chosen": chosen,
+        "sections": what_works(workspace, chosen),
+        "best": best,
+        "posts": HistoryPost.objects.filter(workspace=workspace).count(),
+        "min_posts": MIN_POSTS,
+    }
+    return render(request, "insights/what_works.html", context)
+
+
+@workspace_view(Role.MANAGER)
+def import_history_page(request: HttpRequest, member: Membership) -> HttpResponse:
+    workspace = member.workspace
+    form = ImportForm(workspace, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        folder = settings.DATA_DIR / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = folder / f"{uuid.uuid4().hex}-{get_valid_filename(upload.name)[-80:]}"
+        with stored.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        job = HistoryImport.objects.create(
+            account=form.cleaned_data["account"],
+            file_name=upload.name[:255],
+            stored_path=str(stored),
+        )
+        import_history.enqueue(job.pk)
+        return redirect("insights_import_progress", slug=workspace.slug, pk=job.pk)
+    jobs = HistoryImport.objects.filter(account__workspace=workspace).select_related("account")
+    context = {"member": member, "form": form, "jobs": jobs.order_by("-created_at")[:10]}
+    return render(request, "insights/import.html", context)
+
+
+@workspace_view(Role.MANAGER)
+def import_progress(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    job = get_object_or_404(
+        HistoryImport.objects.select_related("account"), pk=pk, account__workspace=member.workspace
+    )
+    partial = request.htmx  # type: ignore[attr-defined]
+    template = "insights/import_progress.html" if partial else "insights/import_job.html"
+    return render(request, template, {"member": member, "job": job})
+
+
+@workspace_view()
+def money_page(request: HttpRequest, member: Membership) -> HttpResponse:
+    workspace = member.workspace
+    time_form = OutsideTimeForm(request.POST if request.POST.get("form") == "time" else None)
+    revenue_form = RevenueForm(request.POST if request.POST.get("form") == "revenue" else None)
+    if request.method == "POST":
+        if time_form.is_bound and time_form.is_valid():
+            data = time_form.cleaned_data
+            user = signed_in_user(request)
+            add_time(workspace.pk, user.pk, data["activity"], data["minutes"] * 60, True)
+            messages.success(request, f"Logged {data['minutes']} minutes outside Porch.")
+            return redirect("insights_money", slug=workspace.slug)
+        if revenue_form.is_bound and revenue_form.is_valid():
+            revenue = revenue_form.save(commit=False)
+            revenue.workspace = workspace
+            revenue.save()
+            messages.success(request, f"Added {revenue.amount} of revenue.")
+            return redirect("insights_money", slug=workspace.slug)
+    days = _days(request.GET.get("days"))
+    end = timezone.localdate() + timedelta(days=1)
+    context = {
+        "member": member,
+        "page": where_the_money_is(workspace, end - timedelta(days=days), end),
+        "days": days,
+        "time_form": time_form,
+        "revenue_form": revenue_form,
+    }
+    return render(request, "insights/money.html", context)
+
+
+def _days(value: str | None) -> int:
+    return int(value) if value in ("7", "30", "90", "365") else 30
+
+
+def _week(request: HttpRequest) -> str:
+    return request.GET.get("week") or week_label(timezone.localdate() - timedelta(days=7))
+
+
+@workspace_view()
+def report_page(request: HttpRequest, member: Membership) -> HttpResponse:
+    week = _week(request)
+    try:
+        report = build_report(member.workspace, week)
+    except ReportError as exc:
+        messages.error(request, str(exc))
+        return redirect("insights_report", slug=member.workspace.slug)
+    context = {
+        "member": member,
+        "report": report,
+        "lines": report.lines(),
+        "charts": {name: charts.svg(figure) for name, figure in report.figures.items()},
+    }
+    return render(request, "insights/report.html", context)
+
+
+@workspace_view()
+def report_pdf(request: HttpRequest, member: Membership) -> HttpResponse:
+    try:
+        report = build_report(member.workspace, _week(request))
+    except ReportError as exc:
+        messages.error(request, str(exc))
+        return redirect("insights_report", slug=member.workspace.slug)
+    response = HttpResponse(render_pdf(report), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="porch-report-{report.week}.pdf"'
+    return response

@@ -1,0 +1,227 @@
+"""From the composer to a post: check each network's rules, split threads, warn about
+duplicates, pick slots, and fan out to one target per account."""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from difflib import SequenceMatcher
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from porch.networks.base import TextRules
+from porch.networks.sync import client_for
+from porch.publishing.links import track_links
+from porch.publishing.models import Post, PostImage, PostStatus, PostTarget, TargetState
+from porch.publishing.slots import next_free_slot
+from porch.workspaces.models import ConnectedAccount, Membership, Network
+
+DUPLICATE_DAYS = 30
+SIMILAR = 0.9  # SequenceMatcher ratio at or above which two posts count as the same
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+class ComposeError(Exception):
+    """The post cannot be scheduled as it is: the message says why and what to do."""
+
+
+def rules_for(account: ConnectedAccount) -> TextRules:
+    return client_for(account).rules()
+
+
+def split_thread(text: str, rules: TextRules) -> list[str]:
+    """`text` as a thread: whole sentences per part where they fit, else whole words."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        pieces.extend([sentence] if rules.fits(sentence) else _pack(_words(sentence, rules), rules))
+    return _pack([piece for piece in pieces if piece], rules)
+
+
+def _pack(pieces: list[str], rules: TextRules) -> list[str]:
+    """Join pieces with spaces, as many to a part as fit."""
+    parts: list[str] = []
+    for piece in pieces:
+        joined = f"{parts[-1]} {piece}" if parts else piece
+        if parts and rules.fits(joined):
+            parts[-1] = joined
+        else:
+            parts.append(piece)
+    return parts
+
+
+def _words(sentence: str, rules: TextRules) -> list[str]:
+    """The sentence's words; a word too long for one post is cut where it still fits."""
+    words: list[str] = []
+    for word in sentence.split():
+        while not rules.fits(word):
+            cut = max(n for n in range(1, len(word) + 1) if rules.fits(word[:n]))
+            words.append(word[:cut])
+            word = word[cut:]
+        words.append(word)
+    return words
+
+
+def comparable(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def similar(a: str, b: str) -> bool:
+    a, b = comparable(a), comparable(b)
+    return a == b or SequenceMatcher(None, a, b).ratio() >= SIMILAR
+
+
+def recent_duplicates(account: ConnectedAccount, text: str, now: datetime) -> list[PostTarget]:
+    """The account's posts from the last 30 days (or queued) that say the same thing."""
+    since = now - timedelta(days=DUPLICATE_DAYS)
+    recent = PostTarget.objects.filter(account=account, scheduled_at__gte=since).exclude(
+        state=TargetState.FAILED
+    )
+    return [target for target in recent if similar(target.text, text)]
+
+
+@dataclass
+class Version:
+    """One account's version of the post."""
+
+    account: ConnectedAccount
+    text: str
+    thread: bool = False
+
+
+@dataclass
+class Image:
+    data: bytes
+    mime_type: str
+    alt_text: str
+
+
+@dataclass
+class Draft:
+    text: str
+    versions: list[Version]
+    when: str = "queue"  # "queue", "at" (then `at`), or "draft"
+    at: datetime | None = None
+    pillar: str = ""
+    repeat_every_days: int | None = None
+    track_links: bool = False
+    images: list[Image] = field(default_factory=list)
+    confirm_duplicates: bool = False
+
+
+def check(draft: Draft, now: datetime) -> list[str]:
+    """Raise ComposeError for what must change; return warnings the author may override."""
+    if not draft.versions:
+        raise ComposeError("Pick at least one account to post to.")
+    _refuse_same_text_on_x(draft.versions)
+    for version in draft.versions:
+        _check_version(version, draft.images)
+    return [
+        f"{v.account} posted nearly the same on {_day(t)}: change the wording, or schedule "
+        "it anyway."
+        for v in draft.versions
+        for t in recent_duplicates(v.account, v.text, now)[:1]
+    ]
+
+
+def _day(target: PostTarget) -> str:
+    return f"{target.scheduled_at:%-d %b}" if target.scheduled_at else "recently"
+
+
+def _refuse_same_text_on_x(versions: list[Version]) -> None:
+    on_x = [v for v in versions if v.account.network == Network.X]
+    for index, version in enumerate(on_x):
+        for other in on_x[:index]:
+            if comparable(version.text) == comparable(other.text):
+                raise ComposeError(
+                    f"X does not allow the same text on several accounts ({other.account} and "
+                    f"{version.account}): change the wording of one of them."
+                )
+
+
+def _check_version(version: Version, images: list[Image]) -> None:
+    name, rules = str(version.account), rules_for(version.account)
+    if not version.text.strip():
+        raise ComposeError(f"The text for {name} is empty: write something first.")
+    if not version.thread and not rules.fits(version.text):
+        over = rules.length(version.text) - rules.max_length
+        raise ComposeError(
+            f"Too long for {name} by {over}: shorten it to {rules.max_length}, "
+            "or split it into a thread."
+        )
+    if len(images) > rules.max_images:
+        raise ComposeError(f"{name} takes at most {rules.max_images} images: remove some.")
+    for number, image in enumerate(images, 1):
+        if not image.alt_text.strip():
+            raise ComposeError(f"Describe image {number} (alt text) for people who cannot see it.")
+        if len(image.data) > rules.max_image_bytes:
+            limit = rules.max_image_bytes // 1_000_000
+            raise ComposeError(f"Image {number} is too big for {name}: make it under {limit} MB.")
+        if len(image.alt_text) > rules.max_alt_text:
+            raise ComposeError(
+                f"The description of image {number} is too long for {name}: "
+                f"keep it under {rules.max_alt_text} characters."
+            )
+
+
+def when_for(draft: Draft, account: ConnectedAccount, now: datetime) -> datetime | None:
+    if draft.when == "draft":
+        return None
+    if draft.when == "at":
+        if draft.at is None or draft.at <= now:
+            raise ComposeError("Pick a time in the future, or add it to the queue.")
+        return draft.at
+    slot = next_free_slot(account, now)
+    if slot is None:
+        raise ComposeError(
+            f"{account} has no free posting slot: add slots on the Queue page, or pick a time."
+        )
+    return slot
+
+
+@transaction.atomic
+def create_post(member: Membership, user: User, draft: Draft) -> Post:
+    """The post and one target per account; a helper's post waits for approval."""
+    now = timezone.now()
+    if draft.when != "draft":
+        status = PostStatus.AWAITING_APPROVAL if member.needs_approval else PostStatus.SCHEDULED
+    else:
+        status = PostStatus.DRAFT
+    post = Post.objects.create(
+        workspace=member.workspace,
+        author=user,
+        text=draft.text,
+        pillar=draft.pillar,
+        status=status,
+        repeat_every_days=draft.repeat_every_days,
+        track_links=draft.track_links,
+    )
+    for position, image in enumerate(draft.images):
+        PostImage.objects.create(
+            post=post,
+            data=image.data,
+            mime_type=image.mime_type,
+            alt_text=image.alt_text,
+            position=position,
+        )
+    for version in draft.versions:
+        add_target(post, version, when_for(draft, version.account, now))
+    return post
+
+
+def add_target(post: Post, version: Version, when: datetime | None) -> PostTarget:
+    text = version.text
+    if post.track_links:
+        text = track_links(text, post, version.account.network)
+    parts = split_thread(text, rules_for(version.account)) if version.thread else [text]
+    live = post.status == PostStatus.SCHEDULED and when is not None
+    return PostTarget.objects.create(
+        post=post,
+        account=version.account,
+        text=parts[0],
+        more_parts=parts[1:],
+        scheduled_at=when,
+        state=TargetState.SCHEDULED if live else TargetState.DRAFT,
+    )

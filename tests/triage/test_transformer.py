@@ -1,0 +1,179 @@
+"""The transformer tier: the shipped ONNX model, the classify contract, broken model files."""
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from porch.triage import services
+from porch.triage.base import INTENTS, SENTIMENTS
+from porch.triage.fast import ModelFileError
+from porch.triage.loading import best_classifier, best_tier, load_classifier
+from porch.triage.transformer import (
+    META_FILE,
+    ONNX_FILE,
+    SHIPPED_MODEL_DIR,
+    TOKENIZER_FILE,
+    load_model,
+    shipped_model,
+)
+
+ANGRY = "@acme my order was due TODAY and never arrived. nobody answers the phone. useless!!"
+DELIVERY = "@acme hi, do you deliver to Portobello? would love to order a cake for saturday"
+PRAISE = "@acme best coffee in town, the staff are lovely. thank you!"
+SPAM = "Get 10k followers fast!! DM now or visit growfast .com 🚀🚀"
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def test_shipped_model_is_small_int8_and_the_best_installed_tier():
+    meta = json.loads((SHIPPED_MODEL_DIR / META_FILE).read_text())
+    assert meta["format"] == "porch-triage-transformer/1"
+    assert meta["intents"] == list(INTENTS) and meta["sentiments"] == list(SENTIMENTS)
+    assert meta["quantized"] and meta["int8_agreement"] >= 0.97
+    assert (SHIPPED_MODEL_DIR / ONNX_FILE).stat().st_size < 30 * 2**20
+    assert best_tier() == "transformer"
+    assert best_classifier() is shipped_model() is load_classifier("transformer")
+    assert shipped_model().version == meta["version"]
+
+
+def test_results_keep_input_order_and_the_triage_contract():
+    texts = [ANGRY, "thanks!", DELIVERY, PRAISE * 3, SPAM, "ok"]
+    together = shipped_model().classify(texts)
+    alone = [shipped_model().classify([text])[0] for text in texts]
+    assert [r.intent for r in together] == [r.intent for r in alone]
+    for batched, single in zip(together, alone, strict=True):
+        assert batched.sentiment == single.sentiment
+        assert abs(batched.sentiment_score - single.sentiment_score) < 0.05
+    for result in together:
+        assert list(result.intent_scores) == list(INTENTS)
+        assert abs(sum(result.intent_scores.values()) - 1) < 1e-3
+        assert result.intent == max(result.intent_scores, key=result.intent_scores.__getitem__)
+        assert result.sentiment in SENTIMENTS
+        assert -1 <= result.sentiment_score <= 1 and 0 <= result.urgency <= 1
+
+
+def test_clear_messages_get_the_intent_an_owner_expects():
+    angry, delivery, praise, spam = shipped_model().classify([ANGRY, DELIVERY, PRAISE, SPAM])
+    assert angry.intent == "complaint" and angry.sentiment == "negative"
+    assert angry.sentiment_score < -0.5
+    assert delivery.intent in {"lead", "question"}
+    assert praise.intent == "praise" and praise.sentiment_score > 0.5
+    assert spam.intent == "spam"
+
+
+def test_safety_words_make_a_message_urgent_whatever_the_model_says():
+    mild, allergic = shipped_model().classify(
+        [
+            "@acme the croissants were a bit dry today",
+            "@acme my son had an allergic reaction to the cake you said was nut free",
+        ]
+    )
+    assert allergic.urgency >= 0.9 > mild.urgency
+
+
+def test_empty_and_very_long_input():
+    assert shipped_model().classify([]) == []
+    empty, long = shipped_model().classify(["", "the delivery was late again " * 400])
+    assert empty.intent in INTENTS and long.intent in INTENTS
+
+
+def test_a_saved_model_loads_back_the_same(tmp_path: Path):
+    shipped_model().save(tmp_path / "copy")
+    copy = load_model(tmp_path / "copy")
+    assert copy.version == shipped_model().version
+    assert copy.classify([ANGRY, DELIVERY]) == shipped_model().classify([ANGRY, DELIVERY])
+
+
+@pytest.fixture
+def model_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "model"
+    shutil.copytree(SHIPPED_MODEL_DIR, target)
+    return target
+
+
+@pytest.mark.parametrize("missing", [ONNX_FILE, TOKENIZER_FILE, META_FILE])
+def test_a_missing_file_is_named_in_one_clear_message(model_copy: Path, missing: str):
+    (model_copy / missing).unlink()
+    with pytest.raises(ModelFileError, match=f"{model_copy}.*{missing}.*retrain it") as caught:
+        load_model(model_copy)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_corrupt_onnx_file_is_refused(model_copy: Path):
+    (model_copy / ONNX_FILE).write_bytes(b"this is not a model" * 100)
+    with pytest.raises(ModelFileError, match=f"{ONNX_FILE}:"):
+        load_model(model_copy)
+
+
+def test_a_fast_model_directory_is_not_taken_for_a_transformer():
+    from porch.triage.loading import DEFAULT_MODEL_DIR
+
+    with pytest.raises(ModelFileError, match="not a model for this Porch's transformer tier"):
+        load_model(DEFAULT_MODEL_DIR)
+
+
+def porch(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("porch")), "triage", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PORCH_DATA": "/nonexistent/never/created"},
+    )
+
+
+def test_classify_uses_the_transformer_by_default():
+    done = porch("classify", "-", stdin=json.dumps({"text": ANGRY}) + "\n")
+    assert done.returncode == 0, done.stderr
+    expected = shipped_model().classify([ANGRY])[0].as_json()
+    got = json.loads(done.stdout)
+    assert got["intent"] == expected["intent"] == "complaint"
+    assert got["intent_scores"] == pytest.approx(expected["intent_scores"], abs=1e-3)
+
+
+def test_a_broken_model_stops_classify_with_one_line(model_copy: Path):
+    (model_copy / TOKENIZER_FILE).write_text("{not json")
+    done = porch("classify", "-", "--tier", "transformer", "--model", str(model_copy), stdin="")
+    assert done.returncode == 2
+    assert done.stderr.startswith("porch triage: cannot load the triage model")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(HAS_TORCH, reason="PyTorch is installed here, so training can run")
+def test_learning_curve_without_pytorch_says_what_to_install(tmp_path: Path):
+    table = tmp_path / "labelled.csv"
+    table.write_text("text,label\n" + "".join(f"{ANGRY} {i},complaint\n" for i in range(6)))
+    done = porch("eval", "learning-curve", str(table), "--tier", "transformer", "--k", "0,2")
+    assert done.returncode == 2
+    assert "pip install torch" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    plain = porch("eval", "learning-curve", str(table), "--tier", "transformer", "--k", "0")
+    assert plain.returncode == 0 and plain.stdout.startswith("k=0 macro_f1=")
+
+
+@pytest.mark.django_db
+def test_the_inbox_triages_with_the_transformer_until_a_workspace_learns(workspace):
+    assert services.classifier_for(workspace) is shipped_model()
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="training needs PyTorch (pip install torch==2.13.0)")
+def test_fine_tuning_a_tiny_model_writes_a_loadable_model(tmp_path: Path):
+    from porch.triage.corpus import load_corpus
+    from porch.triage.transformer_train import (
+        FineTuneSettings,
+        TrainingUnavailable,
+        train_and_export,
+    )
+
+    settings = FineTuneSettings(epochs=1, probe_epochs=0, max_length=16, quantize=False)
+    try:
+        meta = train_and_export(load_corpus()[::50], tmp_path, settings)
+    except TrainingUnavailable as exc:
+        pytest.skip(str(exc))
+    model = load_model(tmp_path)
+    assert model.version == meta["version"] and meta["training"]["examples_per_second"] > 0
+    assert [r.intent in INTENTS for r in model.classify([ANGRY, PRAISE])] == [True, True]
