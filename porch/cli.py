@@ -292,6 +292,10 @@ from porch.insights.cli import import_history, report  # noqa: E402
 main.add_command(import_history)
 main.add_command(report)
 
+from porch.plans.cli import plan  # noqa: E402
+
+main.add_command(plan)
+
 
 def run() -> None:
     main()

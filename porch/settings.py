@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "porch.publishing",
     "porch.triage",
     "porch.insights",
+    "porch.plans",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from porch.core import views as core
 from porch.inbox import views as inbox
 from porch.insights import views as insights
 from porch.networks import views as nets
+from porch.plans import views as plans
 from porch.publishing import views as pub
 from porch.workspaces import views as ws
 
@@ -75,6 +76,16 @@ urlpatterns = [
     path("w/<slug:slug>/insights/money/", insights.money_page, name="insights_money"),
     path("w/<slug:slug>/insights/report/", insights.report_page, name="insights_report"),
     path("w/<slug:slug>/insights/report.pdf", insights.report_pdf, name="insights_report_pdf"),
+    path("w/<slug:slug>/plan/", plans.plan_page, name="plan"),
+    path("w/<slug:slug>/plan/workshop/", plans.wizard, name="plan_wizard"),
+    path("w/<slug:slug>/plan/workshop/<str:step>/", plans.wizard, name="plan_step"),
+    path("w/<slug:slug>/plan/accept/", plans.accept, name="plan_accept"),
+    path("w/<slug:slug>/plan/review/", plans.review, name="plan_review"),
+    path("w/<slug:slug>/plan/versions/", plans.versions, name="plan_versions"),
+    path("w/<slug:slug>/plan/plan.md", plans.export_markdown, name="plan_markdown"),
+    path("w/<slug:slug>/plan/plan.pdf", plans.export_pdf, name="plan_pdf"),
+    path("plans/", plans.all_plans, name="all_plans"),
+    path("plans/plans.pdf", plans.all_plans_pdf, name="all_plans_pdf"),
     path("health/", core.health, name="health"),
     path("healthz", core.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -3,6 +3,7 @@
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 from django.test import Client
 from django.urls import reverse
@@ -95,7 +96,7 @@ def test_health_page_shows_heartbeat_queue_and_failures(signed_in: Client) -> No
 def test_pruning_keeps_failures_and_recent_runs(db: None) -> None:
     from porch.core.tasks import prune_finished_tasks
 
-    def finished(path: str, status: str, age: timedelta) -> DBTaskResult:
+    def finished(path: str, status: str, age: timedelta) -> DBTaskResult[Any, Any]:
         return DBTaskResult.objects.create(
             task_path=path,
             status=status,

@@ -36,6 +36,7 @@ PERIODIC: list[Periodic] = [
     Periodic("weekly-reports", "porch.insights.tasks.weekly_reports", 3600),
     Periodic("publish-due", "porch.publishing.tasks.publish_due_posts", 5),
     Periodic("poll-feeds", "porch.publishing.tasks.poll_feeds", 900),
+    Periodic("weekly-plan-review", "porch.plans.tasks.weekly_plan_reviews", 3600),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Words that make a message urgent whatever the model says: safety, legal, leaving.
+"""Words that make a message urgent whatever the model says: safety, legal, leaving, and an
+order missing for an occasion that will not wait.
 
 The model learns urgency from the corpus; these words set a floor under it, so that an
 allergic reaction or a solicitor's letter is never scored like a mild gripe. Each entry
@@ -9,6 +10,7 @@ featuriser matches them on its token keys, so the rules cost nothing per message
 SAFETY = 0.9
 LEGAL = 0.85
 LEAVING = 0.75
+TIME_CRITICAL = 0.7  # an order that has not come, for an occasion that will not wait
 
 TRIGGERS: dict[str, float] = {
     **dict.fromkeys(
@@ -88,5 +90,24 @@ TRIGGERS: dict[str, float] = {
             "refund immediately",
         ),
         LEAVING,
+    ),
+    **dict.fromkeys(
+        (
+            "never arrived",
+            "never came",
+            "never turned",
+            "not arrived",
+            "hasnt arrived",
+            "havent arrived",
+            "didnt arrive",
+            "didnt come",
+            "not delivered",
+            "still waiting",
+            "no show",
+            "wedding",
+            "funeral",
+            "starts at",
+        ),
+        TIME_CRITICAL,
     ),
 }

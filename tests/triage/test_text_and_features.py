@@ -46,3 +46,15 @@ def test_urgency_triggers_match_words_and_pairs():
     ).urgency_floor
     assert floor[0] > 0 and floor[1] > 0 and floor[2] > 0
     assert floor[3] == 0
+
+
+def test_a_missing_order_for_an_occasion_is_urgent_and_a_mild_gripe_is_not():
+    floor = features.featurise_with_dense(
+        [
+            "my wedding cake never arrived and the party starts at 3!!",
+            "the cake hasn't arrived yet",
+            "the croissants were a bit dry today",
+        ]
+    ).urgency_floor
+    assert floor[0] >= 0.7 and floor[1] >= 0.7
+    assert floor[2] == 0

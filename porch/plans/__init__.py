@@ -1,0 +1,1 @@
+"""The readiness workshop: questions, the plan it produces, accepting it, weekly reviews."""

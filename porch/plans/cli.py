@@ -1,0 +1,107 @@
+"""`porch plan`: the readiness workshop in the terminal, or from an answers file."""
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from porch.plans.questions import STEPS, Answers, Question, Step, problems
+
+
+class PlanCliError(click.ClickException):
+    """Printed as one line."""
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"porch plan: {self.message}", err=True)
+
+
+def read_answers(path: Path) -> Answers:
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanCliError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise PlanCliError(f"{path} is not a text file: save it as UTF-8 YAML") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise PlanCliError(f"{path} is not valid YAML{where}: check the indentation") from None
+    if not isinstance(loaded, dict):
+        raise PlanCliError(f"{path} must be a YAML mapping like 'name: Corner Bakery'")
+    return {str(key): value for key, value in loaded.items()}
+
+
+def _ask(question: Question, current: Any) -> Any:
+    hint = question.purpose
+    if question.kind in ("choice", "choices"):
+        hint += " Choose from: " + ", ".join(question.choices) + "."
+    if question.kind in ("lines", "choices"):
+        hint += " Separate several with commas."
+    click.echo(click.style(question.label, bold=True) + f"\n  {hint}")
+    default = ", ".join(current) if isinstance(current, list) else current
+    while True:
+        value: Any = click.prompt(" ", default=default or "", show_default=bool(default))
+        if question.kind in ("lines", "choices"):
+            value = [part.strip() for part in str(value).split(",")]
+        problem = problems(_step_of(question), {question.key: value}).get(question.key)
+        if not problem:
+            return value
+        click.echo(f"  {problem}")
+
+
+def _step_of(question: Question) -> Step:
+    return next(step for step in STEPS if question in step.questions)
+
+
+def ask_all(answers: Answers) -> Answers:
+    for step in STEPS:
+        click.echo(click.style(f"\n{step.title}", fg="green", bold=True))
+        for question in step.questions:
+            answers[question.key] = _ask(question, answers.get(question.key))
+    return answers
+
+
+@click.command()
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A YAML file with the answers (no questions asked).",
+)
+@click.option("--workspace", "slug", default=None, help="The workspace's slug (if several).")
+def plan(answers_file: Path | None, slug: str | None) -> None:
+    """Run the readiness workshop, print the plan and store it for the workspace.
+
+    Example: porch plan --answers bakery.yaml --workspace corner-bakery
+    """
+    from porch.cli import setup_django  # porch.cli imports this module: import at call time
+
+    setup_django()
+    from porch.plans.export import markdown
+    from porch.plans.services import store_plan, workshop_of
+    from porch.workspaces.models import Workspace
+
+    workspaces = Workspace.objects.filter(slug=slug) if slug else Workspace.objects.all()
+    if workspaces.count() != 1:
+        raise PlanCliError(
+            f"no workspace {slug!r}: use the slug in its web address"
+            if slug
+            else "say which workspace with --workspace SLUG"
+        )
+    workspace = workspaces.get()
+    workshop = workshop_of(workspace)
+    if answers_file is None:
+        answers = ask_all(dict(workshop.answers))
+    else:
+        answers = read_answers(answers_file)
+        for step in STEPS:
+            for key, problem in problems(step, answers).items():
+                click.echo(f"note: {key} left out: {problem}", err=True)
+                answers.pop(key, None)
+    stored = store_plan(workspace, answers)
+    workshop.answers = stored.answers
+    workshop.save(update_fields=["answers", "updated_at"])
+    click.echo(markdown(workspace.name, stored.version, stored.content))

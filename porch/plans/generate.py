@@ -1,0 +1,469 @@
+"""From the workshop's answers to the plan: pure functions, the same answers give the same
+plan (the web wizard and `porch plan --answers` share them).
+
+Any answers make a plan: what is missing lowers the readiness score of its area, which
+names it and says what would raise it.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from porch.networks.base import TextRules
+from porch.plans.limits import BIO_LIMITS, POST_LIMITS
+from porch.plans.questions import GOALS, NETWORKS, Answers, clean_answers
+from porch.plans.writing import Rewriter, Variant, fill, first_fitting, fits_all, shorten
+
+Plan = dict[str, Any]
+
+HELPFUL = "Helpful tips"
+BEHIND = "Behind the scenes"
+QUESTIONS = "Questions for you"
+PEERS = "Neighbours and partners"
+OFFERS = "Offers for followers"
+NEWS = "News and updates"
+PILLAR_PURPOSE = {
+    HELPFUL: "Solve your customers' problems in public: the helpful expert wins clients.",
+    BEHIND: "Show the people and the work: this is what builds a community.",
+    QUESTIONS: "Ask what prospects think, and listen to the answers.",
+    PEERS: "Cheer on the businesses next to yours: it leads to joint ventures.",
+    OFFERS: "Specials only followers get, so following you is worth it.",
+    NEWS: "What is new: blog posts, the newsletter, opening hours.",
+}
+PROMOTIONAL = {OFFERS}
+GREETINGS = {
+    "friendly": ("Hello from {name}!", "Hello!"),
+    "expert": ("Welcome to {name}.", "Welcome."),
+    "playful": ("Hi there, it's {name}!", "Hi there!"),
+    "straight": ("This is {name}.", "Hi."),
+}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+POSTING_DAYS = (1, 3, 0, 2, 4, 5, 6)  # Tuesday and Thursday first
+POSTING_TIMES = ("09:30", "12:30", "17:30")
+DEFAULT_HOURS = 2
+MINUTES_PER_POST = 15
+SEARCH_LENGTH = 80  # longest value put in a listening search
+
+
+def _V(*templates: str) -> list[Variant]:
+    return [Variant(template) for template in templates]
+
+
+def chosen_networks(answers: Answers) -> list[str]:
+    """The networks the plan writes for: those picked, else all of them."""
+    return list(answers.get("networks") or NETWORKS)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def values_of(answers: Answers) -> dict[str, str]:
+    """The known values templates can use; an unknown one is simply absent."""
+    values: dict[str, str] = {}
+    for key in ("name", "sells", "where", "customers", "newsletter", "website"):
+        if answers.get(key):
+            values[key] = answers[key]
+    for key in ("problems", "products", "peers"):
+        for index, item in enumerate(answers.get(key, [])[:2]):
+            values[f"{key[:-1]}{index}"] = item
+            values[f"{key[:-1].capitalize()}{index}"] = _cap(item)
+    with_name, without = GREETINGS[answers.get("voice", "friendly")]
+    values["greeting"] = with_name.format(name=values["name"]) if "name" in values else without
+    return values
+
+
+# ---- readiness ---------------------------------------------------------------------------
+
+# area: [(answer key, points, what it is called, what adding it would do)]
+AREAS: dict[str, list[tuple[str, int, str, str]]] = {
+    "Business basics": [
+        ("name", 30, "your business name", "Add your business name: people search for it."),
+        ("sells", 30, "what you sell", "Say what you sell, in a few words, for your bios."),
+        ("where", 20, "where you are", "Say where you are: local customers search by place."),
+        ("website", 20, "your website", "Add your website so your bios link to it."),
+    ],
+    "Customers and problems": [
+        ("customers", 40, "who your customers are", "Say who your customers are."),
+        ("problems", 60, "the problems you solve", "List two problems you solve for them."),
+    ],
+    "Products": [
+        ("products", 100, "your products", "List your main products, one per line."),
+    ],
+    "Competitors and peers": [
+        ("competitors", 50, "your competitors", "Name one or two competitors to listen to."),
+        ("peers", 50, "your peers", "Name a business next to yours you could team up with."),
+    ],
+    "Voice and goals": [
+        ("voice", 40, "your voice", "Pick how you sound."),
+        ("goals", 60, "your goals", "Pick the goals that matter most."),
+    ],
+    "Networks and time": [
+        ("networks", 50, "your networks", "Pick the networks you use."),
+        ("hours", 50, "your hours a week", "Say how many hours a week you can give."),
+    ],
+    "Blog and newsletter (optional)": [
+        ("feed", 50, "your blog feed", "Add your blog's feed: each post becomes a draft."),
+        ("newsletter", 50, "your newsletter", "Name your newsletter to invite its readers."),
+    ],
+}
+
+
+def readiness(answers: Answers) -> list[dict[str, Any]]:
+    areas = []
+    for area, parts in AREAS.items():
+        have = [part for part in parts if answers.get(part[0])]
+        missing = [part for part in parts if not answers.get(part[0])]
+        score = sum(points for _, points, _, _ in have)
+        if len(answers.get("problems", [])) == 1 and any(p[0] == "problems" for p in have):
+            score -= 20
+            missing_raise = ["Add a second problem you solve: it doubles your post ideas."]
+        else:
+            missing_raise = []
+        if not missing:
+            reason = "All answered."
+        elif not have:
+            reason = "Not answered yet: " + ", ".join(part[2] for part in missing) + "."
+        else:
+            reason = (
+                "You gave "
+                + ", ".join(p[2] for p in have)
+                + "; missing: "
+                + ", ".join(p[2] for p in missing)
+                + "."
+            )
+        raise_by = [part[3] for part in missing] + missing_raise
+        areas.append(
+            {
+                "area": area,
+                "score": score,
+                "reason": reason,
+                "raise": " ".join(raise_by) or "Nothing: this area is ready.",
+            }
+        )
+    return areas
+
+
+# ---- bios --------------------------------------------------------------------------------
+
+
+def bio(answers: Answers, network: str) -> str:
+    """A profile bio within the network's bio limit: sentences added while they fit."""
+    rules = [BIO_LIMITS[network]]
+    values = values_of(answers)
+    intro = first_fitting(
+        _V(
+            "{name}: {sells} in {where}.",
+            "{name}: {sells}.",
+            "{sells} in {where}.",
+            "{name}.",
+            "A small business that loves its customers.",
+        ),
+        values,
+        rules,
+    )
+    goals = answers.get("goals", [])
+    closing = (
+        "Ask us anything: we answer every message."
+        if "care" in goals or "expert" in goals
+        else "Tips, news and offers just for followers."
+    )
+    extras = [
+        fill(Variant("For {customers}."), values, rules) if "customers" in values else None,
+        fill(Variant("We help with {problem0}."), values, rules) if "problem0" in values else None,
+        closing,
+        answers.get("website"),
+    ]
+    text = intro
+    for extra in extras:
+        if extra and fits_all(f"{text} {extra}", rules):
+            text = f"{text} {extra}"
+    return text
+
+
+# ---- listening, peers --------------------------------------------------------------------
+
+
+def _short(value: str) -> str:
+    return shorten(value, SEARCH_LENGTH)
+
+
+def searches(answers: Answers) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+
+    def add(query: str, kind: str) -> None:
+        if query and all(s["query"].casefold() != query.casefold() for s in found):
+            found.append({"query": query, "kind": kind})
+
+    name = answers.get("name", "")
+    if name:
+        add(f'"{_short(name)}"', "brand")
+        joined = "".join(name.split())
+        if joined != name:
+            add(_short(joined), "brand")
+        add("#" + _short("".join(ch for ch in joined if ch.isalnum())), "brand")
+    if answers.get("website"):
+        host = urlsplit(_as_url(answers["website"])).hostname or ""
+        add(host.removeprefix("www."), "brand")
+    for product in answers.get("products", [])[:5]:
+        add(f'"{_short(product)}"', "product")
+    for competitor in answers.get("competitors", [])[:5]:
+        add(f'"{_short(competitor)}"', "competitor")
+    for problem in answers.get("problems", [])[:3]:
+        add(f'"{_short(problem)}" help', "question")
+    if answers.get("sells"):
+        sells = _short(answers["sells"])
+        add(f'recommend "{sells}"', "question")
+        if answers.get("where"):
+            add(f'"{sells}" "{_short(answers["where"])}"', "question")
+    return [s for s in found if s["query"] not in ('""', "#")]
+
+
+def _as_url(text: str) -> str:
+    return text if "://" in text else f"https://{text}"
+
+
+def peers_to_follow(answers: Answers) -> list[dict[str, str]]:
+    peers = [
+        {"who": peer, "why": "You named them: follow, say hello and share one of their posts."}
+        for peer in answers.get("peers", [])
+    ]
+    if answers.get("where"):
+        peers.append(
+            {
+                "who": f"Other independent businesses in {answers['where']}",
+                "why": "Not competitors but the same customers: good partners for joint offers.",
+            }
+        )
+    return peers
+
+
+# ---- pillars, routine, drafts ------------------------------------------------------------
+
+
+def routine(answers: Answers) -> dict[str, Any]:
+    hours = int(answers.get("hours") or DEFAULT_HOURS)
+    minutes = hours * 60
+    review_minutes = 15 if hours < 2 else 30
+    rest = minutes - review_minutes
+    inbox = max(5, min(60, round(rest * 0.5 / 5 / 5) * 5))
+    posts = max(1, min(14, int(rest * 0.5 // MINUTES_PER_POST)))
+    slots = [
+        {"weekday": POSTING_DAYS[n % 7], "time": POSTING_TIMES[n // 7 % len(POSTING_TIMES)]}
+        for n in range(posts)
+    ]
+    slots.sort(key=lambda slot: (slot["weekday"], slot["time"]))
+    return {
+        "hours": hours,
+        "inbox_minutes_a_day": inbox,
+        "inbox_days": "Monday to Friday",
+        "posts_a_week": posts,
+        "slots": slots,
+        "review": "Friday 16:00",
+        "review_minutes": review_minutes,
+    }
+
+
+def slot_text(slot: dict[str, Any]) -> str:
+    return f"{WEEKDAYS[slot['weekday']]} {slot['time']}"
+
+
+def first_response_minutes(answers: Answers) -> int:
+    if "care" in answers.get("goals", []):
+        return 60
+    return 120 if int(answers.get("hours") or DEFAULT_HOURS) >= 5 else 240
+
+
+def _draft_variants(answers: Answers) -> list[tuple[str, list[Variant]]]:
+    goals = answers.get("goals", [])
+    offers = "offers" in goals
+    return [
+        (
+            NEWS,
+            _V(
+                "{greeting} We sell {sells} in {where}. Follow along for tips, news and offers "
+                "just for followers.",
+                "{greeting} We sell {sells}. Follow along for tips, news and offers just for "
+                "followers.",
+                "{greeting} Follow along for tips, news and offers just for followers.",
+                "Hello! Follow along for tips, news and offers just for followers.",
+            ),
+        ),
+        (
+            HELPFUL,
+            _V(
+                "Lots of {customers} ask us about {problem0}. Over the next weeks we'll share what "
+                "works. What would you like to know first?",
+                "{Problem0}? You're not alone. Over the next weeks we'll share what works. What "
+                "would you like to know first?",
+                "What's one problem you'd love a straight answer to? Reply and we'll answer it "
+                "this week.",
+            ),
+        ),
+        (
+            BEHIND,
+            _V(
+                "Behind the scenes at {name}: here's how we get {sells} ready for you. What would "
+                "you like to see next?",
+                "A look behind the scenes today: here's how our week starts. What would you like "
+                "to see next?",
+            ),
+        ),
+        (
+            HELPFUL,
+            _V(
+                "How do you use our {product0}? Tell us below and we'll share the tricks we've "
+                "learned along the way.",
+                "What's your favourite way to use what you bought from us? Tell us below and "
+                "we'll share our own tricks.",
+            ),
+        ),
+        (
+            QUESTIONS,
+            _V(
+                "If you could change one thing about {sells} in {where}, what would it be? We "
+                "read every answer.",
+                "If you could change one thing about {sells}, what would it be? We read every "
+                "answer.",
+                "If you could change one thing about how we work, what would it be? We read every "
+                "answer.",
+            ),
+        ),
+        (
+            PEERS,
+            _V(
+                "We love working alongside {peer0}. If you haven't met them yet, go and say "
+                "hello, and tell them we sent you!",
+            ),
+        )
+        if answers.get("peers")
+        else (
+            HELPFUL,
+            _V(
+                "Quick one for anyone dealing with {problem1}: tell us what you've tried so far "
+                "and we'll suggest what to do next.",
+                "Got a question you've been meaning to ask us? Reply here: no question is too "
+                "small.",
+            ),
+        ),
+        (
+            HELPFUL,
+            _V(
+                "Ask us anything about {sells} today: we'll answer every question here, in plain "
+                "words.",
+                "Ask us anything today: we'll answer every question here, in plain words.",
+            ),
+        ),
+        (
+            OFFERS,
+            _V(
+                "Just for our followers: mention this post at {name} this week and get a little "
+                "thank-you from us. Offers like this only happen here.",
+                "Just for our followers: mention this post when you visit this week and get a "
+                "little thank-you from us.",
+            ),
+        ),
+        (
+            NEWS,
+            _V(
+                "The new {newsletter} is out! Got a question about it? Continue the conversation "
+                "here: we reply to everyone.",
+                "New on our website: {website} Have a look, then tell us here what you think. We "
+                "reply to everyone.",
+                "Thank you for following along this week! What would you like to hear more about "
+                "from us?",
+            ),
+        ),
+        (
+            OFFERS,
+            _V(
+                "Followers hear it first: our next special on {product0} will be announced here "
+                "before anywhere else. Keep an eye on this account.",
+                "Followers hear it first: our next special will be announced here before anywhere "
+                "else. Keep an eye on this account.",
+            ),
+        )
+        if offers
+        else (
+            BEHIND,
+            _V(
+                "Thank you to all our {customers}: you're the reason we do this. Who should we say "
+                "hello to this week?",
+                "Thank you to everyone who came by this week: you're the reason we do this. Who "
+                "should we say hello to?",
+            ),
+        ),
+    ]
+
+
+def drafts(
+    answers: Answers, networks: Sequence[str], rewrite: Rewriter | None = None
+) -> list[dict[str, str]]:
+    """Ten first posts, each tagged with its pillar and within every network's post limit."""
+    rules: list[TextRules] = [POST_LIMITS[network] for network in networks]
+    values = values_of(answers)
+    voice = answers.get("voice", "friendly")
+    written = []
+    for pillar, variants in _draft_variants(answers):
+        text = first_fitting(variants, values, rules)
+        if rewrite is not None:
+            text = rewrite(text, rules, voice)
+        written.append({"pillar": pillar, "text": text})
+    return written
+
+
+def pillars(first_posts: list[dict[str, str]]) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for post in first_posts:
+        counts[post["pillar"]] = counts.get(post["pillar"], 0) + 1
+    return [
+        {
+            "name": name,
+            "share": round(100 * count / len(first_posts)),
+            "promotional": name in PROMOTIONAL,
+            "purpose": PILLAR_PURPOSE[name],
+        }
+        for name, count in sorted(counts.items(), key=lambda item: -item[1])
+    ]
+
+
+def next_actions(answers: Answers, networks: Sequence[str]) -> list[dict[str, Any]]:
+    actions: list[dict[str, Any]] = [
+        {"text": f"Connect your {NETWORKS[n]} account in Porch (Accounts page).", "minutes": 5}
+        for n in networks
+    ]
+    actions.append({"text": "Copy each bio below into your profiles.", "minutes": 10})
+    actions.append({"text": "Accept the plan so Porch sets up your queue.", "minutes": 1})
+    actions.append({"text": "Read the first three drafts, edit and approve them.", "minutes": 10})
+    if answers.get("peers"):
+        actions.append({"text": "Follow the peers you named and say hello.", "minutes": 10})
+    if answers.get("feed"):
+        actions.append({"text": "Add your blog feed on the Publishing > Feeds page.", "minutes": 3})
+    actions.append({"text": "Answer everything waiting in the inbox.", "minutes": 15})
+    return actions
+
+
+def generate(raw: Answers, rewrite: Rewriter | None = None) -> Plan:
+    """The whole plan from the answers (cleaned first)."""
+    answers = clean_answers(raw)
+    networks = chosen_networks(answers)
+    first_posts = drafts(answers, networks, rewrite)
+    areas = readiness(answers)
+    return {
+        "name": answers.get("name", ""),
+        "networks": networks,
+        "readiness": areas,
+        "overall": round(sum(a["score"] for a in areas) / len(areas)),
+        "goals": [GOALS[g] for g in answers.get("goals", [])],
+        "bios": [
+            {"network": n, "text": bio(answers, n), "limit": BIO_LIMITS[n].max_length}
+            for n in networks
+        ],
+        "searches": searches(answers),
+        "peers": peers_to_follow(answers),
+        "pillars": pillars(first_posts),
+        "routine": routine(answers),
+        "first_response_minutes": first_response_minutes(answers),
+        "drafts": first_posts,
+        "actions": next_actions(answers, networks),
+    }

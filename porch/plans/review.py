@@ -1,0 +1,121 @@
+"""The weekly review: the last seven days against the accepted plan, and the changes it
+proposes as a new plan version that waits for the owner (never accepted by itself)."""
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from porch.inbox.clock import weekly
+from porch.inbox.models import InboxSettings, Intent
+from porch.insights.report import highlights
+from porch.insights.whatworks import what_works
+from porch.plans.generate import POSTING_DAYS, POSTING_TIMES
+from porch.plans.models import Plan, PlanOrigin
+from porch.plans.services import store_plan
+from porch.publishing.models import PostTarget, TargetState
+from porch.workspaces.models import Workspace
+
+REVIEW_EVERY = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Week:
+    posts_made: int
+    posts_planned: int
+    answered: int
+    median_minutes: float
+    target_minutes: int
+    best: list[str]
+
+
+def measure(workspace: Workspace, plan: Plan, now: datetime) -> Week:
+    since = now - REVIEW_EVERY
+    made = (
+        PostTarget.objects.filter(
+            post__workspace=workspace,
+            state=TargetState.PUBLISHED,
+            published_at__gte=since,
+            published_at__lt=now,
+        )
+        .values("post")
+        .distinct()
+        .count()
+    )
+    config = InboxSettings.of(workspace)
+    arrived = (
+        workspace.conversations.filter(first_message_at__gte=since, first_message_at__lt=now)
+        .exclude(intent=Intent.SPAM)
+        .values_list("first_message_at", "first_response_at")
+    )
+    rows = weekly(config.hours(), config.first_response_target, list(arrived))
+    answered = sum(row.stats.answered for row in rows)
+    median = max((row.stats.median_minutes for row in rows if row.stats.answered), default=0.0)
+    return Week(
+        posts_made=made,
+        posts_planned=plan.content["routine"]["posts_a_week"],
+        answered=answered,
+        median_minutes=median,
+        target_minutes=config.first_response_target,
+        best=highlights(what_works(workspace)),
+    )
+
+
+def propose(content: dict[str, Any], week: Week) -> tuple[dict[str, Any], list[str]]:
+    """The plan's content with the changes the week suggests, and those changes in words."""
+    changed = copy.deepcopy(content)
+    routine = changed["routine"]
+    changes = [
+        f"This week: {week.posts_made} of {week.posts_planned} planned posts went out; "
+        f"{week.answered} conversations answered, median first response "
+        f"{week.median_minutes:.0f} min (target {week.target_minutes} min).",
+        *week.best,
+    ]
+    if week.posts_made < week.posts_planned / 2:
+        fewer = max(1, week.posts_made or 1)
+        routine["posts_a_week"] = fewer
+        routine["slots"] = sorted(
+            ({"weekday": POSTING_DAYS[n % 7], "time": POSTING_TIMES[0]} for n in range(fewer)),
+            key=lambda slot: (slot["weekday"], slot["time"]),
+        )
+        changes.append(f"Plan {fewer} posts a week instead of {week.posts_planned}: fit the time.")
+    if week.answered and week.median_minutes > week.target_minutes:
+        minutes = min(60, int(routine["inbox_minutes_a_day"]) + 10)
+        routine["inbox_minutes_a_day"] = minutes
+        changes.append(
+            f"Answers took longer than the target: spend {minutes} minutes a day on the inbox."
+        )
+    if len(changes) == 1 + len(week.best):
+        changes.append("The week went as planned: keep the plan as it is.")
+    return changed, changes
+
+
+def review_workspace(
+    workspace: Workspace, now: datetime | None = None, force: bool = False
+) -> Plan | None:
+    """A proposed new version, once a week after the last one (or now, when forced);
+    None when no plan was accepted yet or the review is not due."""
+    now = now or timezone.now()
+    latest = Plan.objects.filter(workspace=workspace).order_by("-version").first()
+    accepted = (
+        Plan.objects.filter(workspace=workspace, accepted_at__isnull=False)
+        .order_by("-version")
+        .first()
+    )
+    if accepted is None or latest is None:
+        return None
+    if not force and latest.created_at > now - REVIEW_EVERY:
+        return None
+    content, changes = propose(accepted.content, measure(workspace, accepted, now))
+    return store_plan(workspace, accepted.answers, content, PlanOrigin.REVIEW, changes)
+
+
+def review_all(now: datetime | None = None) -> list[str]:
+    done = []
+    for workspace in Workspace.objects.filter(plans__accepted_at__isnull=False).distinct():
+        plan = review_workspace(workspace, now)
+        if plan is not None:
+            done.append(f"{workspace.slug}: proposed version {plan.version}")
+    return done

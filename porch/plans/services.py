@@ -1,0 +1,176 @@
+"""Saving the workshop step by step, storing plan versions, and accepting a plan.
+
+Accepting a plan sets Porch up, and doing it twice adds nothing twice:
+- a listening search per query and network of the plan;
+- a content pillar per pillar of the plan;
+- the inbox's first-response target;
+- the weekly posting slots of the routine, as local wall-clock times (in each account's
+  own time zone) on every connected account of the plan's networks. A workspace with no
+  such account yet gets no slots: the plan page says so, and accepting again after
+  connecting one adds them (the other steps are already done and are not repeated);
+- the ten first posts as drafts (never scheduled, never published) waiting for review.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from porch.inbox.models import InboxSettings
+from porch.plans.generate import generate
+from porch.plans.models import ListeningSearch, Plan, PlanDraft, PlanOrigin, Workshop
+from porch.plans.questions import STEPS, Answers, Step, clean_answers, first_unanswered, problems
+from porch.plans.writing import llm_rewriter
+from porch.publishing.compose import Draft, Version, create_post
+from porch.publishing.models import Pillar, PostingSlot
+from porch.workspaces.models import ConnectedAccount, Membership, Workspace
+
+
+def workshop_of(workspace: Workspace) -> Workshop:
+    workshop, created = Workshop.objects.get_or_create(workspace=workspace)
+    if created:
+        workshop.answers = {"name": workspace.name}
+        workshop.step = STEPS[0].key
+        workshop.save()
+    return workshop
+
+
+def save_step(workshop: Workshop, step: Step, raw: Answers) -> dict[str, str]:
+    """Keep the step's answers if they are sensible; else return what is wrong, per question."""
+    found = problems(step, raw)
+    if found:
+        return found
+    given = clean_answers({q.key: raw.get(q.key) for q in step.questions})
+    answers = dict(workshop.answers)
+    for question in step.questions:
+        answers.pop(question.key, None)
+    answers.update(given)
+    workshop.answers = answers
+    index = [s.key for s in STEPS].index(step.key)
+    workshop.step = STEPS[min(index + 1, len(STEPS) - 1)].key
+    workshop.save()
+    return {}
+
+
+def resume_step(workshop: Workshop) -> str:
+    return workshop.step or first_unanswered(workshop.answers)
+
+
+def latest_plan(workspace: Workspace) -> Plan | None:
+    return Plan.objects.filter(workspace=workspace).order_by("-version").first()
+
+
+@transaction.atomic
+def store_plan(
+    workspace: Workspace,
+    answers: Answers,
+    content: dict[str, Any] | None = None,
+    origin: str = PlanOrigin.WORKSHOP,
+    changes: list[str] | None = None,
+) -> Plan:
+    """A new version of the workspace's plan (from the answers, unless `content` is given)."""
+    answers = clean_answers(answers)
+    if content is None:
+        content = generate(answers, llm_rewriter())
+    Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
+    last = Plan.objects.filter(workspace=workspace).aggregate(v=Max("version"))["v"] or 0
+    return Plan.objects.create(
+        workspace=workspace,
+        version=last + 1,
+        answers=answers,
+        content=content,
+        origin=origin,
+        changes=changes or [],
+    )
+
+
+@dataclass(frozen=True)
+class Setup:
+    searches: int
+    pillars: int
+    slots: int
+    drafts: int
+    accounts: int
+    target_minutes: int
+
+    def line(self) -> str:
+        accounts = (
+            f"{self.slots} posting slots added"
+            if self.accounts
+            else "no posting slots yet: connect an account, then accept the plan again"
+        )
+        return (
+            f"Plan set up: {self.searches} listening searches, {self.pillars} pillars, "
+            f"{self.drafts} drafts to review, {accounts}; first-response target "
+            f"{self.target_minutes} min."
+        )
+
+
+def plan_accounts(plan: Plan) -> list[ConnectedAccount]:
+    return list(
+        ConnectedAccount.objects.filter(
+            workspace=plan.workspace, network__in=plan.content.get("networks", [])
+        ).order_by("pk")
+    )
+
+
+@transaction.atomic
+def accept(plan: Plan, member: Membership, user: User) -> Setup:
+    content, workspace = plan.content, plan.workspace
+    accounts = plan_accounts(plan)
+    searches = sum(
+        ListeningSearch.objects.get_or_create(
+            workspace=workspace,
+            query=search["query"][:200],
+            kind=search["kind"],
+            network=network,
+            defaults={"plan": plan},
+        )[1]
+        for search in content["searches"]
+        for network in content["networks"]
+    )
+    pillars = sum(
+        Pillar.objects.get_or_create(workspace=workspace, name=pillar["name"][:60])[1]
+        for pillar in content["pillars"]
+    )
+    slots = sum(
+        PostingSlot.objects.get_or_create(
+            account=account, weekday=slot["weekday"], time=slot["time"]
+        )[1]
+        for account in accounts
+        for slot in content["routine"]["slots"]
+    )
+    settings = InboxSettings.of(workspace)
+    settings.first_response_target = content["first_response_minutes"]
+    settings.save(update_fields=["first_response_target"])
+    drafts = sum(_queue_draft(plan, member, user, draft, accounts) for draft in content["drafts"])
+    if plan.accepted_at is None:
+        plan.accepted_at = timezone.now()
+        plan.save(update_fields=["accepted_at"])
+    return Setup(searches, pillars, slots, drafts, len(accounts), settings.first_response_target)
+
+
+def _queue_draft(
+    plan: Plan,
+    member: Membership,
+    user: User,
+    draft: dict[str, str],
+    accounts: list[ConnectedAccount],
+) -> bool:
+    """The draft in the publishing queue as a draft for review, unless it already is."""
+    record, created = PlanDraft.objects.get_or_create(
+        workspace=plan.workspace, text=draft["text"], defaults={"plan": plan}
+    )
+    if not created:
+        return False
+    versions = [Version(account=account, text=draft["text"]) for account in accounts]
+    record.post = create_post(
+        member,
+        user,
+        Draft(text=draft["text"], versions=versions, when="draft", pillar=draft["pillar"]),
+    )
+    record.save(update_fields=["post"])
+    return True
