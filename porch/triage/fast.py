@@ -84,8 +84,8 @@ class FastModel:
     def scores(self, texts: Sequence[str]) -> tuple[Array, Array, Array, Array]:
         """Intent probabilities, sentiment probabilities, sentiment score, urgency."""
         batch = features.featurise_with_dense(texts, self.idf)
-        matrix, dense = batch.matrix, batch.dense
-        raw = np.asarray(matrix @ self.weights) + self.bias
+        dense = batch.dense
+        raw = batch.dot(self.weights) + self.bias
         n_intent = len(INTENTS)
         intent = _softmax(raw[:, :n_intent])
         sentiment = _softmax(raw[:, n_intent : n_intent + len(SENTIMENTS)])

@@ -252,9 +252,24 @@ def featurise(texts: Sequence[str], idf: Idf | None = None) -> sp.csr_matrix:
 
 @dataclass(frozen=True)
 class Batch:
-    matrix: sp.csr_matrix  # len(texts) x N_FEATURES, float32
-    dense: Array  # the last len(DENSE_NAMES) columns, as an array
+    words: sp.csr_matrix  # len(texts) x N_WORD, float32
+    chars: sp.csr_matrix  # len(texts) x N_CHAR, float32
+    dense: Array  # len(texts) x len(DENSE_NAMES)
     urgency_floor: Array  # from the trigger words
+
+    @property
+    def matrix(self) -> sp.csr_matrix:
+        """All columns in one matrix (len(texts) x N_FEATURES, float32), for training."""
+        blocks = (self.words, self.chars, sp.csr_matrix(self.dense))
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def dot(self, weights: Array) -> Array:
+        """matrix @ weights, block by block (no copy of the n-grams into one matrix)."""
+        chars_end = N_WORD + N_CHAR
+        result: Array = self.words @ weights[:N_WORD]
+        result += self.chars @ weights[N_WORD:chars_end]
+        result += self.dense @ weights[chars_end:]
+        return result
 
 
 def featurise_with_dense(texts: Sequence[str], idf: Idf | None = None) -> Batch:
@@ -264,8 +279,8 @@ def featurise_with_dense(texts: Sequence[str], idf: Idf | None = None) -> Batch:
     """
     count = len(texts)
     if count == 0:
-        empty = sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-        return Batch(empty, np.zeros((0, len(DENSE_NAMES))), np.zeros(0))
+        words, chars = (sp.csr_matrix((0, size), dtype=np.float32) for size in (N_WORD, N_CHAR))
+        return Batch(words, chars, np.zeros((0, len(DENSE_NAMES)), np.float32), np.zeros(0))
     normalised = normalise(texts)
     data = Bytes(normalised.raw)
     keys, line = _tokens(data)
@@ -274,8 +289,7 @@ def featurise_with_dense(texts: Sequence[str], idf: Idf | None = None) -> Batch:
     char_keys, char_rows = _char_grams(data)
     chars = _hashed_block(char_rows, char_keys, CHAR_BITS, count, None if idf is None else idf.char)
     dense = _dense(data, keys, unigrams, line, normalised.shouts, normalised.elongations)
-    matrix = sp.hstack((words, chars, sp.csr_matrix(dense)), format="csr", dtype=np.float32)
-    return Batch(matrix, dense, urgency_floor(word_keys, word_rows, count))
+    return Batch(words, chars, dense, urgency_floor(word_keys, word_rows, count))
 
 
 def _dense(
