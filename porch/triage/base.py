@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+import numpy as np
+
 INTENTS = ("complaint", "question", "praise", "lead", "spam", "other")
 SENTIMENTS = ("negative", "neutral", "positive")
 
@@ -29,3 +31,23 @@ class Classifier(Protocol):
     version: str
 
     def classify(self, texts: Sequence[str]) -> list[Triage]: ...
+
+
+def results(intent: Any, sentiment: Any, polarity: Any, urgency: Any) -> list[Triage]:
+    """One Triage a row from the tiers' arrays: intent and sentiment probabilities (rows x
+    classes), sentiment score in [-1, 1] and urgency in [0, 1] (rows), rounded to 4 places."""
+    intent_rows = np.round(np.asarray(intent, dtype=np.float64), 4).tolist()
+    best_intent = np.asarray(intent).argmax(axis=1).tolist()
+    best_sentiment = np.asarray(sentiment).argmax(axis=1).tolist()
+    polarity_list = np.round(np.asarray(polarity, dtype=np.float64), 4).tolist()
+    urgency_list = np.round(np.asarray(urgency, dtype=np.float64), 4).tolist()
+    return [
+        Triage(
+            intent=INTENTS[best_intent[i]],
+            intent_scores=dict(zip(INTENTS, intent_rows[i], strict=True)),
+            sentiment=SENTIMENTS[best_sentiment[i]],
+            sentiment_score=polarity_list[i],
+            urgency=urgency_list[i],
+        )
+        for i in range(len(intent_rows))
+    ]

@@ -24,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from porch.triage import features
-from porch.triage.base import INTENTS, SENTIMENTS, Triage
+from porch.triage.base import INTENTS, SENTIMENTS, Triage, results
 from porch.triage.corpus import Example
 
 FORMAT = "porch-triage-fast/2"
@@ -101,30 +101,15 @@ class FastModel:
         return intent, sentiment, polarity, urgency
 
     def classify(self, texts: Sequence[str]) -> list[Triage]:
-        results: list[Triage] = []
+        found: list[Triage] = []
         for start in range(0, len(texts), BATCH):
-            results.extend(self._classify_batch(texts[start : start + BATCH]))
-        return results
+            found.extend(self._classify_batch(texts[start : start + BATCH]))
+        return found
 
     def _classify_batch(self, texts: Sequence[str]) -> list[Triage]:
         if not texts:
             return []
-        intent, sentiment, polarity, urgency = self.scores(texts)
-        intent_rows = np.round(intent, 4).tolist()
-        best_intent = intent.argmax(axis=1).tolist()
-        best_sentiment = sentiment.argmax(axis=1).tolist()
-        polarity_list = np.round(polarity, 4).tolist()
-        urgency_list = np.round(urgency, 4).tolist()
-        return [
-            Triage(
-                intent=INTENTS[best_intent[i]],
-                intent_scores=dict(zip(INTENTS, intent_rows[i], strict=True)),
-                sentiment=SENTIMENTS[best_sentiment[i]],
-                sentiment_score=polarity_list[i],
-                urgency=urgency_list[i],
-            )
-            for i in range(len(texts))
-        ]
+        return results(*self.scores(texts))
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

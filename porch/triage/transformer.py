@@ -23,7 +23,7 @@ import onnxruntime  # type: ignore[import-untyped]
 from tokenizers import Tokenizer
 
 from porch.config import env_int
-from porch.triage.base import INTENTS, SENTIMENTS, Triage
+from porch.triage.base import INTENTS, SENTIMENTS, Triage, results
 from porch.triage.fast import ModelFileError
 from porch.triage.features import featurise_with_dense
 
@@ -88,21 +88,7 @@ class TransformerModel:
             np.clip(model_urgency, 0.0, 1.0), featurise_with_dense(texts).urgency_floor
         )
         polarity = np.clip(sentiment[:, 2] - sentiment[:, 0], -1.0, 1.0)
-        intent_rows = np.round(intent.astype(np.float64), 4).tolist()
-        best_intent = intent.argmax(axis=1).tolist()
-        best_sentiment = sentiment.argmax(axis=1).tolist()
-        polarity_list = np.round(polarity.astype(np.float64), 4).tolist()
-        urgency_list = np.round(urgency.astype(np.float64), 4).tolist()
-        return [
-            Triage(
-                intent=INTENTS[best_intent[i]],
-                intent_scores=dict(zip(INTENTS, intent_rows[i], strict=True)),
-                sentiment=SENTIMENTS[best_sentiment[i]],
-                sentiment_score=polarity_list[i],
-                urgency=urgency_list[i],
-            )
-            for i in range(len(texts))
-        ]
+        return results(intent, sentiment, polarity, urgency)
 
 
 def is_installed(path: Path = SHIPPED_MODEL_DIR) -> bool:
