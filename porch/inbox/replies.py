@@ -9,6 +9,7 @@ from django.utils import timezone
 from porch.inbox.models import Conversation, ConversationStatus, Message, MessageKind
 from porch.networks.base import NetworkError, Outgoing, TextRules
 from porch.networks.sync import client_for, mark_reconnect
+from porch.networks.sync import rules_for as network_rules
 from porch.workspaces.models import ConnectedAccount
 
 
@@ -48,7 +49,7 @@ class LengthCheck:
 def rules_for(account: ConnectedAccount) -> TextRules:
     """The account's network rules (length counting, limits); asks the network if needed."""
     try:
-        return client_for(account).rules()
+        return network_rules(account)
     except NetworkError as exc:
         raise ReplyError(exc.message) from exc
 
@@ -65,13 +66,13 @@ def send_reply(conversation: Conversation, text: str, idempotency_key: str = "")
     was cut off); without one, each call is a new reply."""
     account = conversation.account
     parent = last_incoming(conversation)
-    client = client_for(account)
     key = idempotency_key or str(uuid.uuid4())
     try:
-        check_length(account, client.rules(), text)
-        published = client.publish(
-            Outgoing(text=text, idempotency_key=key, reply_to=parent.external_id)
-        )
+        with client_for(account) as client:
+            check_length(account, client.rules(), text)
+            published = client.publish(
+                Outgoing(text=text, idempotency_key=key, reply_to=parent.external_id)
+            )
     except NetworkError as exc:
         mark_reconnect(account, exc)
         raise ReplyError(exc.message) from exc

@@ -104,10 +104,10 @@ def sync_metrics(account: ConnectedAccount) -> MetricsReport:
             kind=PostKind.REPOST
         )
     }
-    client = client_for(account)
     try:
-        counts = client.post_metrics(list(recent)) if recent else []
-        followers = client.account_metrics().followers
+        with client_for(account) as client:
+            counts = client.post_metrics(list(recent)) if recent else []
+            followers = client.account_metrics().followers
     except NetworkError as exc:
         if exc.reconnect:
             Notice.tell(account, "metrics-reconnect", f"Reconnect {account} to keep its numbers.")

@@ -22,7 +22,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from porch.inbox.ingest import store_incoming
-from porch.networks.base import AccountRef, NetworkClient, NetworkError
+from porch.networks.base import AccountRef, NetworkClient, NetworkError, TextRules
 from porch.networks.models import SyncState, UsageMonth, month_start
 from porch.networks.registry import client_class
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice
@@ -46,6 +46,12 @@ class SyncReport:
         if self.error:
             return f"{head} {self.error}"
         return f"{head} fetched {self.fetched}, {self.new} new"
+
+
+def rules_for(account: ConnectedAccount) -> TextRules:
+    """The account's text rules (length counting, limits); a Mastodon instance is asked."""
+    with client_for(account) as client:
+        return client.rules()
 
 
 def client_for(account: ConnectedAccount) -> NetworkClient:

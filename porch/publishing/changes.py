@@ -6,7 +6,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from porch.publishing.compose import ComposeError, rules_for, split_thread
+from porch.networks.sync import rules_for
+from porch.publishing.compose import ComposeError, split_thread
 from porch.publishing.engine import refresh_post_status
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
 from porch.publishing.slots import next_free_slot

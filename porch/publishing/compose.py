@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from porch.networks.base import TextRules
-from porch.networks.sync import client_for
+from porch.networks.sync import rules_for
 from porch.publishing.links import track_links
 from porch.publishing.models import Post, PostImage, PostStatus, PostTarget, TargetState
 from porch.publishing.slots import next_free_slot
@@ -26,10 +26,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 class ComposeError(Exception):
     """The post cannot be scheduled as it is: the message says why and what to do."""
-
-
-def rules_for(account: ConnectedAccount) -> TextRules:
-    return client_for(account).rules()
 
 
 def split_thread(text: str, rules: TextRules) -> list[str]:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from porch.networks.sync import rules_for
 from porch.publishing import changes, feeds
 from porch.publishing.compose import (
     ComposeError,
@@ -20,7 +21,6 @@ from porch.publishing.compose import (
     Version,
     check,
     create_post,
-    rules_for,
     split_thread,
 )
 from porch.publishing.links import follow

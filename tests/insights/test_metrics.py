@@ -33,6 +33,12 @@ class Counts:
     def account_metrics(self) -> AccountMetrics:
         return AccountMetrics(followers=self.followers)
 
+    def __enter__(self) -> "Counts":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.closed = True
+
 
 @pytest.fixture
 def recent(x_account: ConnectedAccount) -> ConnectedAccount:
