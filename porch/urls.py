@@ -24,6 +24,11 @@ urlpatterns = [
     path("w/<slug:slug>/inbox/<int:pk>/update/", inbox.update, name="conversation_update"),
     path("w/<slug:slug>/inbox/<int:pk>/note/", inbox.add_note, name="conversation_note"),
     path("w/<slug:slug>/saved-replies/", inbox.saved_replies, name="saved_replies"),
+    path(
+        "w/<slug:slug>/saved-replies/<int:pk>/",
+        inbox.saved_reply_edit,
+        name="saved_reply_edit",
+    ),
     path("w/<slug:slug>/inbox/<int:pk>/check/", inbox.reply_check, name="reply_check"),
     path("w/<slug:slug>/inbox/settings/", inbox.inbox_settings, name="inbox_settings"),
     path("w/<slug:slug>/inbox/response-times/", inbox.response_times, name="response_times"),

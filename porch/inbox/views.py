@@ -333,6 +333,25 @@ def saved_replies(request: HttpRequest, member: Membership) -> HttpResponse:
 
 
 @workspace_view(Role.MANAGER)
+def saved_reply_edit(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """Change a saved reply's title or text, or (POST with `delete`) remove it."""
+    item = get_object_or_404(SavedReply, pk=pk, workspace=member.workspace)
+    if request.method == "POST" and "delete" in request.POST:
+        item.delete()
+        messages.success(request, f"Deleted “{item.title}”.")
+        return redirect("saved_replies", slug=member.workspace.slug)
+    initial = {"title": item.title, "text": item.text}
+    form = SavedReplyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        item.title, item.text = form.cleaned_data["title"], form.cleaned_data["text"]
+        item.save(update_fields=["title", "text"])
+        messages.success(request, f"Saved “{item.title}”.")
+        return redirect("saved_replies", slug=member.workspace.slug)
+    context = {"member": member, "form": form, "item": item}
+    return render(request, "inbox/saved_reply_edit.html", context)
+
+
+@workspace_view(Role.MANAGER)
 def inbox_settings(request: HttpRequest, member: Membership) -> HttpResponse:
     config = InboxSettings.of(member.workspace)
     form = InboxSettingsForm(request.POST or None, instance=config)

@@ -211,6 +211,33 @@ def test_saved_reply_placeholders_and_unknown_ones_are_refused(
     assert saved.startswith("Sorry%20Pat%20%28%40person1%29%2C%20Corner%20Bakery%20here.")
 
 
+def test_saved_replies_can_be_edited_and_deleted_in_their_own_workspace_only(
+    signed_in: Client, account: ConnectedAccount
+) -> None:
+    item = SavedReply.objects.create(workspace=account.workspace, title="Late", text="Sorry!")
+    url = reverse("saved_reply_edit", args=[account.workspace.slug, item.pk])
+    assert "Sorry!" in signed_in.get(url).content.decode()
+    refused = signed_in.post(url, {"title": "Late", "text": "Sorry {nmae}"}).content.decode()
+    assert "Porch does not know {nmae}" in refused
+    signed_in.post(url, {"title": "Late order", "text": "Sorry {name}, it is on its way."})
+    item.refresh_from_db()
+    assert (item.title, item.text) == ("Late order", "Sorry {name}, it is on its way.")
+
+    from porch.workspaces import services
+
+    stranger = services.create_user("y@other.example", PASSWORD)
+    theirs = services.create_workspace(stranger, "Other")
+    outsider = Client()
+    outsider.force_login(stranger)
+    for slug in (theirs.slug, account.workspace.slug):
+        stolen = reverse("saved_reply_edit", args=[slug, item.pk])
+        assert outsider.post(stolen, {"delete": "1"}).status_code == 404
+    assert SavedReply.objects.filter(pk=item.pk).exists()
+
+    signed_in.post(url, {"delete": "1"})
+    assert not SavedReply.objects.filter(pk=item.pk).exists()
+
+
 def test_reply_box_counts_as_the_network_does(signed_in: Client, account: ConnectedAccount) -> None:
     convo = conversation(account, 1, "complaint", timezone.now())
     url = reverse("reply_check", args=[account.workspace.slug, convo.pk])
