@@ -8,6 +8,7 @@ gap is at most IDLE_AFTER: a longer gap is time away, and is not counted.
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -47,14 +48,17 @@ def activity_of(path: str) -> tuple[str, Activity] | None:
 
 
 def add_time(workspace_id: int, user_id: int, activity: str, seconds: int, outside: bool) -> None:
-    row, _ = ActiveTime.objects.get_or_create(
-        workspace_id=workspace_id,
-        user_id=user_id,
-        day=timezone.localdate(),
-        activity=activity,
-        outside_porch=outside,
-    )
-    ActiveTime.objects.filter(pk=row.pk).update(seconds=F("seconds") + seconds)
+    """Add to the day's row: one UPDATE on every request but the day's first."""
+    key: dict[str, Any] = {
+        "workspace_id": workspace_id,
+        "user_id": user_id,
+        "day": timezone.localdate(),
+        "activity": activity,
+        "outside_porch": outside,
+    }
+    if not ActiveTime.objects.filter(**key).update(seconds=F("seconds") + seconds):
+        row, _ = ActiveTime.objects.get_or_create(**key)
+        ActiveTime.objects.filter(pk=row.pk).update(seconds=F("seconds") + seconds)
 
 
 class ActiveTimeMiddleware:

@@ -8,7 +8,7 @@ installed, else the fast one: the inbox and `porch triage classify` use it by de
 """
 
 import importlib
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import cast
 
@@ -51,7 +51,28 @@ def best_classifier() -> Classifier:
 
 
 def load_classifier(tier: str = "fast", path: Path | None = None) -> Classifier:
-    """The classifier of `tier`, from the model at `path` or the tier's default."""
+    """The classifier of `tier`, from the model at `path` or the tier's default.
+
+    A model at a path is loaded once per process and kept while its model.json is unchanged
+    (a workspace's retrained versions each have a directory of their own), so triaging each
+    synced batch does not read the model from disk again.
+    """
+    if path is None:
+        return _load(tier, None)
+    directory = path.parent if path.is_file() else path
+    try:
+        stamp = (directory / "model.json").stat().st_mtime_ns
+    except OSError:
+        stamp = 0  # let the tier's loader say what is missing
+    return _load_at(tier, path, stamp)
+
+
+@lru_cache(maxsize=32)
+def _load_at(tier: str, path: Path, stamp: int) -> Classifier:
+    return _load(tier, path)
+
+
+def _load(tier: str, path: Path | None) -> Classifier:
     if tier == "fast":
         return default_model() if path is None else load_model(path)
     if tier == "transformer":

@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -136,3 +137,13 @@ def test_general_chatter_teaches_sentiment_but_no_intent(tmp_path: Path):
     assert result.intent in {"complaint", "praise"}
     assert result.intent_scores["other"] < 0.01
     assert result.sentiment == "negative"
+
+
+def test_a_model_at_a_path_is_loaded_once_until_it_changes(tmp_path: Path):
+    default_model().save(tmp_path / "m")
+    first = load_classifier("fast", tmp_path / "m")
+    assert load_classifier("fast", tmp_path / "m") is first
+    meta = tmp_path / "m" / META_FILE
+    stat = meta.stat()
+    os.utime(meta, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert load_classifier("fast", tmp_path / "m") is not first
