@@ -8,7 +8,9 @@ still be being appended while Porch reads them, so a line that is not a complete
 example is skipped rather than failing the whole load.
 """
 
+import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,3 +55,11 @@ def load_corpus(directory: Path = CORPUS_DIR) -> list[Example]:
             if example is not None:
                 examples.append(example)
     return examples
+
+
+def corpus_digest(examples: Sequence[Example], settings: object = None) -> str:
+    """A short digest of the examples (and the training settings): a model's version."""
+    digest = hashlib.sha256(repr(settings).encode())
+    for e in examples:
+        digest.update(f"{e.text}\t{e.intent}\t{e.sentiment}\t{e.urgency}\t{e.weight}\n".encode())
+    return digest.hexdigest()[:16]

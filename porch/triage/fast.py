@@ -10,7 +10,6 @@ directory of two files, neither of which can run code when loaded:
 - ``model.json``: format, feature settings, label order, version and training metadata.
 """
 
-import hashlib
 import json
 import warnings
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from porch.triage import features
 from porch.triage.base import INTENTS, SENTIMENTS, Triage, results
-from porch.triage.corpus import Example
+from porch.triage.corpus import Example, corpus_digest
 
 FORMAT = "porch-triage-fast/2"
 WEIGHTS_FILE = "weights.npz"
@@ -53,8 +52,10 @@ def feature_settings() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class TrainingSettings:
+    """The shipped model's settings (C chosen on TweetEval's validation split, never its test)."""
+
     intent_c: float = 8.0
-    sentiment_c: float = 4.0
+    sentiment_c: float = 0.5
     urgency_alpha: float = 1.0
     min_df: int = 2
     lexicon_blend: float = 0.25  # share of VADER-style lexicon polarity in sentiment
@@ -156,24 +157,49 @@ def _frequent_columns(matrix: sp.csr_matrix, min_df: int) -> Array:
     return keep
 
 
+def _log_count_ratio(present: sp.csr_matrix, members: Array, weights: Array) -> Array:
+    """log(P(feature | class) / P(feature | rest)), smoothed by one (Wang and Manning's NBSVM).
+
+    The dense columns are not counts and keep a ratio of one.
+    """
+    weighted = sp.diags(weights) @ present
+    inside = 1.0 + np.asarray(weighted[members].sum(axis=0)).ravel()
+    outside = 1.0 + np.asarray(weighted[~members].sum(axis=0)).ravel()
+    ratio = np.log((inside / inside.sum()) / (outside / outside.sum()))
+    ratio[-len(features.DENSE_NAMES) :] = 1.0
+    result: Array = ratio
+    return result
+
+
 def _fit_classifier(
     matrix: sp.csr_matrix, labels: Sequence[str], names: Sequence[str], weights: Array, c: float
 ) -> tuple[Array, Array]:
-    """Coefficients (features x classes) and intercepts in the order of `names`."""
-    model = LogisticRegression(C=c, max_iter=1000, tol=1e-4, class_weight="balanced")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(matrix, list(labels), sample_weight=weights)
+    """Coefficients (features x classes) and intercepts in the order of `names`.
+
+    One class against the rest, each a logistic regression over the features scaled by that
+    class's naive Bayes log-count ratio (NBSVM); the scaling folds into the coefficients, so
+    the model stays one linear map. A class never seen is never predicted.
+    """
+    present = matrix.copy()
+    present.sum_duplicates()  # an n-gram twice in a text (or two sharing a column) counts once
+    present.data[:] = 1.0
+    truth = np.array(labels)
     coef = np.zeros((matrix.shape[1], len(names)), dtype=np.float64)
-    bias = np.full(len(names), -30.0)  # a class never seen is never predicted
-    for row, name in enumerate(model.classes_):
-        index = list(names).index(name)
-        coef[:, index] = model.coef_[row] if len(model.classes_) > 2 else 0.0
-        bias[index] = model.intercept_[row] if len(model.classes_) > 2 else 0.0
-    if len(model.classes_) == 2:
-        first, second = (list(names).index(n) for n in model.classes_)
-        coef[:, second], bias[second] = model.coef_[0], model.intercept_[0]
-        bias[first] = 0.0
+    bias = np.full(len(names), -30.0)
+    for index, name in enumerate(names):
+        members = truth == name
+        if not members.any():
+            continue  # never seen, never predicted
+        if members.all():
+            bias[index] = 0.0  # the only class seen is always the answer
+            continue
+        ratio = _log_count_ratio(present, members, weights)
+        model = LogisticRegression(C=c, max_iter=1000, tol=1e-4, class_weight="balanced")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(matrix @ sp.diags(ratio), members, sample_weight=weights)
+        coef[:, index] = model.coef_[0] * ratio
+        bias[index] = model.intercept_[0]
     return coef, bias
 
 
@@ -184,14 +210,6 @@ def _fit_intent(
     labelled = np.array([example.intent is not None for example in examples])
     intents = [str(example.intent) for example in examples if example.intent is not None]
     return _fit_classifier(matrix[labelled], intents, INTENTS, weights[labelled], c)
-
-
-def corpus_digest(examples: Sequence[Example]) -> str:
-    digest = hashlib.sha256()
-    for example in examples:
-        line = f"{example.text}\t{example.intent}\t{example.sentiment}\t{example.urgency}"
-        digest.update(f"{line}\t{example.weight}\n".encode())
-    return digest.hexdigest()[:16]
 
 
 def _prepare(
@@ -206,7 +224,7 @@ def _prepare(
 
 def _meta(examples: Sequence[Example], settings: TrainingSettings) -> dict[str, Any]:
     return {
-        "version": f"fast-{corpus_digest(examples)}",
+        "version": f"fast-{corpus_digest(examples, settings)}",
         "seed": settings.seed,
         "examples": len(examples),
         "lexicon_blend": settings.lexicon_blend,

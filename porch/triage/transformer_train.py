@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from porch.triage.base import INTENTS, SENTIMENTS
-from porch.triage.corpus import Example
+from porch.triage.corpus import Example, corpus_digest
 from porch.triage.learning import Trainer
 from porch.triage.transformer import FORMAT, TOKENIZER_FILE, TransformerModel
 
@@ -299,13 +299,6 @@ def _agreement(exact: TransformerModel, quantized: TransformerModel, texts: Sequ
         for a, b in zip(exact.classify(texts), quantized.classify(texts), strict=True)
     ]
     return sum(same) / max(1, len(same))
-
-
-def corpus_digest(examples: Sequence[Example]) -> str:
-    digest = hashlib.sha256()
-    for e in examples:
-        digest.update(f"{e.text}\t{e.intent}\t{e.sentiment}\t{e.urgency}\t{e.weight}\n".encode())
-    return digest.hexdigest()[:16]
 
 
 def _onnx_model(
