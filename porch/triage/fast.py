@@ -157,12 +157,12 @@ def _frequent_columns(matrix: sp.csr_matrix, min_df: int) -> Array:
     return keep
 
 
-def _log_count_ratio(present: sp.csr_matrix, members: Array, weights: Array) -> Array:
+def _log_count_ratio(weighted: sp.csr_matrix, members: Array) -> Array:
     """log(P(feature | class) / P(feature | rest)), smoothed by one (Wang and Manning's NBSVM).
 
-    The dense columns are not counts and keep a ratio of one.
+    `weighted` holds each text's feature presence times its sample weight. The dense columns
+    are not counts and keep a ratio of one.
     """
-    weighted = sp.diags(weights) @ present
     inside = 1.0 + np.asarray(weighted[members].sum(axis=0)).ravel()
     outside = 1.0 + np.asarray(weighted[~members].sum(axis=0)).ravel()
     ratio = np.log((inside / inside.sum()) / (outside / outside.sum()))
@@ -183,6 +183,7 @@ def _fit_classifier(
     present = matrix.copy()
     present.sum_duplicates()  # an n-gram twice in a text (or two sharing a column) counts once
     present.data[:] = 1.0
+    weighted = sp.csr_matrix(sp.diags(weights) @ present)
     truth = np.array(labels)
     coef = np.zeros((matrix.shape[1], len(names)), dtype=np.float64)
     bias = np.full(len(names), -30.0)
@@ -193,7 +194,7 @@ def _fit_classifier(
         if members.all():
             bias[index] = 0.0  # the only class seen is always the answer
             continue
-        ratio = _log_count_ratio(present, members, weights)
+        ratio = _log_count_ratio(weighted, members)
         model = LogisticRegression(C=c, max_iter=1000, tol=1e-4, class_weight="balanced")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
