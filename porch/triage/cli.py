@@ -39,20 +39,15 @@ def _classifier(tier: str, model: Path | None) -> Classifier:
         raise TriageCliError(str(exc)) from None
 
 
-def _trainer(tier: str, k_values: list[int]) -> "Trainer":
-    """What turns corrections into a model of `tier`; the transformer's needs PyTorch."""
-    if tier == "fast" or not any(k_values):
+def _trainer(tier: str) -> "Trainer":
+    """What turns corrections into a model of `tier` (the path a workspace's retrain takes)."""
+    if tier == "fast":
         from porch.triage.fast import train_intent
 
         return train_intent
-    from porch.triage.transformer_train import TrainingUnavailable, correction_trainer
+    from porch.triage.transformer import adapt_intents
 
-    try:
-        return correction_trainer()
-    except TrainingUnavailable as exc:
-        raise TriageCliError(
-            f"the learning curve fine-tunes the transformer for k > 0: {exc}"
-        ) from None
+    return adapt_intents
 
 
 def _batches(rows: Iterator[str | None]) -> Iterator[list[str | None]]:
@@ -277,9 +272,12 @@ def eval_learning_curve(
         texts, labels = read_table(file, text_column, label_column)
     except (ValueError, EvaluationError) as exc:
         raise TriageCliError(str(exc)) from None
-    trainer = _trainer(tier, k_values)
+    trainer = _trainer(tier)
     flags = is_positive(labels, positive)
-    curve = learning_curve(texts, flags, positive, k_values, base, splits, seed, trainer)
+    try:
+        curve = learning_curve(texts, flags, positive, k_values, base, splits, seed, trainer)
+    except ValueError as exc:  # a --model that cannot learn (an export without 'pooled')
+        raise TriageCliError(str(exc)) from None
     for k, score in curve:
         click.echo(f"k={k} macro_f1={score:.4f}", nl=True)
         sys.stdout.flush()

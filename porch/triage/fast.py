@@ -262,10 +262,15 @@ def train(examples: Sequence[Example], settings: TrainingSettings | None = None)
 
 
 def train_intent(
-    base: FastModel, examples: Sequence[Example], settings: TrainingSettings | None = None
+    base: FastModel,
+    corpus: Sequence[Example],
+    corrections: Sequence[Example],
+    settings: TrainingSettings | None = None,
 ) -> FastModel:
-    """Refit the intent head on `examples`, keeping `base`'s sentiment and urgency heads."""
+    """Refit the intent head on the corpus and the (weighted) corrections, keeping `base`'s
+    sentiment and urgency heads. A learning.Trainer."""
     settings = settings or TrainingSettings()
+    examples = [*corpus, *corrections]
     matrix, kept, weights = _prepare(examples, settings.min_df, base.idf)
     coef, bias = _fit_intent(matrix, examples, weights, settings.intent_c)
     n_intent = len(INTENTS)

@@ -4,7 +4,9 @@
 `porch triage eval learning-curve` runs to play the owner:
 
 1. hold back every fifth correction (a fixed, seeded choice; all of them when fewer than
-   five), fit a candidate on the default corpus plus the other corrections, weighted up;
+   five), fit a candidate from the base model, the default corpus and the other corrections,
+   weighted up (the fast tier refits its intent head on corpus and corrections; the
+   transformer tier fits an adapter on the corrections alone);
 2. score the candidate and the model in use on the held-back corrections; a candidate
    that does worse is not promoted;
 3. if it is promoted, fit the final model on the corpus plus every correction.
@@ -33,8 +35,9 @@ class TrainableModel(Classifier, Protocol):
     def save(self, directory: Path) -> None: ...
 
 
-# (base model, examples) -> new model: fast.train_intent, transformer_train.correction_trainer()
-Trainer = Callable[[Any, Sequence[Example]], TrainableModel]
+# (base model, corpus, weighted corrections) -> new model: fast.train_intent,
+# transformer.adapt_intents
+Trainer = Callable[[Any, Sequence[Example], Sequence[Example]], TrainableModel]
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def retrain(
     """A new model from `base` + corrections, promoted only if not worse than `current`."""
     corpus = list(load_corpus() if corpus is None else corpus)
     train_part, held = split_held_back(corrections, seed)
-    candidate = trainer(base, corpus + as_examples(train_part, CORRECTION_WEIGHT))
+    candidate = trainer(base, corpus, as_examples(train_part, CORRECTION_WEIGHT))
     metrics: dict[str, Any] = {
         "corrections": len(corrections),
         "held_back": len(held),
@@ -97,5 +100,5 @@ def retrain(
     }
     promoted = metrics["candidate_accuracy"] >= metrics["current_accuracy"]
     if promoted and len(train_part) < len(corrections):
-        candidate = trainer(base, corpus + as_examples(corrections, CORRECTION_WEIGHT))
+        candidate = trainer(base, corpus, as_examples(corrections, CORRECTION_WEIGHT))
     return RetrainOutcome(candidate, promoted, metrics)

@@ -5,8 +5,9 @@ the task calls `retrain_workspace`, which runs learning.retrain and stores the r
 as the workspace's next model version, promoted or not.
 
 A workspace without a model of its own uses the best installed tier (loading.best_tier: the
-transformer where the `porch[transformer]` extra is installed). Corrections fine-tune the
-transformer where PyTorch is installed too, and retrain the fast model's intents elsewhere.
+transformer where the `porch[transformer]` extra is installed). Corrections fit an adapter on
+the shipped transformer where that tier is installed (seconds, no PyTorch), and retrain the
+fast model's intents elsewhere.
 """
 
 from pathlib import Path
@@ -47,15 +48,11 @@ def classifier_for(workspace: Workspace) -> Classifier:
 
 
 def _trainer_and_base() -> tuple[Trainer, TrainableModel]:
-    """Fine-tune the transformer where it and PyTorch are installed, else retrain fast intents."""
+    """Adapt the shipped transformer where it is installed, else retrain the fast intents."""
     if best_tier() == "transformer":
-        from porch.triage.transformer import shipped_model
-        from porch.triage.transformer_train import TrainingUnavailable, correction_trainer
+        from porch.triage.transformer import adapt_intents, shipped_model
 
-        try:
-            return correction_trainer(), shipped_model()
-        except TrainingUnavailable:
-            pass
+        return adapt_intents, shipped_model()
     return train_intent, default_model()
 
 

