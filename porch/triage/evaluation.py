@@ -97,16 +97,13 @@ def is_positive(labels: Sequence[str], positive: str) -> np.ndarray:
 
 
 def _corrections(
-    texts: Sequence[str],
-    positive: np.ndarray,
-    intent: str,
-    current: Classifier,
+    texts: Sequence[str], positive: np.ndarray, intent: str, guesses: Sequence[str]
 ) -> list[Correction]:
-    """What an owner would say: positive rows are `intent`; others keep a non-`intent` label."""
-    guesses = current.classify(list(texts))
+    """What an owner would say: positive rows are `intent`; others keep the model's guess,
+    or "other" where it guessed `intent`."""
     return [
-        Correction(text, intent if is_pos else (g.intent if g.intent != intent else "other"))
-        for text, is_pos, g in zip(texts, positive, guesses, strict=True)
+        Correction(text, intent if is_pos else (guess if guess != intent else "other"))
+        for text, is_pos, guess in zip(texts, positive, guesses, strict=True)
     ]
 
 
@@ -120,20 +117,26 @@ def learning_curve(
     seed: int = 0,
     trainer: Trainer = train_intent,
 ) -> list[tuple[int, float]]:
-    """(k, mean macro F1 over splits) for each k; `trainer` retrains `base`'s tier."""
+    """(k, mean macro F1 over splits) for each k; `trainer` retrains `base`'s tier.
+
+    `base` classifies every row once; only a promoted retrain classifies the rest again.
+    """
+    guessed_by_base = np.array([result.intent for result in base.classify(list(texts))])
     curve: list[tuple[int, float]] = []
     for k in ks:
         scores = []
         for split in range(splits):
             order = np.random.default_rng(seed + split).permutation(len(texts))
             fed, rest = order[:k], order[k:]
-            model: Classifier = base
+            guessed = guessed_by_base[rest]
             if k > 0:
-                corrections = _corrections([texts[i] for i in fed], positive[fed], intent, base)
+                corrections = _corrections(
+                    [texts[i] for i in fed], positive[fed], intent, guessed_by_base[fed].tolist()
+                )
                 outcome = retrain(corrections, base, base, trainer=trainer, seed=seed + split)
-                model = outcome.model if outcome.promoted else base
-            results = model.classify([texts[i] for i in rest])
-            guessed = np.array([result.intent == intent for result in results])
-            scores.append(f1_score(positive[rest], guessed, average="macro"))
+                if outcome.promoted:
+                    results = outcome.model.classify([texts[i] for i in rest])
+                    guessed = np.array([result.intent for result in results])
+            scores.append(f1_score(positive[rest], guessed == intent, average="macro"))
         curve.append((k, float(np.mean(scores))))
     return curve

@@ -14,6 +14,7 @@ import pytest
 from porch.triage import services
 from porch.triage.base import INTENTS, SENTIMENTS
 from porch.triage.fast import ModelFileError
+from porch.triage.evaluation import learning_curve
 from porch.triage.learning import Correction, retrain
 from porch.triage.loading import best_classifier, best_tier, load_classifier
 from porch.triage.transformer import (
@@ -186,6 +187,17 @@ def test_corrections_adapt_the_transformer_and_the_result_loads_back(tmp_path: P
     assert (tmp_path / "adapted" / ADAPTER_FILE).is_file()
     loaded = load_model(tmp_path / "adapted")
     assert loaded.classify([UNSEEN, ANGRY]) == adapted.classify([UNSEEN, ANGRY])
+
+
+def test_the_learning_curve_rises_when_corrections_teach_something_new():
+    items = ["loaf", "box", "tray", "dozen", "batch", "set", "bake", "lot", "pair", "round"]
+    items += ["tin", "bag", "crate", "stack", "bundle", "slab", "ring", "plate", "pack", "roll"]
+    texts = [f"@bakery put me down for the usual {item}" for item in items]
+    texts += [f"@bakery the {item} was lovely, thank you!" for item in items]
+    positive = np.array([True] * len(items) + [False] * len(items))
+    curve = learning_curve(texts, positive, "lead", [0, 10], shipped_model(), 2, 0, adapt_intents)
+    (_, before), (_, after) = curve
+    assert before < 0.6 and after > 0.9
 
 
 def test_a_broken_adapter_is_refused(model_copy: Path):
