@@ -1,4 +1,5 @@
-"""Triage benchmarks: throughput on one core, latency of one message, TweetEval quality."""
+"""Triage benchmarks: throughput on one core, latency of one message, a workspace's retrain on
+200 corrections, TweetEval quality."""
 
 import statistics
 import time
@@ -9,16 +10,30 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from porch.bench import Figure, skipped
 from porch.triage.corpus import load_corpus
+from porch.triage.fast import train_intent
+from porch.triage.learning import Correction, TrainableModel, Trainer, retrain
 from porch.triage.loading import default_model
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 POSTS = 100_000
 SINGLE_CALLS = 200
+CORRECTIONS = 200
 
 
 def _posts(count: int) -> list[str]:
     texts = [example.text for example in load_corpus()]
     return [f"{texts[i % len(texts)]} #{i % 97}" for i in range(count)]
+
+
+def retrain_seconds(base: TrainableModel, trainer: Trainer) -> float:
+    """Wall seconds of learning.retrain (candidate, check, final model) on CORRECTIONS
+    corrections: every 50th corpus example with an intent, said to be a lead (new words for
+    what an order looks like, as an owner would teach)."""
+    labelled = [example for example in load_corpus() if example.intent is not None]
+    corrections = [Correction(e.text, "lead") for e in labelled[::50][:CORRECTIONS]]
+    start = time.perf_counter()
+    retrain(corrections, base, base, trainer=trainer)
+    return time.perf_counter() - start
 
 
 def run() -> Iterator[Figure]:
@@ -36,6 +51,9 @@ def run() -> Iterator[Figure]:
             model.classify([text])
             timings.append((time.perf_counter() - start) * 1000)
         yield Figure("triage_latency_one", statistics.median(timings), "ms")
+    yield Figure(
+        f"triage_retrain_{CORRECTIONS}_corrections", retrain_seconds(model, train_intent), "s"
+    )
     tweeteval = SHARED_DATA / "tweeteval" / "sentiment"
     if not tweeteval.is_dir():
         yield skipped("tweeteval_sentiment_macro_recall", f"no data at {tweeteval}")

@@ -1,4 +1,5 @@
-"""Transformer-tier benchmarks: throughput on 2 CPU cores and TweetEval quality.
+"""Transformer-tier benchmarks: throughput on 2 CPU cores, a workspace's retrain on 200
+corrections (an adapter, no PyTorch) and TweetEval quality.
 
 Skipped, with the reason, where the `porch[transformer]` extra or its model is not installed.
 """
@@ -8,7 +9,7 @@ import time
 from collections.abc import Iterator
 
 from porch.bench import Figure, skipped
-from porch.triage.bench import SHARED_DATA, _posts
+from porch.triage.bench import CORRECTIONS, SHARED_DATA, _posts, retrain_seconds
 
 POSTS = 4_000
 CORES = 2
@@ -17,7 +18,12 @@ CORES = 2
 def run() -> Iterator[Figure]:
     name = f"triage_transformer_throughput_{CORES}cores"
     try:
-        from porch.triage.transformer import SHIPPED_MODEL_DIR, is_installed, load_model
+        from porch.triage.transformer import (
+            SHIPPED_MODEL_DIR,
+            adapt_intents,
+            is_installed,
+            load_model,
+        )
     except ImportError as exc:
         yield skipped(name, f"the transformer extra is not installed ({exc})")
         return
@@ -33,6 +39,8 @@ def run() -> Iterator[Figure]:
     start = time.perf_counter()
     model.classify(posts)
     yield Figure(name, POSTS / (time.perf_counter() - start), "msgs/s")
+    seconds = retrain_seconds(model, adapt_intents)
+    yield Figure(f"triage_transformer_retrain_{CORRECTIONS}_corrections", seconds, "s")
     tweeteval = SHARED_DATA / "tweeteval" / "sentiment"
     if not tweeteval.is_dir():
         yield skipped("tweeteval_sentiment_macro_recall_transformer", f"no data at {tweeteval}")

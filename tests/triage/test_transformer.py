@@ -13,8 +13,8 @@ import pytest
 
 from porch.triage import services
 from porch.triage.base import INTENTS, SENTIMENTS
-from porch.triage.fast import ModelFileError
 from porch.triage.evaluation import learning_curve
+from porch.triage.fast import ModelFileError
 from porch.triage.learning import Correction, retrain
 from porch.triage.loading import best_classifier, best_tier, load_classifier
 from porch.triage.transformer import (
