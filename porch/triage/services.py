@@ -10,6 +10,7 @@ the shipped transformer where that tier is installed (seconds, no PyTorch), and 
 fast model's intents elsewhere.
 """
 
+import shutil
 from pathlib import Path
 
 from django.conf import settings
@@ -87,11 +88,22 @@ def retrain_workspace(workspace: Workspace, trainer: Trainer | None = None) -> W
     version = 1 if last is None else last.version + 1
     directory = model_dir(workspace, version)
     outcome.model.meta["version"] = outcome.model.version = f"workspace-{workspace.pk}-v{version}"
+    shutil.rmtree(directory, ignore_errors=True)  # left by a database that was reset
     outcome.model.save(directory)
-    return WorkspaceModel.objects.create(
+    record = WorkspaceModel.objects.create(
         workspace=workspace,
         version=version,
         path=str(directory),
         metrics=outcome.metrics,
         promoted=outcome.promoted,
     )
+    _remove_unused_files(workspace, record)
+    return record
+
+
+def _remove_unused_files(workspace: Workspace, newest: WorkspaceModel) -> None:
+    """Delete the files of every version but the one in use and the newest (a transformer
+    version holds a 23 MB network, and each correction makes a version); rows stay."""
+    keep = {record.pk for record in (active_model(workspace), newest) if record is not None}
+    for old in WorkspaceModel.objects.filter(workspace=workspace).exclude(pk__in=keep):
+        shutil.rmtree(model_dir(workspace, old.version), ignore_errors=True)

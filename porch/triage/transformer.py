@@ -120,7 +120,8 @@ class TransformerModel:
         out = self.run(texts, pooled=self.adapter is not None)
         intent, sentiment, urgency = out[0], out[1], out[2]
         if self.adapter is not None:
-            intent = _softmax(_log(intent) + out[3] @ self.adapter.weight + self.adapter.bias)
+            logits = _log(intent) + out[3] @ self.adapter.weight + self.adapter.bias
+            intent = _softmax(logits).astype(np.float32)
         return intent, sentiment, urgency
 
     def classify(self, texts: Sequence[str]) -> list[Triage]:
@@ -191,7 +192,7 @@ def _log(probabilities: Array) -> Array:
 
 def _softmax(logits: Array) -> Array:
     shifted: Array = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probabilities: Array = (shifted / shifted.sum(axis=1, keepdims=True)).astype(np.float32)
+    probabilities: Array = shifted / shifted.sum(axis=1, keepdims=True)
     return probabilities
 
 

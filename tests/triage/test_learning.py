@@ -1,6 +1,7 @@
 """Learning from corrections: predictions change, bad retrains are not promoted, the task runs."""
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,3 +108,20 @@ def test_an_unpromoted_model_is_kept_but_not_used(workspace):
 def test_an_unknown_intent_is_refused(workspace):
     with pytest.raises(ValueError, match="unknown intent"):
         services.record_correction(workspace, "hi", "gossip")
+
+
+@pytest.mark.django_db
+def test_only_the_model_in_use_and_the_newest_keep_their_files(workspace):
+    for correction in ORDERS:
+        services.record_correction(
+            workspace, correction.text, correction.intent, retrain_soon=False
+        )
+    first, second = services.retrain_workspace(workspace), services.retrain_workspace(workspace)
+    assert first.promoted and second.promoted
+    unpromoted = services.retrain_workspace(workspace, trainer=always("spam"))
+    assert not unpromoted.promoted
+    on_disk = [Path(record.path).is_dir() for record in (first, second, unpromoted)]
+    assert on_disk == [False, True, True]
+    assert services.active_model(workspace) == second
+    assert services.classifier_for(workspace).classify([UNSEEN])[0].intent == "lead"
+    assert WorkspaceModel.objects.filter(workspace=workspace).count() == 3
