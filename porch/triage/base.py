@@ -33,6 +33,12 @@ class Classifier(Protocol):
     def classify(self, texts: Sequence[str]) -> list[Triage]: ...
 
 
+def softmax(scores: Any) -> Any:
+    """Row-wise softmax of a (rows x classes) array, in its dtype."""
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
 def results(intent: Any, sentiment: Any, polarity: Any, urgency: Any) -> list[Triage]:
     """One Triage a row from the tiers' arrays: intent and sentiment probabilities (rows x
     classes), sentiment score in [-1, 1] and urgency in [0, 1] (rows), rounded to 4 places."""

@@ -23,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from porch.triage import features
-from porch.triage.base import INTENTS, SENTIMENTS, Triage, results
+from porch.triage.base import INTENTS, SENTIMENTS, Triage, results, softmax
 from porch.triage.corpus import Example, corpus_digest
 
 FORMAT = "porch-triage-fast/2"
@@ -62,12 +62,6 @@ class TrainingSettings:
     seed: int = DEFAULT_SEED
 
 
-def _softmax(scores: Array) -> Array:
-    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-    result: Array = shifted / shifted.sum(axis=1, keepdims=True)
-    return result
-
-
 @dataclass
 class FastModel:
     """Weights (N_FEATURES x HEADS, float32), bias (HEADS), n-gram idf and metadata."""
@@ -88,8 +82,8 @@ class FastModel:
         dense = batch.dense
         raw = batch.dot(self.weights) + self.bias
         n_intent = len(INTENTS)
-        intent = _softmax(raw[:, :n_intent])
-        sentiment = _softmax(raw[:, n_intent : n_intent + len(SENTIMENTS)])
+        intent = softmax(raw[:, :n_intent])
+        sentiment = softmax(raw[:, n_intent : n_intent + len(SENTIMENTS)])
         compound = dense[:, 0].astype(np.float64)
         blend = float(self.meta.get("lexicon_blend", 0.0))
         lexicon = np.column_stack(

@@ -28,7 +28,7 @@ import onnxruntime  # type: ignore[import-untyped]
 from tokenizers import Tokenizer
 
 from porch.config import env_int
-from porch.triage.base import INTENTS, Triage, results
+from porch.triage.base import INTENTS, Triage, results, softmax
 from porch.triage.corpus import Example
 from porch.triage.fast import ModelFileError
 from porch.triage.features import featurise_with_dense
@@ -121,7 +121,7 @@ class TransformerModel:
         intent, sentiment, urgency = out[0], out[1], out[2]
         if self.adapter is not None:
             logits = _log(intent) + out[3] @ self.adapter.weight + self.adapter.bias
-            intent = _softmax(logits).astype(np.float32)
+            intent = softmax(logits).astype(np.float32)
         return intent, sentiment, urgency
 
     def classify(self, texts: Sequence[str]) -> list[Triage]:
@@ -165,7 +165,7 @@ def adapt_intents(
 
     def loss(theta: Array) -> tuple[float, Array]:
         weight, bias = theta[: x.shape[1] * len(INTENTS)].reshape(shape), theta[-len(INTENTS) :]
-        probabilities = _softmax(offset + x @ weight + bias)
+        probabilities = softmax(offset + x @ weight + bias)
         chosen = probabilities[np.arange(len(labels)), labels]
         value = -(weights * np.log(chosen + 1e-12)).sum() + ADAPTER_L2 * (theta**2).sum()
         slope = (probabilities - target) * weights[:, None]
@@ -188,12 +188,6 @@ def adapt_intents(
 
 def _log(probabilities: Array) -> Array:
     return np.log(np.maximum(probabilities, 1e-9))
-
-
-def _softmax(logits: Array) -> Array:
-    shifted: Array = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probabilities: Array = shifted / shifted.sum(axis=1, keepdims=True)
-    return probabilities
 
 
 def is_installed(path: Path = SHIPPED_MODEL_DIR) -> bool:
