@@ -78,7 +78,10 @@ class FastModel:
 
     def scores(self, texts: Sequence[str]) -> tuple[Array, Array, Array, Array]:
         """Intent probabilities, sentiment probabilities, sentiment score, urgency."""
-        batch = features.featurise_with_dense(texts, self.idf)
+        return self.scores_of(features.featurise_with_dense(texts, self.idf))
+
+    def scores_of(self, batch: features.Batch) -> tuple[Array, Array, Array, Array]:
+        """`scores` of texts already featurised with this model's idf."""
         dense = batch.dense
         raw = batch.dot(self.weights) + self.bias
         n_intent = len(INTENTS)

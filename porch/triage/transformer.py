@@ -33,8 +33,8 @@ from tokenizers import Tokenizer
 from porch.config import env_int
 from porch.triage.base import INTENTS, Triage, results, softmax
 from porch.triage.corpus import Example
-from porch.triage.fast import ModelFileError
-from porch.triage.features import featurise_with_dense
+from porch.triage.fast import FastModel, ModelFileError
+from porch.triage.features import Batch, featurise_with_dense
 
 FORMAT = "porch-triage-transformer/1"
 ONNX_FILE = "model.onnx"
@@ -122,30 +122,44 @@ class TransformerModel:
                 whole[chosen] = part
         return out
 
-    def scores(self, texts: Sequence[str]) -> tuple[Array, Array, Array]:
-        """Intent probabilities, sentiment probabilities and model urgency, in input order."""
+    def scores(
+        self, texts: Sequence[str], features: Batch | None = None
+    ) -> tuple[Array, Array, Array]:
+        """Intent probabilities, sentiment probabilities and model urgency, in input order.
+        `features`: the texts featurised with the fast model's idf, where already made."""
         out = self.run(texts, pooled=self.adapter is not None)
         intent, sentiment, urgency = out[0], out[1], out[2]
         if self.adapter is not None:
             logits = _log(intent) + out[3] @ self.adapter.weight + self.adapter.bias
             intent = softmax(logits).astype(np.float32)
-        share = float(self.meta.get("fast_sentiment_share", 0.0))
-        if share > 0.0:
-            from porch.triage.loading import default_model
-
-            fast_sentiment = default_model().scores(texts)[1]
+        if self.fast_sentiment_share > 0.0:
+            fast = _fast_model()
+            batch = features or featurise_with_dense(texts, fast.idf)
+            share = self.fast_sentiment_share
+            fast_sentiment = fast.scores_of(batch)[1]
             sentiment = ((1.0 - share) * sentiment + share * fast_sentiment).astype(np.float32)
         return intent, sentiment, urgency
+
+    @property
+    def fast_sentiment_share(self) -> float:
+        return float(self.meta.get("fast_sentiment_share", 0.0))
 
     def classify(self, texts: Sequence[str]) -> list[Triage]:
         if not texts:
             return []
-        intent, sentiment, model_urgency = self.scores(texts)
-        urgency = np.maximum(
-            np.clip(model_urgency, 0.0, 1.0), featurise_with_dense(texts).urgency_floor
-        )
+        # One featurisation serves the urgency floor (idf-free) and the fast sentiment.
+        idf = _fast_model().idf if self.fast_sentiment_share > 0.0 else None
+        batch = featurise_with_dense(texts, idf)
+        intent, sentiment, model_urgency = self.scores(texts, batch)
+        urgency = np.maximum(np.clip(model_urgency, 0.0, 1.0), batch.urgency_floor)
         polarity = np.clip(sentiment[:, 2] - sentiment[:, 0], -1.0, 1.0)
         return results(intent, sentiment, polarity, urgency)
+
+
+def _fast_model() -> FastModel:
+    from porch.triage.loading import default_model
+
+    return default_model()
 
 
 def adapt_intents(
