@@ -39,6 +39,17 @@ def softmax(scores: Any) -> Any:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
+def lower_neutral(sentiment: Any, offset: float) -> Any:
+    """Sentiment probabilities (rows x SENTIMENTS) with `offset` taken off neutral's log,
+    renormalised. Both tiers call real tweets neutral more often than people do."""
+    if offset == 0.0:
+        return sentiment
+    scale = np.ones(len(SENTIMENTS), dtype=sentiment.dtype)
+    scale[SENTIMENTS.index("neutral")] = np.exp(-offset)
+    shifted = sentiment * scale
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
 def results(intent: Any, sentiment: Any, polarity: Any, urgency: Any) -> list[Triage]:
     """One Triage a row from the tiers' arrays: intent and sentiment probabilities (rows x
     classes), sentiment score in [-1, 1] and urgency in [0, 1] (rows), rounded to 4 places."""

@@ -29,6 +29,7 @@ from porch.triage.corpus import Example, corpus_digest
 from porch.triage.transformer import (
     FAST_SENTIMENT_SHARE,
     FORMAT,
+    NEUTRAL_OFFSET,
     OUTPUTS,
     POOLED,
     TOKENIZER_FILE,
@@ -366,7 +367,9 @@ def train(
         tokenizer_json = (Path(scratch) / TOKENIZER_FILE).read_text(encoding="utf-8")
     texts = [e.text for e in examples]
     model = _onnx_model(torch, network, settings.quantize, tokenizer_json, meta, texts)
-    model.meta["fast_sentiment_share"] = FAST_SENTIMENT_SHARE  # after the int8 check
+    # After the int8 check, which compares the two networks alone.
+    model.meta["fast_sentiment_share"] = FAST_SENTIMENT_SHARE
+    model.meta["neutral_offset"] = NEUTRAL_OFFSET
     return model
 
 

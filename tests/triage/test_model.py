@@ -147,3 +147,24 @@ def test_a_model_at_a_path_is_loaded_once_until_it_changes(tmp_path: Path):
     stat = meta.stat()
     os.utime(meta, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     assert load_classifier("fast", tmp_path / "m") is not first
+
+
+def test_neutral_is_lowered_by_the_offset_in_model_json_and_plain_questions_stay_neutral(
+    tmp_path: Path,
+):
+    texts = ["@acme ok", CLEAR["question"], "@acme do you have oat milk?", CLEAR["complaint"]]
+    shipped = default_model()
+    assert shipped.meta["neutral_offset"] == 0.3
+    target = tmp_path / "m"
+    shipped.save(target)
+    meta = json.loads((target / META_FILE).read_text())
+    (target / META_FILE).write_text(json.dumps({**meta, "neutral_offset": 0.0}))
+    lowered, unlowered = shipped.scores(texts)[1], load_model(target).scores(texts)[1]
+    np.testing.assert_allclose(lowered.sum(axis=1), 1.0, rtol=1e-6)
+    assert (lowered[:, 1] < unlowered[:, 1]).all()
+    # Negative and positive keep their ratio: only neutral moved.
+    np.testing.assert_allclose(
+        lowered[:, 0] / lowered[:, 2], unlowered[:, 0] / unlowered[:, 2], rtol=1e-5
+    )
+    sentiments = [result.sentiment for result in shipped.classify(texts)]
+    assert sentiments[1:] == ["neutral", "neutral", "negative"]

@@ -200,16 +200,24 @@ def test_the_learning_curve_rises_when_corrections_teach_something_new():
     assert before < 0.6 and after > 0.9
 
 
-def test_sentiment_mixes_in_the_fast_tier_by_the_share_in_model_json(model_copy: Path):
+def test_sentiment_mixes_in_the_fast_tier_then_lowers_neutral_as_model_json_says(
+    model_copy: Path,
+):
     from porch.triage.loading import default_model
 
     texts = [ANGRY, PRAISE, DELIVERY, "meh. it was fine I guess", "not bad at all"]
     shipped = shipped_model()
-    assert shipped.meta["fast_sentiment_share"] == 0.5
+    assert shipped.meta["fast_sentiment_share"] == 0.5 and shipped.meta["neutral_offset"] == 0.3
     own, fast = shipped.run(texts)[1], default_model().scores(texts)[1]
-    np.testing.assert_allclose(shipped.scores(texts)[1], (own + fast) / 2, atol=1e-6)
+    mixed = (own + fast) / 2
+    neutral = mixed[:, 1] * np.exp(-0.3)
+    expected = mixed.copy()
+    expected[:, 1] = neutral
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(shipped.scores(texts)[1], expected, atol=1e-6)
     meta = json.loads((model_copy / META_FILE).read_text())
-    (model_copy / META_FILE).write_text(json.dumps({**meta, "fast_sentiment_share": 0.0}))
+    meta = {**meta, "fast_sentiment_share": 0.0, "neutral_offset": 0.0}
+    (model_copy / META_FILE).write_text(json.dumps(meta))
     np.testing.assert_allclose(load_model(model_copy).scores(texts)[1], own, atol=1e-6)
 
 
