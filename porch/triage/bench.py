@@ -26,7 +26,7 @@ def _posts(count: int) -> list[str]:
 
 
 def retrain_seconds(base: TrainableModel, trainer: Trainer) -> float:
-    """Wall seconds of learning.retrain (candidate, check, final model) on CORRECTIONS
+    """Wall seconds of learning.retrain (five fold models, check, final model) on CORRECTIONS
     corrections: every 50th corpus example with an intent, said to be a lead (new words for
     what an order looks like, as an owner would teach)."""
     labelled = [example for example in load_corpus() if example.intent is not None]

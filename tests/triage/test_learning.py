@@ -11,7 +11,7 @@ from porch.triage import services
 from porch.triage.base import INTENTS
 from porch.triage.corpus import Example, load_corpus
 from porch.triage.fast import FastModel
-from porch.triage.learning import Correction, retrain
+from porch.triage.learning import FOLDS, Correction, folds, retrain
 from porch.triage.loading import best_classifier, default_model
 from porch.triage.models import TriageCorrection, WorkspaceModel
 
@@ -67,6 +67,21 @@ def test_a_worse_retrain_is_not_promoted(small_corpus):
     assert not outcome.promoted
     assert outcome.metrics["candidate_accuracy"] == 0.0
     assert outcome.metrics["current_accuracy"] == 1.0
+    assert outcome.metrics["folds"] == FOLDS
+
+
+def test_every_correction_is_held_back_once_by_a_model_that_did_not_see_it():
+    corrections = [Correction(f"message {i}", "question") for i in range(12)]
+    dealt = folds(corrections, seed=3)
+    assert len(dealt) == FOLDS
+    held = [c for _, part in dealt for c in part]
+    assert sorted(c.text for c in held) == sorted(c.text for c in corrections)
+    for train_part, part in dealt:
+        assert not set(train_part) & set(part)
+        assert len(train_part) + len(part) == len(corrections)
+    assert folds(corrections, seed=3) == dealt
+    # Too few to fold: one model, fitted and scored on all of them.
+    assert folds(corrections[:3]) == [(corrections[:3], corrections[:3])]
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from porch.triage import services
 from porch.triage.base import INTENTS, SENTIMENTS
 from porch.triage.evaluation import learning_curve
 from porch.triage.fast import ModelFileError
-from porch.triage.learning import Correction, retrain
+from porch.triage.learning import Correction, as_examples, retrain
 from porch.triage.loading import best_classifier, best_tier, load_classifier
 from porch.triage.transformer import (
     ADAPTER_FILE,
@@ -187,6 +187,20 @@ def test_corrections_adapt_the_transformer_and_the_result_loads_back(tmp_path: P
     assert (tmp_path / "adapted" / ADAPTER_FILE).is_file()
     loaded = load_model(tmp_path / "adapted")
     assert loaded.classify([UNSEEN, ANGRY]) == adapted.classify([UNSEEN, ANGRY])
+
+
+def test_corrections_can_teach_that_shouting_is_a_complaint():
+    """The network is uncased, so only the adapter's lexicon inputs can tell shouting apart."""
+    items = ("order", "parcel", "refund", "cake", "table", "voucher", "delivery", "booking")
+    shouted = [Correction(f"@acme WHERE IS MY {item.upper()}?", "complaint") for item in items]
+    calm = [Correction(f"@acme where is my {item}?", "question") for item in items]
+    base = shipped_model()
+    unseen = ["@acme WHERE IS MY INVOICE?", "@acme where is my invoice?"]
+    loud, quiet = (r.intent_scores["complaint"] for r in base.classify(unseen))
+    assert loud == quiet
+    adapted = adapt_intents(base, [], as_examples(shouted + calm, 1.0))
+    loud, quiet = (r.intent_scores["complaint"] for r in adapted.classify(unseen))
+    assert loud > quiet + 0.2
 
 
 def test_the_learning_curve_rises_when_corrections_teach_something_new():
