@@ -10,7 +10,7 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from porch.bench import Figure, skipped
 from porch.triage.corpus import load_corpus
-from porch.triage.fast import train_intent
+from porch.triage.fast import adapt_intents
 from porch.triage.learning import Correction, TrainableModel, Trainer, retrain
 from porch.triage.loading import default_model
 
@@ -52,7 +52,7 @@ def run() -> Iterator[Figure]:
             timings.append((time.perf_counter() - start) * 1000)
         yield Figure("triage_latency_one", statistics.median(timings), "ms")
     yield Figure(
-        f"triage_retrain_{CORRECTIONS}_corrections", retrain_seconds(model, train_intent), "s"
+        f"triage_retrain_{CORRECTIONS}_corrections", retrain_seconds(model, adapt_intents), "s"
     )
     tweeteval = SHARED_DATA / "tweeteval" / "sentiment"
     if not tweeteval.is_dir():

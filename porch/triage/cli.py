@@ -42,12 +42,12 @@ def _classifier(tier: str, model: Path | None) -> Classifier:
 def _trainer(tier: str) -> "Trainer":
     """What turns corrections into a model of `tier` (the path a workspace's retrain takes)."""
     if tier == "fast":
-        from porch.triage.fast import train_intent
+        from porch.triage import fast
 
-        return train_intent
-    from porch.triage.transformer import adapt_intents
+        return fast.adapt_intents
+    from porch.triage import transformer
 
-    return adapt_intents
+    return transformer.adapt_intents
 
 
 def _batches(rows: Iterator[str | None]) -> Iterator[list[str | None]]:

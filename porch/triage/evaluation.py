@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.metrics import f1_score, recall_score
 
 from porch.triage.base import SENTIMENTS, Classifier
-from porch.triage.fast import train_intent
+from porch.triage.fast import adapt_intents
 from porch.triage.learning import Correction, TrainableModel, Trainer, retrain
 
 TWEETEVAL_ANCHORS = (
@@ -115,7 +115,7 @@ def learning_curve(
     base: TrainableModel,
     splits: int = 3,
     seed: int = 0,
-    trainer: Trainer = train_intent,
+    trainer: Trainer = adapt_intents,
 ) -> list[tuple[int, float]]:
     """(k, mean macro F1 over splits) for each k; `trainer` retrains `base`'s tier.
 

@@ -23,7 +23,16 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from porch.triage import features
-from porch.triage.base import INTENTS, SENTIMENTS, Triage, lower_neutral, results, softmax
+from porch.triage.base import (
+    ADAPTER_L2,
+    INTENTS,
+    SENTIMENTS,
+    Triage,
+    fit_adapter,
+    lower_neutral,
+    results,
+    softmax,
+)
 from porch.triage.corpus import Example, corpus_digest
 
 FORMAT = "porch-triage-fast/2"
@@ -32,6 +41,11 @@ META_FILE = "model.json"
 BATCH = 4096
 HEADS = len(INTENTS) + len(SENTIMENTS) + 1
 DEFAULT_SEED = 0
+# A workspace's corrections shift the intent head (adapt_intents) through their features times
+# this. Airline learning curve (simulated, k=50 / k=200) at scale 3 / 10 / 30:
+# 0.736 / 0.741, 0.740 / 0.752, 0.739 / 0.756; refitting the head on corpus and corrections
+# gave 0.730 / 0.740.
+ADAPTER_SCALE = 20.0
 
 Array = np.ndarray[Any, Any]
 
@@ -264,23 +278,30 @@ def train(examples: Sequence[Example], settings: TrainingSettings | None = None)
     )
 
 
-def train_intent(
-    base: FastModel,
-    corpus: Sequence[Example],
-    corrections: Sequence[Example],
-    settings: TrainingSettings | None = None,
-) -> FastModel:
-    """Refit the intent head on the corpus and the (weighted) corrections, keeping `base`'s
-    sentiment and urgency heads. A learning.Trainer."""
-    settings = settings or TrainingSettings()
-    examples = [*corpus, *corrections]
-    matrix, kept, weights = _prepare(examples, settings.min_df, base.idf)
-    coef, bias = _fit_intent(matrix, examples, weights, settings.intent_c)
+def adapt_intents(base: FastModel, corrections: Sequence[Example]) -> FastModel:
+    """`base` with its intent head adapted to an owner's `corrections`: a learning.Trainer.
+
+    A shift of the intent logits, linear in the corrections' features times ADAPTER_SCALE, is
+    fitted by base.fit_adapter and folded into the weights, so the model stays one linear map
+    in the same files. Only the columns the corrections use change; sentiment and urgency stay.
+    The corpus is not replayed (base was trained on it). About a second for 200 corrections,
+    where refitting the intent head on corpus and corrections took about 12 s.
+    """
+    batch = features.featurise_with_dense([c.text for c in corrections], base.idf)
+    matrix = batch.matrix
+    columns = np.unique(matrix.indices)
+    inputs = sp.csr_matrix(matrix[:, columns] * ADAPTER_SCALE, dtype=np.float64)
+    offset = np.log(np.maximum(base.scores_of(batch)[0], 1e-9))
+    labels = np.array([INTENTS.index(str(c.intent)) for c in corrections])
+    weight, bias = fit_adapter(inputs, offset, labels, [c.weight for c in corrections])
     n_intent = len(INTENTS)
     all_coef = base.weights.copy()
-    all_coef[:, :n_intent] = 0.0
-    all_coef[kept, :n_intent] = coef
+    all_coef[columns, :n_intent] += (ADAPTER_SCALE * weight).astype(np.float32)
     all_bias = base.bias.copy()
-    all_bias[:n_intent] = bias
-    meta = {**base.meta, **_meta(examples, settings), "base_version": base.version}
-    return FastModel(all_coef, all_bias.astype(np.float32), base.idf, meta)
+    all_bias[:n_intent] += bias.astype(np.float32)
+    meta = {
+        **base.meta,
+        "base_version": base.version,
+        "adapter": {"corrections": len(corrections), "l2": ADAPTER_L2, "scale": ADAPTER_SCALE},
+    }
+    return FastModel(all_coef, all_bias, base.idf, meta)

@@ -6,8 +6,8 @@ as the workspace's next model version, promoted or not.
 
 A workspace without a model of its own uses the best installed tier (loading.best_tier: the
 transformer where the `porch[transformer]` extra is installed). Corrections fit an adapter on
-the shipped transformer where that tier is installed (seconds, no PyTorch), and retrain the
-fast model's intents elsewhere.
+the shipped transformer where that tier is installed (seconds, no PyTorch), and on the
+shipped fast model elsewhere.
 """
 
 import shutil
@@ -18,7 +18,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from porch.triage.base import INTENTS, Classifier
-from porch.triage.fast import train_intent
+from porch.triage.fast import adapt_intents
 from porch.triage.learning import Correction, TrainableModel, Trainer, retrain
 from porch.triage.loading import (
     best_classifier,
@@ -49,12 +49,12 @@ def classifier_for(workspace: Workspace) -> Classifier:
 
 
 def _trainer_and_base() -> tuple[Trainer, TrainableModel]:
-    """Adapt the shipped transformer where it is installed, else retrain the fast intents."""
+    """Adapt the shipped transformer where it is installed, else the shipped fast model."""
     if best_tier() == "transformer":
-        from porch.triage.transformer import adapt_intents, shipped_model
+        from porch.triage import transformer
 
-        return adapt_intents, shipped_model()
-    return train_intent, default_model()
+        return transformer.adapt_intents, transformer.shipped_model()
+    return adapt_intents, default_model()
 
 
 def record_correction(

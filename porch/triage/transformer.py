@@ -33,7 +33,15 @@ import onnxruntime  # type: ignore[import-untyped]
 from tokenizers import Tokenizer
 
 from porch.config import env_int
-from porch.triage.base import INTENTS, Triage, lower_neutral, results, softmax
+from porch.triage.base import (
+    ADAPTER_L2,
+    INTENTS,
+    Triage,
+    fit_adapter,
+    lower_neutral,
+    results,
+    softmax,
+)
 from porch.triage.corpus import Example
 from porch.triage.fast import FastModel, ModelFileError
 from porch.triage.features import DENSE_NAMES, Batch, featurise_with_dense
@@ -45,9 +53,6 @@ META_FILE = "model.json"
 ADAPTER_FILE = "adapter.npz"
 OUTPUTS = ("intent", "sentiment", "urgency")
 POOLED = "pooled"
-# The adapter's L2 penalty (on its weights and biases, against the mean loss over the
-# corrections): 0.05-0.2 scored alike on the airline learning curve; 0.1 is the middle.
-ADAPTER_L2 = 0.1
 # The adapter also reads the fast tier's lexicon and shape features (features.DENSE_NAMES:
 # polarity, exclamations, questions, shouting...) times this, so a cue there costs less of the
 # penalty than a direction of the pooled vector. Airline learning curve, k=200, for scales
@@ -114,6 +119,9 @@ class TransformerModel:
         """The network's outputs for `texts` in input order: intent, sentiment and urgency,
         then the pooled sentence vectors if asked for. Intent is before any adapter."""
         names = [*OUTPUTS, POOLED] if pooled else list(OUTPUTS)
+        if not texts:
+            shapes = {o.name: o.shape[1:] for o in self.session.get_outputs()}
+            return [np.zeros((0, *shapes[name]), dtype=np.float32) for name in names]
         encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)
         lengths = np.array([len(e.ids) for e in encoded])
         order = np.argsort(lengths, kind="stable")
@@ -183,21 +191,15 @@ def _fast_model() -> FastModel:
     return default_model()
 
 
-def adapt_intents(
-    base: TransformerModel, corpus: Sequence[Example], corrections: Sequence[Example]
-) -> TransformerModel:
+def adapt_intents(base: TransformerModel, corrections: Sequence[Example]) -> TransformerModel:
     """`base` with an adapter fitted to an owner's `corrections`: seconds, no PyTorch.
 
-    A learning.Trainer. The adapter shifts the intent logits by a linear function of the pooled
-    sentence vector and the lexicon features (adapter_inputs); it minimises the corrections'
-    weighted cross-entropy plus ADAPTER_L2 times its squared size, so a few corrections move
-    the model a little and only where they are.
-    The encoder, sentiment and urgency stay as trained. The `corpus` is not replayed: the
-    base model was fine-tuned on it, and replaying it scored lower on the airline learning
-    curve (k=200: 0.791 with it at a twentieth of a correction's weight, 0.797 without).
+    A learning.Trainer. The adapter (base.fit_adapter) shifts the intent logits by a linear
+    function of the pooled sentence vector and the lexicon features (adapter_inputs). The
+    encoder, sentiment and urgency stay as trained. The corpus is not replayed: the base
+    model was fine-tuned on it, and replaying it scored lower on the airline learning curve
+    (k=200: 0.791 with it at a twentieth of a correction's weight, 0.797 without).
     """
-    from scipy.optimize import minimize
-
     if POOLED not in base.outputs:
         raise ValueError(f"the model {base.version} has no {POOLED!r} output to adapt")
     texts = [c.text for c in corrections]
@@ -206,26 +208,8 @@ def adapt_intents(
     prior = base.adapter or Adapter(np.zeros((x.shape[1], len(INTENTS))), np.zeros(len(INTENTS)))
     offset = _log(intent) + x @ prior.weight + prior.bias
     labels = np.array([INTENTS.index(str(c.intent)) for c in corrections])
-    target = np.eye(len(INTENTS))[labels]
-    weights = np.array([c.weight for c in corrections], dtype=np.float64)
-    weights /= weights.sum()
-    shape = (x.shape[1], len(INTENTS))
-
-    def loss(theta: Array) -> tuple[float, Array]:
-        weight, bias = theta[: x.shape[1] * len(INTENTS)].reshape(shape), theta[-len(INTENTS) :]
-        probabilities = softmax(offset + x @ weight + bias)
-        chosen = probabilities[np.arange(len(labels)), labels]
-        value = -(weights * np.log(chosen + 1e-12)).sum() + ADAPTER_L2 * (theta**2).sum()
-        slope = (probabilities - target) * weights[:, None]
-        grad = np.concatenate([(x.T @ slope).ravel(), slope.sum(0)]) + 2 * ADAPTER_L2 * theta
-        return float(value), grad
-
-    start = np.zeros(x.shape[1] * len(INTENTS) + len(INTENTS))
-    fitted = minimize(loss, start, jac=True, method="L-BFGS-B")
-    learnt = Adapter(
-        fitted.x[: -len(INTENTS)].reshape(shape).astype(np.float32),
-        fitted.x[-len(INTENTS) :].astype(np.float32),
-    )
+    weight, bias = fit_adapter(x, offset, labels, [c.weight for c in corrections])
+    learnt = Adapter(weight.astype(np.float32), bias.astype(np.float32))
     meta = {
         **base.meta,
         "base_version": base.version,

@@ -198,9 +198,15 @@ def test_corrections_can_teach_that_shouting_is_a_complaint():
     unseen = ["@acme WHERE IS MY INVOICE?", "@acme where is my invoice?"]
     loud, quiet = (r.intent_scores["complaint"] for r in base.classify(unseen))
     assert loud == quiet
-    adapted = adapt_intents(base, [], as_examples(shouted + calm, 1.0))
+    adapted = adapt_intents(base, as_examples(shouted + calm))
     loud, quiet = (r.intent_scores["complaint"] for r in adapted.classify(unseen))
     assert loud > quiet + 0.2
+
+
+def test_no_corrections_give_back_the_base_model_s_answers():
+    base = shipped_model()
+    outcome = retrain([], base, base, trainer=adapt_intents)
+    assert outcome.model.classify([UNSEEN, ANGRY]) == base.classify([UNSEEN, ANGRY])
 
 
 def test_the_learning_curve_rises_when_corrections_teach_something_new():
