@@ -18,7 +18,7 @@ larger of the model's and the trigger-word floor (urgency.py), as in the fast ti
 Sentiment mixes in the shipped fast model's sentiment probabilities, by the share in
 model.json (``fast_sentiment_share``): the two tiers err on different tweets, and the mix
 scored higher on TweetEval's validation split than either alone. Then neutral is lowered by
-model.json's ``neutral_offset``, as the fast tier does (both call too many tweets neutral).
+model.json's ``neutral_offset``, as the fast tier does (base.lower_neutral).
 """
 
 import json
