@@ -44,22 +44,27 @@ def softmax(scores: Any) -> Any:
 ADAPTER_L2 = 0.1
 
 
-def fit_adapter(inputs: Any, offset: Any, labels: Any, weights: Any) -> tuple[Any, Any]:
+def log_probabilities(probabilities: Any) -> Any:
+    return np.log(np.maximum(probabilities, 1e-9))
+
+
+def fit_adapter(inputs: Any, offset: Any, intents: Sequence[str]) -> tuple[Any, Any]:
     """(weight, bias) of a shift of intent logits learnt from an owner's corrections.
 
-    Minimises the weighted cross-entropy of softmax(offset + inputs @ weight + bias) on
-    `labels` (indices into INTENTS) plus ADAPTER_L2 times the squared size of weight and bias,
-    so a few corrections move a model a little and only near them. `inputs`: rows x columns,
-    a dense array or a sparse matrix; `offset`: the base model's log intent probabilities.
-    scipy's L-BFGS in float64.
+    Minimises the mean cross-entropy of softmax(offset + inputs @ weight + bias) on the
+    corrections' `intents` plus ADAPTER_L2 times the squared size of weight and bias, so a few
+    corrections move a model a little and only near them. `inputs`: rows x columns, a dense
+    array or a sparse matrix; `offset`: the base model's log intent probabilities (rows x
+    INTENTS). scipy's L-BFGS in float64.
     """
     from scipy.optimize import minimize
 
     columns, classes = inputs.shape[1], len(INTENTS)
     if inputs.shape[0] == 0:
         return np.zeros((columns, classes)), np.zeros(classes)  # nothing to learn from
+    labels = np.array([INTENTS.index(intent) for intent in intents])
     target = np.eye(classes)[labels]
-    share = np.asarray(weights, dtype=np.float64) / np.sum(weights)
+    share = np.full(len(labels), 1.0 / len(labels))
 
     def loss(theta: Any) -> tuple[float, Any]:
         weight, bias = theta[: columns * classes].reshape(columns, classes), theta[-classes:]

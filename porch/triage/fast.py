@@ -29,6 +29,7 @@ from porch.triage.base import (
     SENTIMENTS,
     Triage,
     fit_adapter,
+    log_probabilities,
     lower_neutral,
     results,
     softmax,
@@ -291,9 +292,8 @@ def adapt_intents(base: FastModel, corrections: Sequence[Example]) -> FastModel:
     matrix = batch.matrix
     columns = np.unique(matrix.indices)
     inputs = sp.csr_matrix(matrix[:, columns] * ADAPTER_SCALE, dtype=np.float64)
-    offset = np.log(np.maximum(base.scores_of(batch)[0], 1e-9))
-    labels = np.array([INTENTS.index(str(c.intent)) for c in corrections])
-    weight, bias = fit_adapter(inputs, offset, labels, [c.weight for c in corrections])
+    offset = log_probabilities(base.scores_of(batch)[0])
+    weight, bias = fit_adapter(inputs, offset, [str(c.intent) for c in corrections])
     n_intent = len(INTENTS)
     all_coef = base.weights.copy()
     all_coef[columns, :n_intent] += (ADAPTER_SCALE * weight).astype(np.float32)

@@ -38,6 +38,7 @@ from porch.triage.base import (
     INTENTS,
     Triage,
     fit_adapter,
+    log_probabilities,
     lower_neutral,
     results,
     softmax,
@@ -151,7 +152,7 @@ class TransformerModel:
         batch = features or self.featurise(texts)
         if self.adapter is not None:
             inputs = adapter_inputs(out[3], batch.dense)
-            logits = _log(intent) + inputs @ self.adapter.weight + self.adapter.bias
+            logits = log_probabilities(intent) + inputs @ self.adapter.weight + self.adapter.bias
             intent = softmax(logits).astype(np.float32)
         if self.fast_sentiment_share > 0.0:
             share = self.fast_sentiment_share
@@ -206,9 +207,8 @@ def adapt_intents(base: TransformerModel, corrections: Sequence[Example]) -> Tra
     intent, _, _, pooled = base.run(texts, pooled=True)
     x = adapter_inputs(pooled, featurise_with_dense(texts).dense).astype(np.float64)
     prior = base.adapter or Adapter(np.zeros((x.shape[1], len(INTENTS))), np.zeros(len(INTENTS)))
-    offset = _log(intent) + x @ prior.weight + prior.bias
-    labels = np.array([INTENTS.index(str(c.intent)) for c in corrections])
-    weight, bias = fit_adapter(x, offset, labels, [c.weight for c in corrections])
+    offset = log_probabilities(intent) + x @ prior.weight + prior.bias
+    weight, bias = fit_adapter(x, offset, [str(c.intent) for c in corrections])
     learnt = Adapter(weight.astype(np.float32), bias.astype(np.float32))
     meta = {
         **base.meta,
@@ -220,10 +220,6 @@ def adapt_intents(base: TransformerModel, corrections: Sequence[Example]) -> Tra
         },
     }
     return TransformerModel(base.onnx, base.tokenizer_json, meta, base.threads, prior + learnt)
-
-
-def _log(probabilities: Array) -> Array:
-    return np.log(np.maximum(probabilities, 1e-9))
 
 
 def is_installed(path: Path = SHIPPED_MODEL_DIR) -> bool:
