@@ -138,6 +138,35 @@ def train_default(out: Path | None, seed: int) -> None:
     click.echo(f"trained {model.version} on {len(examples)} examples -> {target}")
 
 
+@triage.command(name="distil-lexicon")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write the lexicon (default: the shipped one, read by the fast tier).",
+)
+def distil_lexicon(out: Path | None) -> None:
+    """Rate words' sentiment with the shipped transformer model, for the fast tier.
+
+    Needs the transformer tier. Run it after train-transformer and before train-default,
+    which trains the fast model on features of this lexicon.
+
+    Example: porch triage distil-lexicon && porch triage train-default
+    """
+    from porch.triage import lexicon
+    from porch.triage.corpus import load_corpus
+
+    _classifier("transformer", None)  # says what to install where the tier is missing
+    from porch.triage.transformer import shipped_model
+
+    model = shipped_model()
+    vocabulary = model.tokenizer.get_vocab()
+    words = lexicon.words_to_rate(vocabulary, (example.text for example in load_corpus()))
+    target = out or lexicon.LEXICON_FILE
+    lexicon.write(lexicon.distil(model, words), target)
+    click.echo(f"rated {len(words)} words with {model.version} -> {target}")
+
+
 @triage.command(name="train-transformer")
 @click.option(
     "--out",

@@ -10,9 +10,10 @@ Columns of the matrix, in order:
   keyed as negated, like VADER's ``not good``), weighted by the model's idf, rows scaled to
   unit length;
 - CHAR_BITS hashed character 3-, 4- and 5-grams, weighted and scaled the same way;
-- DENSE_NAMES: VADER lexicon sums (with negation), punctuation, shouting, elongation.
-  (No length: in the corpus short texts are mostly chatter, which would teach the model
-  that a short complaint is not one.)
+- DENSE_NAMES: CUE_NAMES, VADER lexicon sums (with negation), punctuation, shouting,
+  elongation (no length: in the corpus short texts are mostly chatter, which would teach the
+  model that a short complaint is not one); then LEARNT_NAMES, the same kind of sums over the
+  lexicon learnt from the transformer tier (lexicon.py), which rates about 34,000 words.
 """
 
 from collections.abc import Sequence
@@ -24,13 +25,14 @@ import numpy as np
 import scipy.sparse as sp
 import vaderSentiment.vaderSentiment as vader
 
+from porch.triage import lexicon
 from porch.triage.text import NEGATORS, normalise, vader_lexicon
 from porch.triage.urgency import TRIGGERS
 
 WORD_BITS = 18
 CHAR_BITS = 18
 CHAR_SIZES = (3, 4, 5)
-DENSE_NAMES = (
+CUE_NAMES = (
     "lexicon_compound",
     "lexicon_positive",
     "lexicon_negative",
@@ -41,6 +43,12 @@ DENSE_NAMES = (
     "elongations",
     "boosters",
 )
+LEARNT_NAMES = ("learnt_compound", "learnt_positive", "learnt_negative", "learnt_neutrality")
+DENSE_NAMES = CUE_NAMES + LEARNT_NAMES
+# Learnt polarities (log-odds, about -6..6) are scaled to VADER's range (about -4..4, summed
+# the same way) by this. TweetEval validation / airline sentiment F1 at 0.1, 0.3 and 1: about
+# the same (0.589-0.590 / 0.645-0.649).
+LEARNT_SCALE = 0.3
 N_WORD = 1 << WORD_BITS
 N_CHAR = 1 << CHAR_BITS
 N_FEATURES = N_WORD + N_CHAR + len(DENSE_NAMES)
@@ -149,17 +157,21 @@ def _word_keys(keys: Array, line: Array) -> tuple[Array, Array, Array]:
 
 
 @cache
-def _lexicon() -> tuple[Array, Array]:
-    """Sorted unigram keys of VADER's words (and their negated forms) with their valence."""
-    table = vader_lexicon()
-    keys, _ = _tokens(_plain_bytes(list(table)))
-    valence = np.array(list(table.values()), dtype=np.float64)
-    plain = _mix(keys)
-    negated = _mix(keys ^ NEGATED_SALT)
-    all_keys = np.concatenate((plain, negated))
-    all_valence = np.concatenate((valence, valence * NEGATED_VALENCE))
+def _word_table() -> tuple[Array, Array]:
+    """Sorted unigram keys of the words VADER's lexicon or the learnt one rates, and of their
+    negated forms, with four columns: VADER's valence, the learnt polarity and neutrality, and
+    whether the learnt lexicon rates it. Negation scales valence and polarity like VADER's."""
+    vader_table, learnt = vader_lexicon(), lexicon.shipped()
+    words = sorted(set(vader_table) | set(learnt))
+    rows = [
+        (vader_table.get(w, 0.0), *learnt.get(w, (0.0, 0.0)), float(w in learnt)) for w in words
+    ]
+    values = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    keys, _ = _tokens(_plain_bytes(words))
+    all_keys = np.concatenate((_mix(keys), _mix(keys ^ NEGATED_SALT)))
+    negated = values * np.array([NEGATED_VALENCE, NEGATED_VALENCE, 1.0, 1.0])
     order = np.argsort(all_keys)
-    return all_keys[order], all_valence[order]
+    return all_keys[order], np.concatenate((values, negated))[order]
 
 
 @cache
@@ -173,10 +185,6 @@ def _lookup(table: tuple[Array, Array], wanted: Array) -> Array:
     keys, values = table
     where = np.clip(np.searchsorted(keys, wanted), 0, keys.size - 1)
     return np.where(keys[where] == wanted, values[where], 0.0)
-
-
-def _valence(unigrams: Array) -> Array:
-    return _lookup(_lexicon(), unigrams)
 
 
 @cache
@@ -296,23 +304,47 @@ def _dense(
     data: Bytes, keys: Array, unigrams: Array, line: Array, shouts: Array, elongations: Array
 ) -> Array:
     count = shouts.size
-    valence = _valence(unigrams)
-    positive = np.bincount(line, weights=np.maximum(valence, 0), minlength=count)
-    negative = np.bincount(line, weights=np.minimum(valence, 0), minlength=count)
-    hits = np.bincount(line, weights=(valence != 0), minlength=count)
+    table_keys, table = _word_table()
+    where = np.clip(np.searchsorted(table_keys, unigrams), 0, table_keys.size - 1)
+    found = table_keys[where] == unigrams
+    rows, rated = line[found], table[where[found]]
+    valence = rated[:, 0]
+    positive, negative = _signed_sums(rows, valence, count)
+    hits = np.bincount(rows, weights=(valence != 0), minlength=count)
     boosters = np.bincount(line, weights=np.isin(unigrams, _booster_keys()), minlength=count)
-    total = positive + negative
     exclamations = np.bincount(data.line[data.raw == ord("!")], minlength=count)
     questions = np.bincount(data.line[data.raw == ord("?")], minlength=count)
     columns = (
-        total / np.sqrt(total * total + 15.0),
-        positive / (positive - negative + 1.0),
-        -negative / (positive - negative + 1.0),
+        *_sums(positive, negative),
         np.log1p(hits) / 2,
         np.log1p(exclamations) / 2,
         np.minimum(questions, 1),
         np.log1p(shouts) / 2,
         np.minimum(elongations, 1),
         np.minimum(boosters, 1),
+        *_learnt_columns(rows, rated, count),
     )
     return np.column_stack(columns).astype(np.float32)
+
+
+def _signed_sums(rows: Array, values: Array, count: int) -> tuple[Array, Array]:
+    """Per text, the sum of the positive values and the sum of the negative ones."""
+    positive = np.bincount(rows, weights=np.maximum(values, 0), minlength=count)
+    return positive, np.bincount(rows, weights=np.minimum(values, 0), minlength=count)
+
+
+def _sums(positive: Array, negative: Array) -> tuple[Array, Array, Array]:
+    """VADER's compound of the summed valences, and the positive and negative shares."""
+    total = positive + negative
+    share = positive - negative + 1.0
+    return total / np.sqrt(total * total + 15.0), positive / share, -negative / share
+
+
+def _learnt_columns(rows: Array, rated: Array, count: int) -> tuple[Array, ...]:
+    """LEARNT_NAMES, from the words found in _word_table (their text index, their columns):
+    `_sums` of the scaled learnt polarities, and the mean neutrality of the words the learnt
+    lexicon rates (0 where it rates none)."""
+    positive, negative = _signed_sums(rows, LEARNT_SCALE * rated[:, 1], count)
+    learnt = np.bincount(rows, weights=rated[:, 3], minlength=count)
+    neutral = np.bincount(rows, weights=rated[:, 2], minlength=count)
+    return (*_sums(positive, negative), np.tanh(neutral / np.maximum(learnt, 1) / 2))

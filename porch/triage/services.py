@@ -8,8 +8,14 @@ A workspace without a model of its own uses the best installed tier (loading.bes
 transformer where the `porch[transformer]` extra is installed). Corrections fit an adapter on
 the shipped transformer where that tier is installed (seconds, no PyTorch), and on the
 shipped fast model elsewhere.
+
+A workspace model that this Porch can no longer load (made for other feature settings before
+an upgrade, or for a tier no longer installed) is retired: the shipped model serves in its
+place, and a retrain from the stored corrections is enqueued, so nothing the owner taught is
+lost and the inbox never stops on it.
 """
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -18,9 +24,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from porch.triage.base import INTENTS, Classifier
-from porch.triage.fast import adapt_intents
+from porch.triage.fast import ModelFileError, adapt_intents
 from porch.triage.learning import Correction, TrainableModel, Trainer, retrain
 from porch.triage.loading import (
+    TierUnavailable,
     best_classifier,
     best_tier,
     default_model,
@@ -29,6 +36,8 @@ from porch.triage.loading import (
 )
 from porch.triage.models import TriageCorrection, WorkspaceModel
 from porch.workspaces.models import Workspace
+
+logger = logging.getLogger(__name__)
 
 
 def model_dir(workspace: Workspace, version: int) -> Path:
@@ -40,12 +49,35 @@ def active_model(workspace: Workspace) -> WorkspaceModel | None:
 
 
 def classifier_for(workspace: Workspace) -> Classifier:
-    """The workspace's newest promoted model, else the best installed tier's shipped one."""
-    record = active_model(workspace)
-    if record is None:
-        return best_classifier()
-    path = Path(record.path)
-    return load_classifier(tier_of(path), path)
+    """The workspace's newest promoted model, else the best installed tier's shipped one.
+
+    A promoted model that cannot be loaded any more is retired (see the module)."""
+    while (record := active_model(workspace)) is not None:
+        path = Path(record.path)
+        try:
+            return load_classifier(tier_of(path), path)
+        except (ModelFileError, TierUnavailable) as exc:
+            _retire(record, str(exc))
+    return best_classifier()
+
+
+def _retire(record: WorkspaceModel, reason: str) -> None:
+    logger.warning(
+        "triage model v%s of workspace %s retired, retraining from its corrections: %s",
+        record.version,
+        record.workspace_id,
+        reason,
+    )
+    record.promoted = False
+    record.metrics = {**record.metrics, "retired": reason}
+    record.save(update_fields=["promoted", "metrics"])
+    _retrain_soon(record.workspace_id)
+
+
+def _retrain_soon(workspace_id: int) -> None:
+    from porch.triage.tasks import retrain_workspace_model
+
+    transaction.on_commit(lambda: retrain_workspace_model.enqueue(workspace_id))
 
 
 def _trainer_and_base() -> tuple[Trainer, TrainableModel]:
@@ -70,9 +102,7 @@ def record_correction(
         workspace=workspace, text=text, intent=intent, created_by=user
     )
     if retrain_soon:
-        from porch.triage.tasks import retrain_workspace_model
-
-        transaction.on_commit(lambda: retrain_workspace_model.enqueue(workspace.pk))
+        _retrain_soon(workspace.pk)
     return correction
 
 

@@ -1,5 +1,6 @@
 """Learning from corrections: predictions change, bad retrains are not promoted, the task runs."""
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -110,6 +111,31 @@ def test_an_unpromoted_model_is_kept_but_not_used(workspace):
     assert not record.promoted
     assert services.active_model(workspace) is None
     assert services.classifier_for(workspace) is best_classifier()
+
+
+@pytest.mark.django_db
+@override_settings(
+    TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+)
+def test_a_model_this_porch_cannot_load_is_retired_and_relearnt_from_the_corrections(
+    workspace, django_capture_on_commit_callbacks
+):
+    for correction in ORDERS:
+        services.record_correction(
+            workspace, correction.text, correction.intent, retrain_soon=False
+        )
+    old = services.retrain_workspace(workspace)
+    meta_file = Path(old.path) / "model.json"
+    meta = json.loads(meta_file.read_text())
+    meta["format"] = meta["format"][:-1] + "0"  # as an older Porch wrote it
+    meta_file.write_text(json.dumps(meta))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.classifier_for(workspace) is best_classifier()
+    old.refresh_from_db()
+    assert not old.promoted and "retrain" in old.metrics["retired"]
+    relearnt = services.active_model(workspace)
+    assert relearnt is not None and relearnt.version == old.version + 1
+    assert services.classifier_for(workspace).classify([UNSEEN])[0].intent == "lead"
 
 
 @pytest.mark.django_db

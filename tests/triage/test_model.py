@@ -96,11 +96,15 @@ def test_training_is_reproducible(small_corpus):
     assert first.version == second.version
 
 
-def test_a_model_for_other_features_is_refused(tmp_path: Path):
+@pytest.mark.parametrize(
+    "setting, value",
+    [("word_bits", 3), ("learnt_lexicon", "0123456789abcdef"), ("dense", ["lexicon_compound"])],
+)
+def test_a_model_for_other_features_is_refused(tmp_path: Path, setting: str, value: object):
     target = tmp_path / "m"
     default_model().save(target)
     meta = json.loads((target / META_FILE).read_text())
-    meta["features"]["word_bits"] = 3
+    meta["features"][setting] = value
     (target / META_FILE).write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="other feature settings"):
         load_model(target)
@@ -154,7 +158,7 @@ def test_neutral_is_lowered_by_the_offset_in_model_json_and_plain_questions_stay
 ):
     texts = ["@acme ok", CLEAR["question"], "@acme do you have oat milk?", CLEAR["complaint"]]
     shipped = default_model()
-    assert shipped.meta["neutral_offset"] == 0.3
+    assert shipped.meta["neutral_offset"] > 0.0
     target = tmp_path / "m"
     shipped.save(target)
     meta = json.loads((target / META_FILE).read_text())

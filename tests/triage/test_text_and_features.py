@@ -1,9 +1,12 @@
 """Normalisation and features: social text is handled, batches are consistent."""
 
-import numpy as np
+from pathlib import Path
 
-from porch.triage import features
-from porch.triage.text import normalise
+import numpy as np
+import pytest
+
+from porch.triage import features, lexicon
+from porch.triage.text import normalise, vader_lexicon
 
 
 def test_social_text_is_normalised():
@@ -58,3 +61,34 @@ def test_a_missing_order_for_an_occasion_is_urgent_and_a_mild_gripe_is_not():
     ).urgency_floor
     assert floor[0] >= 0.7 and floor[1] >= 0.7
     assert floor[2] == 0
+
+
+def test_the_learnt_lexicon_rates_words_vader_does_not_know_and_negation_flips_it():
+    assert "refund" not in vader_lexicon() and "mouldy" not in vader_lexicon()
+    texts = ["refund for the mouldy bread", "the bread was fine", "not mouldy at all"]
+    dense = features.featurise_with_dense(texts).dense
+    vader_compound = dense[:, features.DENSE_NAMES.index("lexicon_compound")]
+    learnt = dense[:, features.DENSE_NAMES.index("learnt_compound")]
+    assert vader_compound[0] == 0.0  # VADER sees nothing in it
+    assert learnt[0] < -0.3 and learnt[2] > 0
+
+
+def test_a_learnt_lexicon_file_is_read_as_text_and_a_bad_line_is_named(tmp_path: Path):
+    path = tmp_path / "lexicon.tsv"
+    lexicon.write({"soggy": (-0.5514, -1.7), "crusty": (0.25, 0.5)}, path)
+    assert path.read_text() == "crusty\t0.250\t0.500\nsoggy\t-0.551\t-1.700\n"
+    assert lexicon.read(path) == {"crusty": (0.25, 0.5), "soggy": (-0.551, -1.7)}
+    path.write_text("crusty\t0.250\t0.500\nsoggy\tvery\t-1.700\n")
+    with pytest.raises(lexicon.LexiconError, match=r"line 2: expected 'word<TAB>polarity"):
+        lexicon.read(path)
+    with pytest.raises(lexicon.LexiconError, match="cannot read"):
+        lexicon.read(tmp_path / "missing.tsv")
+
+
+def test_the_words_to_rate_are_plain_words_in_the_normaliser_s_form():
+    words = lexicon.words_to_rate(
+        ["crumb", "##ly", "[CLS]", "a"], ["Didn\u2019t get my xurl BAGEL"]
+    )
+    assert {"crumb", "didnt", "get", "my", "bagel", "good"} <= set(words)
+    assert not {"##ly", "[CLS]", "a", "xurl"} & set(words)
+    assert words == sorted(words)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from porch.triage import services
+from porch.triage import lexicon, services
 from porch.triage.base import INTENTS, SENTIMENTS
 from porch.triage.evaluation import learning_curve
 from porch.triage.fast import ModelFileError
@@ -227,10 +227,11 @@ def test_sentiment_mixes_in_the_fast_tier_then_lowers_neutral_as_model_json_says
 
     texts = [ANGRY, PRAISE, DELIVERY, "meh. it was fine I guess", "not bad at all"]
     shipped = shipped_model()
-    assert shipped.meta["fast_sentiment_share"] == 0.5 and shipped.meta["neutral_offset"] == 0.3
+    share, offset = shipped.meta["fast_sentiment_share"], shipped.meta["neutral_offset"]
+    assert 0.0 < share < 1.0 and offset > 0.0
     own, fast = shipped.run(texts)[1], default_model().scores(texts)[1]
-    mixed = (own + fast) / 2
-    neutral = mixed[:, 1] * np.exp(-0.3)
+    mixed = (1.0 - share) * own + share * fast
+    neutral = mixed[:, 1] * np.exp(-offset)
     expected = mixed.copy()
     expected[:, 1] = neutral
     expected /= expected.sum(axis=1, keepdims=True)
@@ -273,3 +274,33 @@ def test_fine_tuning_a_tiny_model_writes_a_loadable_model(tmp_path: Path):
     assert model.version == meta["version"] and meta["training"]["examples_per_second"] > 0
     assert model.outputs == ["intent", "sentiment", "urgency", "pooled"]
     assert [r.intent in INTENTS for r in model.classify([ANGRY, PRAISE])] == [True, True]
+
+
+def test_the_shipped_learnt_lexicon_is_what_distil_makes_from_the_shipped_model():
+    shipped = lexicon.shipped()
+    words = ["awful", "wonderful", "refund", "mouldy", "table", "tuesday", "yummy"]
+    made = lexicon.distil(shipped_model(), words)
+    # distil centres polarity on the median word of those it rates: compare differences. The
+    # int8 network's scores move with the batch a text is run in (up to about 0.3 here, on a
+    # scale of -6 to 6), so the shipped file is remade exactly only from the same word list.
+    for word in words:
+        np.testing.assert_allclose(
+            made[word][0] - made["table"][0], shipped[word][0] - shipped["table"][0], atol=0.5
+        )
+        np.testing.assert_allclose(made[word][1], shipped[word][1], atol=0.5)
+    assert made["awful"][0] < made["table"][0] < made["wonderful"][0]
+    assert lexicon.distil(shipped_model(), []) == {}
+
+
+def test_distil_lexicon_writes_a_file_the_reader_takes(tmp_path: Path, monkeypatch):
+    from click.testing import CliRunner
+
+    from porch.cli import main
+
+    every_word = lexicon.words_to_rate
+    monkeypatch.setattr(lexicon, "words_to_rate", lambda *a: every_word(*a)[:40])
+    target = tmp_path / "lexicon.tsv"
+    done = CliRunner().invoke(main, ["triage", "distil-lexicon", "--out", str(target)])
+    assert done.exit_code == 0, done.output
+    assert "rated 40 words" in done.output
+    assert len(lexicon.read(target)) == 40

@@ -1,0 +1,120 @@
+"""A sentiment lexicon learnt from the transformer tier, read by the fast tier's features.
+
+VADER's lexicon rates about 7,500 words. MiniLM's pre-training met far more, and the shipped
+transformer model, fine-tuned on the corpus, can say how each of them reads. `distil` asks it
+about every word of its WordPiece vocabulary, of VADER's lexicon and of the corpus, each in
+a few short contexts (TEMPLATES, whose log-probabilities are averaged so that no one phrasing
+decides), and keeps two numbers a word:
+
+- polarity: log P(positive) - log P(negative), less the median over all words, so a word the
+  network reads as plain is near 0 (a word alone leans positive, whatever it is);
+- neutrality: log P(neutral) - log P(negative or positive).
+
+They are written to models/learnt_lexicon.tsv (word, polarity, neutrality; rounded, sorted),
+which `porch triage distil-lexicon` makes and `read` parses as text: loading it runs no code
+and needs no transformer. The fast tier is served with numpy alone, as before; the file's digest
+is part of fast.feature_settings, so a fast model trained with another one is refused.
+"""
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from porch.triage.text import vader_lexicon
+
+if TYPE_CHECKING:
+    from porch.triage.transformer import TransformerModel
+
+LEXICON_FILE = Path(__file__).with_name("models") / "learnt_lexicon.tsv"
+TEMPLATES = ("{}", "it was {}", "so {}!", "the {} one")
+WORD = re.compile(r"[a-z][a-z]+")
+# The normaliser's own tokens (text.py): they are not words, and VADER's table rates those
+# that carry sentiment.
+MARKERS = frozenset({"xurl", "xuser", "xtag", "xsmile", "xfrown", "xheart"})
+DECIMALS = 3
+
+Array = np.ndarray[Any, Any]
+
+
+class LexiconError(Exception):
+    """The learnt lexicon file is missing or not word, polarity, neutrality lines."""
+
+
+def words_to_rate(vocabulary: Iterable[str], texts: Iterable[str]) -> list[str]:
+    """The words `distil` rates, sorted: plain lowercase words (two letters or more) of the
+    network's vocabulary, VADER's lexicon and the texts, in the form the normaliser gives
+    them (apostrophes dropped)."""
+    words = {word for word in vocabulary if WORD.fullmatch(word)}
+    words |= {word for word in vader_lexicon() if WORD.fullmatch(word)}
+    for text in texts:
+        words.update(WORD.findall(text.lower().replace("'", "").replace("\u2019", "")))
+    return sorted(words - MARKERS)
+
+
+def distil(model: "TransformerModel", words: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """word -> (polarity, neutrality) as the transformer `model` reads it (see the module)."""
+    if not words:
+        return {}
+    mean_log = np.zeros((len(words), 3))
+    for template in TEMPLATES:
+        sentiment = model.run([template.format(word) for word in words])[1]
+        mean_log += np.log(sentiment.astype(np.float64) + 1e-6) / len(TEMPLATES)
+    probabilities = np.exp(mean_log)
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    polarity = np.log(probabilities[:, 2]) - np.log(probabilities[:, 0])
+    polarity -= np.median(polarity)
+    neutrality = np.log(probabilities[:, 1]) - np.log(probabilities[:, 0] + probabilities[:, 2])
+    return {
+        word: (round(float(p), DECIMALS), round(float(n), DECIMALS))
+        for word, p, n in zip(words, polarity, neutrality, strict=True)
+    }
+
+
+def write(table: dict[str, tuple[float, float]], path: Path = LEXICON_FILE) -> None:
+    lines = [
+        f"{word}\t{p:.{DECIMALS}f}\t{n:.{DECIMALS}f}\n" for word, (p, n) in sorted(table.items())
+    ]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def read(path: Path = LEXICON_FILE) -> dict[str, tuple[float, float]]:
+    """The table in a lexicon file; LexiconError names the first line that is not one."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LexiconError(f"cannot read the learnt lexicon {path}: {exc}") from None
+    table: dict[str, tuple[float, float]] = {}
+    for number, line in enumerate(lines, start=1):
+        parts = line.split("\t")
+        try:
+            word, polarity, neutrality = parts[0], float(parts[1]), float(parts[2])
+        except (IndexError, ValueError):
+            word, polarity, neutrality = "", 0.0, 0.0
+        if (
+            len(parts) != 3
+            or not WORD.fullmatch(word)
+            or not np.isfinite([polarity, neutrality]).all()
+        ):
+            raise LexiconError(
+                f"{path}, line {number}: expected 'word<TAB>polarity<TAB>neutrality'; "
+                "remake the file with 'porch triage distil-lexicon'"
+            )
+        table[word] = (polarity, neutrality)
+    return table
+
+
+@cache
+def shipped() -> dict[str, tuple[float, float]]:
+    """The lexicon that ships with Porch, read once per process."""
+    return read(LEXICON_FILE)
+
+
+@cache
+def shipped_digest() -> str:
+    """A short digest of the shipped file: part of the fast tier's feature settings."""
+    return hashlib.sha256(LEXICON_FILE.read_bytes()).hexdigest()[:16]
