@@ -99,13 +99,8 @@ def results(intent: Any, sentiment: Any, polarity: Any, urgency: Any) -> list[Tr
     best_sentiment = np.asarray(sentiment).argmax(axis=1).tolist()
     polarity_list = np.round(np.asarray(polarity, dtype=np.float64), 4).tolist()
     urgency_list = np.round(np.asarray(urgency, dtype=np.float64), 4).tolist()
+    rows = zip(intent_rows, best_intent, best_sentiment, polarity_list, urgency_list, strict=True)
     return [
-        Triage(
-            intent=INTENTS[best_intent[i]],
-            intent_scores=dict(zip(INTENTS, intent_rows[i], strict=True)),
-            sentiment=SENTIMENTS[best_sentiment[i]],
-            sentiment_score=polarity_list[i],
-            urgency=urgency_list[i],
-        )
-        for i in range(len(intent_rows))
+        Triage(INTENTS[best], dict(zip(INTENTS, scores)), SENTIMENTS[feeling], polarity, urgent)
+        for scores, best, feeling, polarity, urgent in rows
     ]

@@ -32,6 +32,7 @@ WWW = re.compile(r"www\.[^ \n]+")
 DOMAIN = re.compile(r"\.(?:com|co\.uk|net|org|io|ly)\b")
 HANDLE = re.compile(r"@[A-Za-z0-9_]+(?:@[A-Za-z0-9_.-]+)?")
 HASHTAG = re.compile(r"#(\w+)")
+CAMEL_HASHTAG = re.compile(r"#(\w*[a-z][A-Z]\w*)")  # split by _split_tag; the rest by HASHTAG
 CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 EMOTICON = re.compile(r"[:;=]'?-?[)D\](\[/\\|pP]|\^_\^|<3")
 EMOTICON_WORDS = {
@@ -154,7 +155,8 @@ def normalise(texts: Sequence[str]) -> Normalised:
     for pattern in (URL, WWW, DOMAIN):
         joined = pattern.sub(" xurl ", joined)
     joined = HANDLE.sub(" xuser ", joined)
-    joined = HASHTAG.sub(_split_tag, joined)
+    joined = CAMEL_HASHTAG.sub(_split_tag, joined)
+    joined = HASHTAG.sub(r" xtag \1 ", joined)
     joined = EMOTICON.sub(_emoticon, joined)
     raw = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
     return _squeeze(raw, len(texts))
