@@ -101,6 +101,12 @@ def results(intent: Any, sentiment: Any, polarity: Any, urgency: Any) -> list[Tr
     urgency_list = np.round(np.asarray(urgency, dtype=np.float64), 4).tolist()
     rows = zip(intent_rows, best_intent, best_sentiment, polarity_list, urgency_list, strict=True)
     return [
-        Triage(INTENTS[best], dict(zip(INTENTS, scores)), SENTIMENTS[feeling], polarity, urgent)
+        Triage(
+            INTENTS[best],
+            dict(zip(INTENTS, scores, strict=True)),
+            SENTIMENTS[feeling],
+            polarity,
+            urgent,
+        )
         for scores, best, feeling, polarity, urgent in rows
     ]
