@@ -105,8 +105,8 @@ def results(intent: Any, sentiment: Any, polarity: Any, urgency: Any) -> list[Tr
             INTENTS[best],
             dict(zip(INTENTS, scores, strict=True)),
             SENTIMENTS[feeling],
-            polarity,
+            score,
             urgent,
         )
-        for scores, best, feeling, polarity, urgent in rows
+        for scores, best, feeling, score, urgent in rows
     ]

@@ -31,11 +31,12 @@ class TriageCliError(click.ClickException):
 
 def _classifier(tier: str, model: Path | None) -> Classifier:
     from porch.triage.fast import ModelFileError
+    from porch.triage.lexicon import LexiconError
     from porch.triage.loading import TierUnavailable, load_classifier
 
     try:
         return load_classifier(tier, model)
-    except (TierUnavailable, ModelFileError) as exc:
+    except (TierUnavailable, ModelFileError, LexiconError) as exc:
         raise TriageCliError(str(exc)) from None
 
 
@@ -129,10 +130,14 @@ def train_default(out: Path | None, seed: int) -> None:
     """
     from porch.triage.corpus import load_corpus
     from porch.triage.fast import TrainingSettings, train
+    from porch.triage.lexicon import LexiconError
     from porch.triage.loading import DEFAULT_MODEL_DIR
 
     examples = load_corpus()
-    model = train(examples, TrainingSettings(seed=seed))
+    try:
+        model = train(examples, TrainingSettings(seed=seed))
+    except LexiconError as exc:
+        raise TriageCliError(str(exc)) from None
     target = out or DEFAULT_MODEL_DIR
     model.save(target)
     click.echo(f"trained {model.version} on {len(examples)} examples -> {target}")

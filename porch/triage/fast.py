@@ -62,6 +62,7 @@ def feature_settings() -> dict[str, Any]:
         "char_sizes": list(features.CHAR_SIZES),
         "dense": list(features.DENSE_NAMES),
         "learnt_lexicon": lexicon.shipped_digest(),
+        "learnt_scale": features.LEARNT_SCALE,
         "idf": True,
     }
 

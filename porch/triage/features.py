@@ -180,11 +180,17 @@ def _booster_keys() -> Array:
     return np.unique(_mix(keys))
 
 
+def _find(keys: Array, wanted: Array) -> tuple[Array, Array]:
+    """For each wanted key, its index in the sorted `keys` (clipped) and whether it is there."""
+    where = np.clip(np.searchsorted(keys, wanted), 0, keys.size - 1)
+    return where, keys[where] == wanted
+
+
 def _lookup(table: tuple[Array, Array], wanted: Array) -> Array:
     """The value of each key in a sorted (keys, values) table, 0 where absent."""
     keys, values = table
-    where = np.clip(np.searchsorted(keys, wanted), 0, keys.size - 1)
-    return np.where(keys[where] == wanted, values[where], 0.0)
+    where, found = _find(keys, wanted)
+    return np.where(found, values[where], 0.0)
 
 
 @cache
@@ -305,8 +311,7 @@ def _dense(
 ) -> Array:
     count = shouts.size
     table_keys, table = _word_table()
-    where = np.clip(np.searchsorted(table_keys, unigrams), 0, table_keys.size - 1)
-    found = table_keys[where] == unigrams
+    where, found = _find(table_keys, unigrams)
     rows, rated = line[found], table[where[found]]
     valence = rated[:, 0]
     positive, negative = _signed_sums(rows, valence, count)

@@ -10,9 +10,11 @@ the shipped transformer where that tier is installed (seconds, no PyTorch), and 
 shipped fast model elsewhere.
 
 A workspace model that this Porch can no longer load (made for other feature settings before
-an upgrade, or for a tier no longer installed) is retired: the shipped model serves in its
-place, and a retrain from the stored corrections is enqueued, so nothing the owner taught is
-lost and the inbox never stops on it.
+an upgrade, or its files gone) is retired: the shipped model serves in its place, and one
+retrain from the stored corrections is enqueued, so nothing the owner taught is lost and the
+inbox never stops on it. A model of a tier this process lacks (the transformer extra installed
+in the worker but not in the web process) is not retired, as the worker would only make
+another: the shipped model of the installed tier serves, and a warning says why.
 """
 
 import logging
@@ -48,30 +50,50 @@ def active_model(workspace: Workspace) -> WorkspaceModel | None:
     return WorkspaceModel.objects.filter(workspace=workspace, promoted=True).first()
 
 
-def classifier_for(workspace: Workspace) -> Classifier:
+def classifier_for(workspace: Workspace, relearn: bool = True) -> Classifier:
     """The workspace's newest promoted model, else the best installed tier's shipped one.
 
-    A promoted model that cannot be loaded any more is retired (see the module)."""
-    while (record := active_model(workspace)) is not None:
-        path = Path(record.path)
-        try:
-            return load_classifier(tier_of(path), path)
-        except (ModelFileError, TierUnavailable) as exc:
-            _retire(record, str(exc))
+    A promoted model that cannot be loaded any more is retired (see the module); `relearn`
+    False leaves the retrain to the caller (a retrain in progress)."""
+    record = active_model(workspace)
+    if record is None:
+        return best_classifier()
+    path = Path(record.path)
+    try:
+        return load_classifier(tier_of(path), path)
+    except TierUnavailable as exc:
+        logger.warning(
+            "triage model v%s of workspace %s is kept but not used here: %s",
+            record.version,
+            record.workspace_id,
+            exc,
+        )
+    except ModelFileError as exc:
+        _retire(record, str(exc), relearn)
     return best_classifier()
 
 
-def _retire(record: WorkspaceModel, reason: str) -> None:
+def _retire(record: WorkspaceModel, reason: str, relearn: bool) -> None:
+    """Unpromote `record` and every older promoted version (their files went when a newer one
+    was promoted); the conditional update claims the retirement, so of several processes
+    that fail to load the model together, one enqueues the retrain."""
+    with transaction.atomic():
+        claimed = WorkspaceModel.objects.filter(pk=record.pk, promoted=True).update(
+            promoted=False, metrics={**record.metrics, "retired": reason}
+        )
+        WorkspaceModel.objects.filter(
+            workspace_id=record.workspace_id, promoted=True, version__lt=record.version
+        ).update(promoted=False)
+    if not claimed:
+        return
     logger.warning(
         "triage model v%s of workspace %s retired, retraining from its corrections: %s",
         record.version,
         record.workspace_id,
         reason,
     )
-    record.promoted = False
-    record.metrics = {**record.metrics, "retired": reason}
-    record.save(update_fields=["promoted", "metrics"])
-    _retrain_soon(record.workspace_id)
+    if relearn:
+        _retrain_soon(record.workspace_id)
 
 
 def _retrain_soon(workspace_id: int) -> None:
@@ -113,7 +135,8 @@ def retrain_workspace(workspace: Workspace, trainer: Trainer | None = None) -> W
         for row in TriageCorrection.objects.filter(workspace=workspace).order_by("id")
     ]
     trainer, base = (trainer, default_model()) if trainer else _trainer_and_base()
-    outcome = retrain(corrections, classifier_for(workspace), base, trainer=trainer)
+    current = classifier_for(workspace, relearn=False)
+    outcome = retrain(corrections, current, base, trainer=trainer)
     last = WorkspaceModel.objects.filter(workspace=workspace).first()
     version = 1 if last is None else last.version + 1
     directory = model_dir(workspace, version)

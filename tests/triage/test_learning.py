@@ -13,7 +13,7 @@ from porch.triage.base import INTENTS
 from porch.triage.corpus import Example
 from porch.triage.fast import FastModel
 from porch.triage.learning import FOLDS, Correction, folds, retrain
-from porch.triage.loading import best_classifier, default_model
+from porch.triage.loading import TierUnavailable, best_classifier, default_model
 from porch.triage.models import TriageCorrection, WorkspaceModel
 
 # The bakery's regulars say "the usual" to order: that is a lead, which no default model knows.
@@ -125,10 +125,7 @@ def test_a_model_this_porch_cannot_load_is_retired_and_relearnt_from_the_correct
             workspace, correction.text, correction.intent, retrain_soon=False
         )
     old = services.retrain_workspace(workspace)
-    meta_file = Path(old.path) / "model.json"
-    meta = json.loads(meta_file.read_text())
-    meta["format"] = meta["format"][:-1] + "0"  # as an older Porch wrote it
-    meta_file.write_text(json.dumps(meta))
+    as_an_older_porch_wrote_it(old)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.classifier_for(workspace) is best_classifier()
     old.refresh_from_db()
@@ -136,6 +133,74 @@ def test_a_model_this_porch_cannot_load_is_retired_and_relearnt_from_the_correct
     relearnt = services.active_model(workspace)
     assert relearnt is not None and relearnt.version == old.version + 1
     assert services.classifier_for(workspace).classify([UNSEEN])[0].intent == "lead"
+
+
+def as_an_older_porch_wrote_it(record: WorkspaceModel) -> None:
+    meta_file = Path(record.path) / "model.json"
+    meta = json.loads(meta_file.read_text())
+    meta["format"] = meta["format"][:-1] + "0"
+    meta_file.write_text(json.dumps(meta))
+
+
+@pytest.mark.django_db
+def test_a_retirement_takes_the_older_versions_with_it_and_enqueues_one_retrain(
+    workspace, django_capture_on_commit_callbacks
+):
+    for correction in ORDERS:
+        services.record_correction(
+            workspace, correction.text, correction.intent, retrain_soon=False
+        )
+    first, second = services.retrain_workspace(workspace), services.retrain_workspace(workspace)
+    assert first.promoted and second.promoted
+    as_an_older_porch_wrote_it(second)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.classifier_for(workspace) is best_classifier()
+        assert services.classifier_for(workspace) is best_classifier()
+        services._retire(second, "seen by a second process at the same time", relearn=True)
+    assert len(callbacks) == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert not first.promoted and not second.promoted
+    assert second.path in second.metrics["retired"]
+
+
+@pytest.mark.django_db
+def test_a_retrain_that_finds_the_model_in_use_unloadable_enqueues_no_other(
+    workspace, django_capture_on_commit_callbacks
+):
+    for correction in ORDERS:
+        services.record_correction(
+            workspace, correction.text, correction.intent, retrain_soon=False
+        )
+    old = services.retrain_workspace(workspace)
+    as_an_older_porch_wrote_it(old)
+    with django_capture_on_commit_callbacks() as callbacks:
+        relearnt = services.retrain_workspace(workspace)
+    assert callbacks == []
+    old.refresh_from_db()
+    assert not old.promoted and relearnt.promoted
+    assert services.classifier_for(workspace).classify([UNSEEN])[0].intent == "lead"
+
+
+@pytest.mark.django_db
+def test_a_model_of_a_tier_this_process_lacks_is_kept(
+    workspace, monkeypatch, django_capture_on_commit_callbacks
+):
+    for correction in ORDERS:
+        services.record_correction(
+            workspace, correction.text, correction.intent, retrain_soon=False
+        )
+    record = services.retrain_workspace(workspace)
+
+    def lacking(tier: str, path: Path) -> None:
+        raise TierUnavailable(f"the {tier} tier needs an extra")
+
+    monkeypatch.setattr(services, "load_classifier", lacking)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.classifier_for(workspace) is best_classifier()
+    assert callbacks == []
+    record.refresh_from_db()
+    assert record.promoted and "retired" not in record.metrics
 
 
 @pytest.mark.django_db

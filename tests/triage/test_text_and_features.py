@@ -81,8 +81,12 @@ def test_a_learnt_lexicon_file_is_read_as_text_and_a_bad_line_is_named(tmp_path:
     path.write_text("crusty\t0.250\t0.500\nsoggy\tvery\t-1.700\n")
     with pytest.raises(lexicon.LexiconError, match=r"line 2: expected 'word<TAB>polarity"):
         lexicon.read(path)
+    path.write_text("crusty\t0.250\t0.500\ncrusty\t-1.000\t0.500\n")
+    with pytest.raises(lexicon.LexiconError, match="line 2: 'crusty' is rated twice"):
+        lexicon.read(path)
     with pytest.raises(lexicon.LexiconError, match="cannot read"):
         lexicon.read(tmp_path / "missing.tsv")
+    assert [file.name for file in tmp_path.iterdir()] == ["lexicon.tsv"]  # no partial left
 
 
 def test_the_words_to_rate_are_plain_words_in_the_normaliser_s_form():
