@@ -5,8 +5,7 @@ Tiers: `fast` (scikit-learn linear model shipped with Porch) and `transformer`
 """
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -14,8 +13,10 @@ INTENTS = ("complaint", "question", "praise", "lead", "spam", "other")
 SENTIMENTS = ("negative", "neutral", "positive")
 
 
-@dataclass(frozen=True)
-class Triage:
+class Triage(NamedTuple):
+    """One message's triage. A NamedTuple: immutable, and made several times faster than a
+    frozen dataclass, which counts when the fast tier makes 20,000 a second."""
+
     intent: str
     intent_scores: dict[str, float]
     sentiment: str
@@ -23,7 +24,7 @@ class Triage:
     urgency: float  # in [0, 1]
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**self._asdict(), "intent_scores": dict(self.intent_scores)}
 
 
 class Classifier(Protocol):
@@ -95,18 +96,9 @@ def results(intent: Any, sentiment: Any, polarity: Any, urgency: Any) -> list[Tr
     """One Triage a row from the tiers' arrays: intent and sentiment probabilities (rows x
     classes), sentiment score in [-1, 1] and urgency in [0, 1] (rows), rounded to 4 places."""
     intent_rows = np.round(np.asarray(intent, dtype=np.float64), 4).tolist()
-    best_intent = np.asarray(intent).argmax(axis=1).tolist()
-    best_sentiment = np.asarray(sentiment).argmax(axis=1).tolist()
+    best_intent = [INTENTS[best] for best in np.asarray(intent).argmax(axis=1).tolist()]
+    best_sentiment = [SENTIMENTS[best] for best in np.asarray(sentiment).argmax(axis=1).tolist()]
+    scores = [dict(zip(INTENTS, row, strict=True)) for row in intent_rows]
     polarity_list = np.round(np.asarray(polarity, dtype=np.float64), 4).tolist()
     urgency_list = np.round(np.asarray(urgency, dtype=np.float64), 4).tolist()
-    rows = zip(intent_rows, best_intent, best_sentiment, polarity_list, urgency_list, strict=True)
-    return [
-        Triage(
-            INTENTS[best],
-            dict(zip(INTENTS, scores, strict=True)),
-            SENTIMENTS[feeling],
-            score,
-            urgent,
-        )
-        for scores, best, feeling, score, urgent in rows
-    ]
+    return list(map(Triage, best_intent, scores, best_sentiment, polarity_list, urgency_list))

@@ -156,11 +156,53 @@ def _word_keys(keys: Array, line: Array) -> tuple[Array, Array, Array]:
     return unigrams, both[present], rows
 
 
+@dataclass(frozen=True)
+class KeyTable:
+    """Values by mixed 64-bit key (as _mix makes them). The keys are sorted, and `starts` says
+    where the run of keys with each value of the top `bits` bits begins: mixed keys spread
+    evenly, so a lookup reads a run of about one key where a binary search took 17 steps."""
+
+    keys: Array
+    values: Array
+    starts: Array
+    bits: int
+
+    @classmethod
+    def of(cls, keys: Array, values: Array) -> "KeyTable":
+        order = np.argsort(keys)
+        keys = keys[order]
+        bits = max(int(keys.size).bit_length() + 1, 1)
+        starts = np.searchsorted(keys >> U64(64 - bits), np.arange((1 << bits) + 1, dtype=U64))
+        return cls(keys, values[order], starts, bits)
+
+    def find(self, wanted: Array) -> tuple[Array, Array]:
+        """For each wanted key, its index in `keys` (0 where absent) and whether it is there."""
+        bucket = (wanted >> U64(64 - self.bits)).astype(np.intp)
+        where = np.zeros(wanted.size, dtype=np.intp)
+        found = np.zeros(wanted.size, dtype=bool)
+        ends = self.starts[bucket + 1]
+        pending = np.flatnonzero(ends > self.starts[bucket])
+        position = self.starts[bucket[pending]]
+        while pending.size:
+            hit = self.keys[position] == wanted[pending]
+            where[pending[hit]], found[pending[hit]] = position[hit], True
+            more = ~hit & (position + 1 < ends[pending])
+            pending, position = pending[more], position[more] + 1
+        return where, found
+
+    def lookup(self, wanted: Array) -> Array:
+        """The value of each wanted key, 0 where absent."""
+        where, found = self.find(wanted)
+        values = np.zeros(wanted.size)
+        values[found] = self.values[where[found]]
+        return values
+
+
 @cache
-def _word_table() -> tuple[Array, Array]:
-    """Sorted unigram keys of the words VADER's lexicon or the learnt one rates, and of their
-    negated forms, with four columns: VADER's valence, the learnt polarity and neutrality, and
-    whether the learnt lexicon rates it. Negation scales valence and polarity like VADER's."""
+def _word_table() -> KeyTable:
+    """Unigram keys of the words VADER's lexicon or the learnt one rates, and of their negated
+    forms, with four columns: VADER's valence, the learnt polarity and neutrality, and whether
+    the learnt lexicon rates it. Negation scales valence and polarity like VADER's."""
     vader_table, learnt = vader_lexicon(), lexicon.shipped()
     words = sorted(set(vader_table) | set(learnt))
     rows = [
@@ -170,32 +212,19 @@ def _word_table() -> tuple[Array, Array]:
     keys, _ = _tokens(_plain_bytes(words))
     all_keys = np.concatenate((_mix(keys), _mix(keys ^ NEGATED_SALT)))
     negated = values * np.array([NEGATED_VALENCE, NEGATED_VALENCE, 1.0, 1.0])
-    order = np.argsort(all_keys)
-    return all_keys[order], np.concatenate((values, negated))[order]
+    return KeyTable.of(all_keys, np.concatenate((values, negated)))
 
 
 @cache
-def _booster_keys() -> Array:
+def _boosters() -> KeyTable:
     keys, _ = _tokens(_plain_bytes([w.replace("'", "") for w in vader.BOOSTER_DICT]))
-    return np.unique(_mix(keys))
-
-
-def _find(keys: Array, wanted: Array) -> tuple[Array, Array]:
-    """For each wanted key, its index in the sorted `keys` (clipped) and whether it is there."""
-    where = np.clip(np.searchsorted(keys, wanted), 0, keys.size - 1)
-    return where, keys[where] == wanted
-
-
-def _lookup(table: tuple[Array, Array], wanted: Array) -> Array:
-    """The value of each key in a sorted (keys, values) table, 0 where absent."""
-    keys, values = table
-    where, found = _find(keys, wanted)
-    return np.where(found, values[where], 0.0)
+    unique = np.unique(_mix(keys))
+    return KeyTable.of(unique, np.ones(unique.size))
 
 
 @cache
-def _triggers() -> tuple[Array, Array]:
-    """Sorted word n-gram keys of the urgency triggers, with their urgency floor."""
+def _triggers() -> KeyTable:
+    """The word n-gram keys of the urgency triggers, with their urgency floor."""
     phrases = list(TRIGGERS)
     data = _plain_bytes(phrases)
     keys, line = _tokens(data)
@@ -205,13 +234,12 @@ def _triggers() -> tuple[Array, Array]:
     first = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=len(phrases)))))[:-1]
     chosen = np.where(per_phrase == 1, first, first + 1)
     levels = np.array([TRIGGERS[p] for p in phrases])
-    order = np.argsort(all_keys[chosen])
-    return all_keys[chosen][order], levels[order]
+    return KeyTable.of(all_keys[chosen], levels)
 
 
 def urgency_floor(word_keys: Array, word_rows: Array, count: int) -> Array:
     """The least urgency each text can have, from the trigger words (0 when none)."""
-    levels = _lookup(_triggers(), word_keys)
+    levels = _triggers().lookup(word_keys)
     floor = np.zeros(count)
     hit = np.flatnonzero(levels)
     np.maximum.at(floor, word_rows[hit], levels[hit])
@@ -249,11 +277,12 @@ def _hashed_block(
 
 def _char_grams(data: Bytes) -> tuple[Array, Array]:
     """Keys and text index of every character n-gram inside one text, in text order."""
-    starts = np.arange(data.raw.size)
-    ends = [starts + n for n in CHAR_SIZES]
-    inside = np.column_stack([data.newlines[end] == data.newlines[starts] for end in ends])
+    # Data.keys over every start: its gathers are slices here (start i, end i + n).
+    size = data.raw.size
+    start_prefix, start_line = data.prefix[:size], data.newlines[:size]
+    inside = np.column_stack([data.newlines[n : n + size] == start_line for n in CHAR_SIZES])
     keys = np.column_stack(
-        [data.keys(starts, end) + U64(n) for n, end in zip(CHAR_SIZES, ends, strict=True)]
+        [(data.prefix[n : n + size] - start_prefix) * data.inverse + U64(n) for n in CHAR_SIZES]
     )
     rows = np.broadcast_to(data.line[:, None], inside.shape)[inside]
     return _mix(keys[inside]), rows
@@ -310,13 +339,13 @@ def _dense(
     data: Bytes, keys: Array, unigrams: Array, line: Array, shouts: Array, elongations: Array
 ) -> Array:
     count = shouts.size
-    table_keys, table = _word_table()
-    where, found = _find(table_keys, unigrams)
-    rows, rated = line[found], table[where[found]]
+    table = _word_table()
+    where, found = table.find(unigrams)
+    rows, rated = line[found], table.values[where[found]]
     valence = rated[:, 0]
     positive, negative = _signed_sums(rows, valence, count)
     hits = np.bincount(rows, weights=(valence != 0), minlength=count)
-    boosters = np.bincount(line, weights=np.isin(unigrams, _booster_keys()), minlength=count)
+    boosters = np.bincount(line, weights=_boosters().find(unigrams)[1], minlength=count)
     exclamations = np.bincount(data.line[data.raw == ord("!")], minlength=count)
     questions = np.bincount(data.line[data.raw == ord("?")], minlength=count)
     columns = (

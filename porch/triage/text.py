@@ -34,7 +34,19 @@ HANDLE = re.compile(r"@[A-Za-z0-9_]+(?:@[A-Za-z0-9_.-]+)?")
 HASHTAG = re.compile(r"#(\w+)")
 CAMEL_HASHTAG = re.compile(r"#(\w*[a-z][A-Z]\w*)")  # split by _split_tag; the rest by HASHTAG
 CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-EMOTICON = re.compile(r"[:;=]'?-?[)D\](\[/\\|pP]|\^_\^|<3")
+# One pattern a first character: a literal first character lets `re` skip ahead fast (one
+# pattern with an alternation took a quarter of the normaliser's time). No emoticon's later
+# characters can start another, so the passes give what one pass over the alternation gave.
+EMOTICONS = tuple(
+    (first, re.compile(pattern))
+    for first, pattern in (
+        (":", r":'?-?[)D\](\[/\\|pP]"),
+        (";", r";'?-?[)D\](\[/\\|pP]"),
+        ("=", r"='?-?[)D\](\[/\\|pP]"),
+        ("^", r"\^_\^"),
+        ("<", r"<3"),
+    )
+)
 EMOTICON_WORDS = {
     ")": " xsmile ",
     "D": " xsmile ",
@@ -92,6 +104,10 @@ def _emoticon(match: re.Match[str]) -> str:
 
 def _split_tag(match: re.Match[str]) -> str:
     return " xtag " + CAMEL.sub(" ", match.group(1)) + " "
+
+
+def _tag(match: re.Match[str]) -> str:
+    return " xtag " + match.group(1) + " "  # a function: faster than a template's expansion
 
 
 def _lowercase_table() -> "np.ndarray[Any, np.dtype[np.uint8]]":
@@ -156,7 +172,9 @@ def normalise(texts: Sequence[str]) -> Normalised:
         joined = pattern.sub(" xurl ", joined)
     joined = HANDLE.sub(" xuser ", joined)
     joined = CAMEL_HASHTAG.sub(_split_tag, joined)
-    joined = HASHTAG.sub(r" xtag \1 ", joined)
-    joined = EMOTICON.sub(_emoticon, joined)
+    joined = HASHTAG.sub(_tag, joined)
+    for first, pattern in EMOTICONS:
+        if first in joined:
+            joined = pattern.sub(_emoticon, joined)
     raw = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
     return _squeeze(raw, len(texts))

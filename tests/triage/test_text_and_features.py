@@ -96,3 +96,19 @@ def test_the_words_to_rate_are_plain_words_in_the_normaliser_s_form():
     assert {"crumb", "didnt", "get", "my", "bagel", "good"} <= set(words)
     assert not {"##ly", "[CLS]", "a", "xurl"} & set(words)
     assert words == sorted(words)
+
+
+def test_a_key_table_finds_every_key_it_holds_and_no_other():
+    rng = np.random.default_rng(7)
+    spread = rng.integers(0, 2**63, size=500, dtype=np.uint64) * np.uint64(2)
+    # Keys that share their top bits fall in one bucket: the lookup must walk the whole run.
+    crowded = np.uint64(0xABCD) << np.uint64(48) | np.arange(1, 40, dtype=np.uint64)
+    keys = np.concatenate((spread, crowded))
+    table = features.KeyTable.of(keys, np.arange(keys.size, dtype=np.float64) + 1)
+    absent = np.concatenate((spread[:50] + np.uint64(1), crowded + np.uint64(1000)))
+    wanted = np.concatenate((keys[::-1], absent))
+    values = table.lookup(wanted)
+    assert values.tolist() == list(range(keys.size, 0, -1)) + [0.0] * absent.size
+    assert (
+        features.KeyTable.of(keys[:0], np.zeros(0)).lookup(wanted).tolist() == [0.0] * wanted.size
+    )
