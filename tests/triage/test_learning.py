@@ -29,6 +29,13 @@ COMPLAINTS = [
 ]
 
 
+def record_the_orders(workspace) -> None:
+    for correction in ORDERS:
+        services.record_correction(
+            workspace, correction.text, correction.intent, retrain_soon=False
+        )
+
+
 def always(intent: str):
     def trainer(base: FastModel, corrections: Sequence[Example]) -> FastModel:
         bias = base.bias.copy()
@@ -120,10 +127,7 @@ def test_an_unpromoted_model_is_kept_but_not_used(workspace):
 def test_a_model_this_porch_cannot_load_is_retired_and_relearnt_from_the_corrections(
     workspace, django_capture_on_commit_callbacks
 ):
-    for correction in ORDERS:
-        services.record_correction(
-            workspace, correction.text, correction.intent, retrain_soon=False
-        )
+    record_the_orders(workspace)
     old = services.retrain_workspace(workspace)
     as_an_older_porch_wrote_it(old)
     with django_capture_on_commit_callbacks(execute=True):
@@ -146,10 +150,7 @@ def as_an_older_porch_wrote_it(record: WorkspaceModel) -> None:
 def test_a_retirement_takes_the_older_versions_with_it_and_enqueues_one_retrain(
     workspace, django_capture_on_commit_callbacks
 ):
-    for correction in ORDERS:
-        services.record_correction(
-            workspace, correction.text, correction.intent, retrain_soon=False
-        )
+    record_the_orders(workspace)
     first, second = services.retrain_workspace(workspace), services.retrain_workspace(workspace)
     assert first.promoted and second.promoted
     as_an_older_porch_wrote_it(second)
@@ -168,10 +169,7 @@ def test_a_retirement_takes_the_older_versions_with_it_and_enqueues_one_retrain(
 def test_a_retrain_that_finds_the_model_in_use_unloadable_enqueues_no_other(
     workspace, django_capture_on_commit_callbacks
 ):
-    for correction in ORDERS:
-        services.record_correction(
-            workspace, correction.text, correction.intent, retrain_soon=False
-        )
+    record_the_orders(workspace)
     old = services.retrain_workspace(workspace)
     as_an_older_porch_wrote_it(old)
     with django_capture_on_commit_callbacks() as callbacks:
@@ -186,10 +184,7 @@ def test_a_retrain_that_finds_the_model_in_use_unloadable_enqueues_no_other(
 def test_a_model_of_a_tier_this_process_lacks_is_kept(
     workspace, monkeypatch, django_capture_on_commit_callbacks
 ):
-    for correction in ORDERS:
-        services.record_correction(
-            workspace, correction.text, correction.intent, retrain_soon=False
-        )
+    record_the_orders(workspace)
     record = services.retrain_workspace(workspace)
 
     def lacking(tier: str, path: Path) -> None:
@@ -211,10 +206,7 @@ def test_an_unknown_intent_is_refused(workspace):
 
 @pytest.mark.django_db
 def test_only_the_model_in_use_and_the_newest_keep_their_files(workspace):
-    for correction in ORDERS:
-        services.record_correction(
-            workspace, correction.text, correction.intent, retrain_soon=False
-        )
+    record_the_orders(workspace)
     first, second = services.retrain_workspace(workspace), services.retrain_workspace(workspace)
     assert first.promoted and second.promoted
     unpromoted = services.retrain_workspace(workspace, trainer=always("spam"))
