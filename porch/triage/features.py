@@ -171,7 +171,7 @@ class KeyTable:
     def of(cls, keys: Array, values: Array) -> "KeyTable":
         order = np.argsort(keys)
         keys = keys[order]
-        bits = max(int(keys.size).bit_length() + 1, 1)
+        bits = int(keys.size).bit_length() + 1
         starts = np.searchsorted(keys >> U64(64 - bits), np.arange((1 << bits) + 1, dtype=U64))
         return cls(keys, values[order], starts, bits)
 
@@ -200,26 +200,28 @@ class KeyTable:
 
 @cache
 def _word_table() -> KeyTable:
-    """Unigram keys of the words VADER's lexicon or the learnt one rates, and of their negated
-    forms, with four columns: VADER's valence, the learnt polarity and neutrality, and whether
-    the learnt lexicon rates it. Negation scales valence and polarity like VADER's."""
+    """Unigram keys of the words VADER's lexicon or the learnt one rates, of their negated
+    forms, and of VADER's boosters, with five columns: VADER's valence, the learnt polarity and
+    neutrality, whether the learnt lexicon rates it, and whether it is a booster (not negated).
+    Negation scales valence and polarity like VADER's."""
     vader_table, learnt = vader_lexicon(), lexicon.shipped()
     words = sorted(set(vader_table) | set(learnt))
     rows = [
-        (vader_table.get(w, 0.0), *learnt.get(w, (0.0, 0.0)), float(w in learnt)) for w in words
+        (vader_table.get(w, 0.0), *learnt.get(w, (0.0, 0.0)), float(w in learnt), 0.0)
+        for w in words
     ]
-    values = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    values = np.array(rows, dtype=np.float64).reshape(-1, 5)
     keys, _ = _tokens(_plain_bytes(words))
-    all_keys = np.concatenate((_mix(keys), _mix(keys ^ NEGATED_SALT)))
-    negated = values * np.array([NEGATED_VALENCE, NEGATED_VALENCE, 1.0, 1.0])
+    plain = _mix(keys)
+    boosters, _ = _tokens(_plain_bytes([w.replace("'", "") for w in vader.BOOSTER_DICT]))
+    boosters = np.unique(_mix(boosters))
+    unrated = np.setdiff1d(boosters, plain)
+    plain = np.concatenate((plain, unrated))
+    values = np.concatenate((values, np.zeros((unrated.size, 5))))
+    values[:, 4] = np.isin(plain, boosters)
+    negated = values[: len(words)] * np.array([NEGATED_VALENCE, NEGATED_VALENCE, 1.0, 1.0, 0.0])
+    all_keys = np.concatenate((plain, _mix(keys ^ NEGATED_SALT)))
     return KeyTable.of(all_keys, np.concatenate((values, negated)))
-
-
-@cache
-def _boosters() -> KeyTable:
-    keys, _ = _tokens(_plain_bytes([w.replace("'", "") for w in vader.BOOSTER_DICT]))
-    unique = np.unique(_mix(keys))
-    return KeyTable.of(unique, np.ones(unique.size))
 
 
 @cache
@@ -345,7 +347,7 @@ def _dense(
     valence = rated[:, 0]
     positive, negative = _signed_sums(rows, valence, count)
     hits = np.bincount(rows, weights=(valence != 0), minlength=count)
-    boosters = np.bincount(line, weights=_boosters().find(unigrams)[1], minlength=count)
+    boosters = np.bincount(rows, weights=rated[:, 4], minlength=count)
     exclamations = np.bincount(data.line[data.raw == ord("!")], minlength=count)
     questions = np.bincount(data.line[data.raw == ord("?")], minlength=count)
     columns = (

@@ -95,9 +95,14 @@ def write(table: dict[str, tuple[float, float]], path: Path = LEXICON_FILE) -> N
 
 def read(path: Path = LEXICON_FILE) -> dict[str, tuple[float, float]]:
     """The table in a lexicon file; LexiconError names the first line that is not one."""
+    return parse(_bytes_of(path), path)
+
+
+def parse(data: bytes, path: Path) -> dict[str, tuple[float, float]]:
+    """The table in the bytes of the lexicon file at `path` (named in errors)."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
         raise LexiconError(f"cannot read the learnt lexicon {path}: {exc}") from None
     table: dict[str, tuple[float, float]] = {}
     for number, line in enumerate(lines, start=1):
@@ -120,16 +125,25 @@ def read(path: Path = LEXICON_FILE) -> dict[str, tuple[float, float]]:
     return table
 
 
+def _bytes_of(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise LexiconError(f"cannot read the learnt lexicon {path}: {exc}") from None
+
+
 @cache
+def _shipped() -> tuple[dict[str, tuple[float, float]], str]:
+    """The shipped file's table and digest, from one read."""
+    data = _bytes_of(LEXICON_FILE)
+    return parse(data, LEXICON_FILE), hashlib.sha256(data).hexdigest()[:16]
+
+
 def shipped() -> dict[str, tuple[float, float]]:
     """The lexicon that ships with Porch, read once per process."""
-    return read(LEXICON_FILE)
+    return _shipped()[0]
 
 
-@cache
 def shipped_digest() -> str:
     """A short digest of the shipped file: part of the fast tier's feature settings."""
-    try:
-        return hashlib.sha256(LEXICON_FILE.read_bytes()).hexdigest()[:16]
-    except OSError as exc:
-        raise LexiconError(f"cannot read the learnt lexicon {LEXICON_FILE}: {exc}") from None
+    return _shipped()[1]
