@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test check bench lock clean
+.PHONY: demo test test-clock check bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ demo: $(VENV)/.base
 
 test: $(VENV)/.dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The tests marked `clock`, each run once frozen at each of these awkward instants (tests/clock.py):
+# 00:05 UTC on a Sunday, the year's last minute, 30 s either side of the spring and autumn
+# changes in New York and London.
+CLOCK_INSTANTS ?= 2026-12-06T00:05Z 2026-12-31T23:59Z \
+	2027-03-14T06:59:30Z 2027-03-14T07:00:30Z 2027-03-28T00:59:30Z 2027-03-28T01:00:30Z \
+	2027-10-31T00:59:30Z 2027-10-31T01:00:30Z 2027-11-07T05:59:30Z 2027-11-07T06:00:30Z
+test-clock: $(VENV)/.dev
+	PORCH_TEST_NOW="$(CLOCK_INSTANTS)" $(BIN)/pytest -m clock -q $(PYTEST_ARGS)
 
 check: $(VENV)/.dev
 	$(BIN)/ruff format --check porch tests

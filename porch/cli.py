@@ -112,7 +112,13 @@ def check_port_free(host: str, port: int) -> None:
     show_default=True,
     help="Apply database migrations first.",
 )
-@click.option("--threads", default=8, show_default=True, help="Web server threads.")
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="Web server threads (1 to 256).",
+)
 @with_django
 def serve(host: str, port: int | None, worker: bool, run_migrate: bool, threads: int) -> None:
     """Run the web server (waitress) with a background worker in the same process.
@@ -128,6 +134,7 @@ def serve(host: str, port: int | None, worker: bool, run_migrate: bool, threads:
 
     port = port or settings.PORT
     check_port_free(host, port)
+    use_port(port)
     if run_migrate:
         migrate()
     if worker:
@@ -143,6 +150,17 @@ def serve(host: str, port: int | None, worker: bool, run_migrate: bool, threads:
     )
     sys.stdout.flush()
     waitress_serve(application, host=host, port=port, threads=threads, _quiet=True)
+
+
+def use_port(port: int) -> None:
+    """Links in emails and tracked links name this port unless PORCH_PUBLIC_URL (or
+    PORCH_LINK_HOST) says where Porch is reached."""
+    from django.conf import settings
+
+    if not settings.PUBLIC_URL:
+        settings.BASE_URL = f"http://localhost:{port}"
+        if not os.environ.get("PORCH_LINK_HOST"):
+            settings.LINK_HOST = settings.BASE_URL
 
 
 @main.command()
@@ -196,34 +214,61 @@ def demo(ctx: click.Context, then_serve: bool, port: int | None) -> None:
         ctx.invoke(serve, port=port)
 
 
+def new_password(given: str | None) -> str:
+    """--password, or asked for twice without echo."""
+    if given is not None:
+        return given
+    entered: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return entered
+
+
 @main.command()
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--password", default=None, help="The password (asked for when left out).")
 @click.option(
     "--workspace", "business", default=None, help="Also create a workspace owned by them."
 )
 @click.option("--admin", is_flag=True, help="Give access to Django's admin.")
 @with_django
-def createuser(email: str, password: str, business: str | None, admin: bool) -> None:
-    """Create a user (and optionally their workspace).
+def createuser(email: str, password: str | None, business: str | None, admin: bool) -> None:
+    """Create a user (and optionally their workspace). The first user also runs Porch (admin).
 
     Example: porch createuser owner@shop.example --workspace "Corner Café"
+    """
+    from porch.workspaces import services
+
+    try:
+        email = services.check_new_email(email)
+        user = services.new_account(email, new_password(password), admin=admin)
+    except services.MemberError as exc:
+        raise click.ClickException(str(exc)) from None
+    if business:
+        workspace = services.create_workspace(user, business)
+        click.echo(f"Created {email}, owner of {workspace.name!r}")
+    else:
+        click.echo(f"Created {email}" + (" (admin)" if user.is_superuser else ""))
+
+
+@main.command()
+@click.argument("email")
+@click.option("--password", default=None, help="The new password (asked for when left out).")
+@with_django
+def resetpassword(email: str, password: str | None) -> None:
+    """Set a user's password where Porch cannot send mail; also lifts any sign-in pause.
+
+    Example: porch resetpassword owner@shop.example
     """
     from django.contrib.auth.models import User
 
     from porch.workspaces import services
 
-    if User.objects.filter(username=email.lower()).exists():
-        raise click.ClickException(f"a user {email} exists already")
-    user = services.create_user(email, password)
-    if admin:
-        user.is_staff = user.is_superuser = True
-        user.save()
-    if business:
-        workspace = services.create_workspace(user, business)
-        click.echo(f"Created {email}, owner of {workspace.name!r}")
-    else:
-        click.echo(f"Created {email}")
+    if not User.objects.filter(username=email.strip().lower()).exists():
+        raise click.ClickException(f"There is no account for {email}.")
+    try:
+        services.reset_password(email, new_password(password))
+    except services.MemberError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"New password set for {email.strip().lower()}")
 
 
 @main.command()

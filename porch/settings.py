@@ -15,7 +15,10 @@ DEBUG = config.env_bool("PORCH_DEBUG", False)
 ALLOWED_HOSTS = config.env_list("PORCH_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = config.env_list("PORCH_CSRF_TRUSTED_ORIGINS", [])
 PORT = config.env_int("PORCH_PORT", 8000, 1, 65535)
-PUBLIC_URL = config.env_str("PORCH_PUBLIC_URL", "").rstrip("/")
+PUBLIC_URL = config.env_url("PORCH_PUBLIC_URL", "")
+# Where Porch's pages are, for links in emails and tracked links: PORCH_PUBLIC_URL, else
+# this machine at PORCH_PORT (`porch serve --port` sets it for its own process).
+BASE_URL = PUBLIC_URL or f"http://localhost:{PORT}"
 
 # Served over HTTPS (behind a proxy that sets X-Forwarded-Proto): secure cookies and HSTS.
 HTTPS = config.env_bool("PORCH_HTTPS", PUBLIC_URL.startswith("https://"))
@@ -27,6 +30,22 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from Porch itself (its static files,
+# htmx included), no inline script or handler, no eval; <style> only from static files.
+# Style attributes stay allowed: the report's inline SVG charts carry theirs, and an
+# attribute can load nothing that img-src and default-src do not allow.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -46,10 +65,12 @@ INSTALLED_APPS = [
     "porch.triage",
     "porch.insights",
     "porch.plans",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +80,8 @@ MIDDLEWARE = [
     "porch.insights.activity.ActiveTimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "porch.urls"
@@ -99,10 +122,35 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Login throttling: this many failures for one username or address within the window
-# lock further attempts for that window.
+# Sign-in limits (django-axes, every sign-in form and the admin's; porch/workspaces/signin.py):
+# this many wrong passwords for one account from one address, or
+# LOGIN_MAX_FAILURES_PER_ADDRESS for any accounts from one address, within the window pause
+# sign-in there for the window. There is no lock by account alone: a stranger elsewhere
+# cannot lock the owner out. Behind a reverse proxy, name it in PORCH_TRUSTED_PROXIES so the
+# client's address is read from X-Forwarded-For (from nobody else).
 LOGIN_MAX_FAILURES = config.env_int("PORCH_LOGIN_MAX_FAILURES", 5, 1, 1000)
+LOGIN_MAX_FAILURES_PER_ADDRESS = config.env_int(
+    "PORCH_LOGIN_MAX_FAILURES_PER_ADDRESS", 30, 1, 10000
+)
 LOGIN_FAILURE_WINDOW = config.env_int("PORCH_LOGIN_FAILURE_WINDOW", 900, 10, 86400)
+TRUSTED_PROXIES = config.env_networks("PORCH_TRUSTED_PROXIES")
+AUTHENTICATION_BACKENDS = [
+    "porch.workspaces.signin.SignInLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "porch.workspaces.signin.SignInLimits"
+AXES_FAILURE_LIMIT = "porch.workspaces.signin.failure_limit"  # LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = "porch.workspaces.signin.cool_off"  # LOGIN_FAILURE_WINDOW
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "porch.workspaces.signin.client_ip"
+AXES_USERNAME_CALLABLE = "porch.workspaces.signin.attempted_username"
+AXES_LOCKOUT_CALLABLE = "porch.workspaces.signin.locked_out"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_RESET_ON_SUCCESS = False  # SignInLimits gives back only the account's own count
+# Who may make an account: the first person on a new install always may (and runs it);
+# after that "closed" (only `porch createuser`), "invite" (with an invitation) or "open".
+SIGNUP = config.env_choice("PORCH_SIGNUP", "invite", ("closed", "invite", "open"))
+INVITATION_DAYS = config.env_int("PORCH_INVITATION_DAYS", 7, 1, 365)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -127,10 +175,19 @@ EMAIL_HOST_USER = config.env_str("PORCH_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = config.env_secret("PORCH_SMTP_PASSWORD") or ""
 EMAIL_USE_TLS = config.env_bool("PORCH_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = config.env_str("PORCH_EMAIL_FROM", "porch@localhost")
-EMAIL_BACKEND = config.env_str("PORCH_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = config.email_backend("PORCH_EMAIL_BACKEND", "smtp")
 
 # How often the in-process scheduler looks for periodic work, in seconds.
 SCHEDULER_TICK = config.env_int("PORCH_SCHEDULER_TICK", 1, 1, 3600)
+# A worker whose heartbeat is older than this is taken for dead: its running tasks are
+# taken back (run again, or failed after PORCH_TASK_ATTEMPTS tries).
+WORKER_STALE_AFTER = config.env_int("PORCH_WORKER_STALE_AFTER", 60, 5, 86400)
+TASK_ATTEMPTS = config.env_int("PORCH_TASK_ATTEMPTS", 3, 1, 100)
+# History imports: the largest upload, and the most history data read out of one file
+# (a zip's expanded members included), in MB. Uploads over 2.5 MB go to disk, not memory.
+IMPORT_MAX_MB = config.env_int("PORCH_IMPORT_MAX_MB", 1024, 1, 65536)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Seconds between syncs of one account: the interval adapts between these (X: 8x longer).
 # A complaint should stand flagged within 5 s (issue 5; `make bench`: inbox_flag_p95), so a
 # quiet account is still read every 3 s: one request each time, 100 per 5 minutes, well
@@ -142,7 +199,7 @@ SYNC_MAX_INTERVAL = config.env_int("PORCH_SYNC_MAX_INTERVAL", 3, 1, 86400)
 # than PORCH_PUBLISH_LATE_NOTICE seconds late open a notice; tracked links use this host.
 PUBLISH_LEASE = config.env_int("PORCH_PUBLISH_LEASE", 300, 1, 86400)
 PUBLISH_LATE_NOTICE = config.env_int("PORCH_PUBLISH_LATE_NOTICE", 900, 0, 604800)
-LINK_HOST = config.env_str("PORCH_LINK_HOST", PUBLIC_URL or "http://localhost:8000").rstrip("/")
+LINK_HOST = config.env_url("PORCH_LINK_HOST", BASE_URL)
 
 # The X app's OAuth 2.0 client (developer.x.com) and its bearer token for search.
 X_CLIENT_ID = config.env_str("PORCH_X_CLIENT_ID", "")
@@ -153,12 +210,23 @@ X_API_URL = config.env_url("PORCH_X_API_URL", "https://api.x.com")
 FACEBOOK_GRAPH_URL = config.env_url("PORCH_FACEBOOK_GRAPH_URL", "https://graph.facebook.com/v21.0")
 # Workers listen to Mastodon's streaming API and sync an account as soon as it is notified.
 MASTODON_STREAMING = config.env_bool("PORCH_MASTODON_STREAMING", True)
+# Addresses users give (feeds, newsletters, Mastodon and Bluesky servers) are fetched only on
+# public networks (porch/core/fetch.py); true lets private ones through, for a self-hosted
+# blog or server on the same network, and for tests with local servers.
+FETCH_ALLOW_PRIVATE = config.env_bool("PORCH_FETCH_ALLOW_PRIVATE", False)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": config.env_str("PORCH_LOG_LEVEL", "INFO")},
-    "loggers": {"django_tasks_db": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
+    "root": {
+        "handlers": ["console"],
+        "level": config.env_choice("PORCH_LOG_LEVEL", "info", config.LOG_LEVELS).upper(),
+    },
+    "loggers": {
+        "django_tasks_db": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -15,9 +15,24 @@ urlpatterns = [
     path("signout/", ws.sign_out, name="logout"),
     path("signup/", ws.sign_up, name="signup"),
     path("invitation/<str:token>/", ws.invitation, name="invitation"),
+    path("password-reset/", ws.password_reset, name="password_reset"),
+    path("password-reset/sent/", ws.password_reset_done, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        ws.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", ws.password_reset_complete, name="password_reset_complete"),
     path("workspaces/new/", ws.workspace_new, name="workspace_new"),
     path("w/<slug:slug>/", core.dashboard, name="dashboard"),
     path("w/<slug:slug>/members/", ws.members, name="members"),
+    path("w/<slug:slug>/members/<int:pk>/role/", ws.member_role, name="member_role"),
+    path("w/<slug:slug>/members/<int:pk>/remove/", ws.member_remove, name="member_remove"),
+    path(
+        "w/<slug:slug>/invitations/<int:pk>/withdraw/",
+        ws.invitation_revoke,
+        name="invitation_revoke",
+    ),
     path("w/<slug:slug>/inbox/", inbox.inbox_list, name="inbox"),
     path("w/<slug:slug>/inbox/<int:pk>/", inbox.conversation, name="conversation"),
     path("w/<slug:slug>/inbox/<int:pk>/reply/", inbox.reply, name="reply"),
@@ -35,6 +50,10 @@ urlpatterns = [
     path("w/<slug:slug>/inbox/approvals/", inbox.approvals, name="approvals"),
     path("w/<slug:slug>/inbox/approvals/<int:pk>/approve/", inbox.approve, name="approve_reply"),
     path("w/<slug:slug>/inbox/approvals/<int:pk>/send-back/", inbox.send_back, name="send_back"),
+    path("w/<slug:slug>/inbox/replies/<int:pk>/retry/", inbox.retry_reply, name="retry_reply"),
+    path(
+        "w/<slug:slug>/inbox/replies/<int:pk>/discard/", inbox.discard_reply, name="discard_reply"
+    ),
     path("w/<slug:slug>/accounts/", nets.accounts, name="accounts"),
     path("w/<slug:slug>/accounts/connect/", nets.connect, name="connect"),
     path("w/<slug:slug>/accounts/connect/bluesky/", nets.connect_bluesky, name="connect_bluesky"),
@@ -63,6 +82,11 @@ urlpatterns = [
     path("w/<slug:slug>/publishing/compose/count/", pub.count, name="compose_count"),
     path("w/<slug:slug>/publishing/calendar/", pub.calendar, name="calendar"),
     path("w/<slug:slug>/publishing/feeds/", pub.feeds_page, name="publishing_feeds"),
+    path(
+        "w/<slug:slug>/publishing/feeds/fetch/<uuid:job>/",
+        pub.feeds_fetch,
+        name="publishing_feeds_fetch",
+    ),
     path("w/<slug:slug>/publishing/posts/<int:pk>/", pub.post_detail, name="post"),
     path("w/<slug:slug>/publishing/posts/<int:pk>/action/", pub.post_action, name="post_action"),
     path(

@@ -8,3 +8,7 @@ os.environ["PORCH_DATA"] = tempfile.mkdtemp(prefix="porch-test-")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made from
 # test code around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The tests' peers (mastodon-mock, Bluesky's dev network, the local blogs and pages) all run
+# on this machine, so the guarded fetcher lets private addresses through; its own tests
+# (tests/test_fetch.py) and the refusals in each app turn this off with the `settings` fixture.
+os.environ["PORCH_FETCH_ALLOW_PRIVATE"] = "true"

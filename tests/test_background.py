@@ -1,10 +1,16 @@
 """Background work: the worker runs tasks, beats, and the scheduler never enqueues twice."""
 
+import os
+import socket
 import threading
 import time
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +19,9 @@ from django_tasks_db.models import DBTaskResult
 from porch.core import scheduler
 from porch.core.models import PeriodicJob, WorkerHeartbeat
 from porch.core.worker import beat, make_worker, new_worker_id
+from porch.insights.models import HistoryImport
+from porch.workspaces import services
+from porch.workspaces.models import Workspace
 
 
 def test_a_due_job_is_enqueued_once_by_two_ticks(db: None) -> None:
@@ -74,9 +83,8 @@ def test_worker_runs_an_enqueued_task_and_records_it(transactional_db: None) -> 
     assert stored.status == "SUCCESSFUL" and stored.return_value == 0
 
 
-def test_health_page_shows_heartbeat_queue_and_failures(signed_in: Client) -> None:
-    beat("worker-a", timezone.now(), tasks_run=3)
-    DBTaskResult.objects.create(
+def failed_task(traceback: str) -> DBTaskResult[Any, Any]:
+    return DBTaskResult.objects.create(
         task_path="porch.inbox.tasks.sync_account",
         status="FAILED",
         args_kwargs={},
@@ -84,13 +92,57 @@ def test_health_page_shows_heartbeat_queue_and_failures(signed_in: Client) -> No
         queue_name="default",
         priority=0,
         exception_class_path="porch.networks.base.NetworkError",
-        traceback="NetworkError: token expired",
+        traceback=traceback,
         finished_at=timezone.now(),
     )
+
+
+def test_install_admin_sees_hosts_queue_and_failures(signed_in: Client, owner: User) -> None:
+    User.objects.filter(pk=owner.pk).update(is_staff=True)
+    beat("worker-a", timezone.now(), tasks_run=3)
+    failed_task("NetworkError: token expired")
     page = signed_in.get(reverse("health")).content.decode()
     assert WorkerHeartbeat.objects.get().tasks_run == 3
     assert 'data-testid="workers-alive">1<' in page
     assert "NetworkError: token expired" in page
+    assert f"pid {os.getpid()}" in page
+
+
+def test_a_member_sees_only_its_workspaces_work_in_words(
+    signed_in: Client, owner: User, workspace: Workspace
+) -> None:
+    beat("worker-a", timezone.now(), tasks_run=3)
+    failed_task('File "/srv/porch/porch/inbox/tasks.py", line 9: token expired')
+    mine = workspace.accounts.create(network="x", handle="cornerbakery")
+    HistoryImport.objects.create(
+        account=mine, file_name="ours.zip", state="running", done=40, total=100
+    )
+    stranger = services.create_user("stranger@harbour.example", "a long stranger password 1")
+    theirs = services.create_workspace(stranger, "Harbour Bikes", "Europe/London")
+    other = theirs.accounts.create(network="x", handle="harbourbikes")
+    HistoryImport.objects.create(
+        account=other,
+        file_name="harbour-secret.zip",
+        state="failed",
+        error="harbour-secret.zip: bad",
+    )
+
+    page = signed_in.get(reverse("health")).content.decode()
+
+    assert "Background work is running" in page
+    assert "Import of ours.zip into X cornerbakery:" in page and "40 of 100 posts" in page
+    for leak in ("harbour", "Harbour", socket.gethostname(), f"pid {os.getpid()}", "token expired"):
+        assert leak not in page
+
+
+def test_a_member_is_told_in_words_when_background_work_stopped(
+    signed_in: Client, time_machine: Any
+) -> None:
+    time_machine.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=UTC), tick=False)
+    beat("worker-a", timezone.now(), tasks_run=3)
+    time_machine.move_to(datetime(2026, 11, 20, 9, 5, tzinfo=UTC), tick=False)
+    page = signed_in.get(reverse("health")).content.decode()
+    assert "Background work has stopped" in page and "worker-a" not in page
 
 
 def test_pruning_keeps_failures_and_recent_runs(db: None) -> None:
@@ -118,3 +170,65 @@ def test_pruning_keeps_failures_and_recent_runs(db: None) -> None:
     left = set(DBTaskResult.objects.values_list("id", flat=True))
     assert left == {fresh_sync.id, failed_sync.id, report.id}
     assert old_sync.id not in left and ancient.id not in left
+
+
+def stopped_import(workspace: Workspace, tries: int) -> tuple[HistoryImport, Path]:
+    """An uploaded import at 3% whose task a worker claimed, `tries` times, then died in."""
+    from porch.insights.tasks import import_history
+    from tests.insights import files
+    from tests.insights.test_imports import X_TWEETS
+
+    account = workspace.accounts.create(network="x", handle="cornerbakery", external_id="1")
+    folder = settings.DATA_DIR / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = files.write_x_zip(folder / f"{uuid.uuid4().hex}-archive.zip", X_TWEETS)
+    job = HistoryImport.objects.create(
+        account=account, file_name="archive.zip", stored_path=str(stored), state="running"
+    )
+    HistoryImport.objects.filter(pk=job.pk).update(done=3, total=100)
+    result = import_history.enqueue(job.pk)
+    row = DBTaskResult.objects.get(id=result.id)
+    for n in range(tries):
+        row.claim(f"dead-worker-{n}")
+    beat(f"dead-worker-{tries - 1}", timezone.now(), tasks_run=0)
+    return job, stored
+
+
+def test_a_killed_workers_import_is_taken_back_and_resumes(
+    transactional_db: None, workspace: Workspace, time_machine: Any
+) -> None:
+    time_machine.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=UTC), tick=False)
+    job, stored = stopped_import(workspace, tries=1)
+    time_machine.move_to(datetime(2026, 11, 20, 9, 0, 30, tzinfo=UTC), tick=False)
+    beat("live-worker", timezone.now(), tasks_run=0)
+    assert DBTaskResult.objects.get().status == "RUNNING"  # its worker may still be alive
+
+    time_machine.move_to(datetime(2026, 11, 20, 9, 2, tzinfo=UTC), tick=False)
+    beat("live-worker", timezone.now(), tasks_run=0)  # the dead one's heartbeat has stopped
+
+    assert DBTaskResult.objects.get().status == "READY"
+    assert HistoryImport.objects.get(pk=job.pk).state == "waiting"
+    make_worker("live-worker", interval=0, max_tasks=1).run()
+    done = HistoryImport.objects.get(pk=job.pk)
+    assert (done.state, done.total, done.added) == ("done", 4, 4)
+    assert not stored.exists()
+
+
+def test_an_import_stopped_too_often_says_upload_again_and_its_file_goes(
+    transactional_db: None, signed_in: Client, workspace: Workspace, time_machine: Any
+) -> None:
+    time_machine.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=UTC), tick=False)
+    job, stored = stopped_import(workspace, tries=settings.TASK_ATTEMPTS)
+    time_machine.move_to(datetime(2026, 11, 20, 9, 2, tzinfo=UTC), tick=False)
+
+    beat("live-worker", timezone.now(), tasks_run=0)
+
+    assert DBTaskResult.objects.get().status == "FAILED"
+    failed = HistoryImport.objects.get(pk=job.pk)
+    assert failed.state == "failed" and not stored.exists()
+    page = signed_in.get(f"/w/{workspace.slug}/insights/import/{job.pk}/").content.decode()
+    assert (
+        "archive.zip: the import stopped part-way and its file is gone: upload the file again"
+        in page
+    )
+    assert "3%" not in page and "hx-trigger" not in page

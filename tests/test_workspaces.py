@@ -52,6 +52,7 @@ def test_sign_in_is_throttled_after_repeated_failures(
     for _ in range(3):
         client.post(reverse("login"), {"email": owner.email, "password": "guess"})
     response = client.post(reverse("login"), {"email": owner.email, "password": PASSWORD})
+    assert response.status_code == 429
     assert "Too many wrong passwords" in response.content.decode()
     assert "_auth_user_id" not in client.session
 

@@ -18,11 +18,13 @@ DEMO_EMAIL = "demo@porch.example"
 DEMO_PASSWORD = "porch-demo-bakery"  # noqa: S105 - the published demo login
 DEMO_NAME = "Crumb & Co. Bakery"
 
+# (network, handle, the network's id for it, server): complete, like a connected account's,
+# though the demo's accounts never reach a network (porch.networks.sync.client_for).
 ACCOUNTS = [
-    (Network.BLUESKY, "crumbandco.bsky.social"),
-    (Network.MASTODON, "crumbandco@bakers.social"),
-    (Network.X, "CrumbAndCo"),
-    (Network.FACEBOOK, "Crumb & Co. Bakery"),
+    (Network.BLUESKY, "crumbandco.bsky.social", "did:plc:crumbandcodemo", "https://bsky.social"),
+    (Network.MASTODON, "crumbandco@bakers.social", "109000000000000001", "https://bakers.social"),
+    (Network.X, "CrumbAndCo", "1000000000000000001", ""),
+    (Network.FACEBOOK, "Crumb & Co. Bakery", "100000000000001", ""),
 ]
 
 # (hours ago, network, author, text, intent, sentiment, urgency)
@@ -247,11 +249,13 @@ def load_demo() -> tuple[Workspace, bool]:
         DEMO_EMAIL, DEMO_PASSWORD
     )
     workspace = services.create_workspace(user, DEMO_NAME, "Europe/London", demo=True)
-    for network, handle in ACCOUNTS:
+    for network, handle, external_id, server_url in ACCOUNTS:
         ConnectedAccount.objects.create(
             workspace=workspace,
             network=network,
             handle=handle,
+            external_id=external_id,
+            server_url=server_url,
             timezone="Europe/London",
             display_name=DEMO_NAME,
             is_demo=True,

@@ -1,8 +1,14 @@
-"""The dashboard and the worker health page."""
+"""The dashboard and the health page.
 
-from datetime import timedelta
+Install admins (staff) see the whole install's background work: workers by host and
+process, the queue, failed tasks with their tracebacks. Everyone else sees, in words,
+whether background work is running and how their own workspaces' work stands.
+"""
+
+from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -10,10 +16,11 @@ from django_tasks_db.models import DBTaskResult
 
 from porch.core.models import PeriodicJob, WorkerHeartbeat
 from porch.inbox.models import Conversation, ConversationStatus, Intent, Message
+from porch.insights.models import HistoryImport
 from porch.publishing.engine import backlog
-from porch.publishing.models import Post
-from porch.workspaces.access import workspace_view
-from porch.workspaces.models import Membership
+from porch.publishing.models import Post, PostTarget, TargetState
+from porch.workspaces.access import signed_in_user, workspace_view
+from porch.workspaces.models import Membership, Workspace
 
 # A worker that has not beaten for this long is shown as stopped.
 STALE_AFTER = timedelta(seconds=60)
@@ -58,7 +65,37 @@ def health_facts() -> dict[str, object]:
 
 @login_required
 def health(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/health.html", health_facts())
+    user = signed_in_user(request)
+    if user.is_staff:
+        return render(request, "core/health.html", health_facts())
+    now = timezone.now()
+    memberships = Membership.objects.filter(user=user).select_related("workspace")
+    context = {
+        "alive": _workers_alive(now),
+        "workspaces": [workspace_work(m.workspace, now) for m in memberships.order_by("pk")],
+    }
+    return render(request, "core/health_workspace.html", context)
+
+
+def _workers_alive(now: datetime) -> int:
+    return WorkerHeartbeat.objects.filter(last_seen__gte=now - STALE_AFTER).count()
+
+
+def workspace_work(workspace: Workspace, now: datetime) -> dict[str, object]:
+    """One workspace's background work, for its members: no other workspace's, no hosts."""
+    recent = now - timedelta(days=7)
+    imports = HistoryImport.objects.filter(account__workspace=workspace).select_related("account")
+    late = PostTarget.objects.filter(
+        post__workspace=workspace,
+        state=TargetState.SCHEDULED,
+        scheduled_at__lte=now - timedelta(minutes=1),
+    ).filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+    return {
+        "workspace": workspace,
+        "imports": imports.filter(created_at__gte=recent).order_by("-created_at")[:10],
+        "late_posts": late.count(),
+        "accounts": workspace.accounts.order_by("network", "handle"),
+    }
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

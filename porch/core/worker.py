@@ -3,6 +3,12 @@ and the listeners to the networks' notification streams (porch/networks/streams.
 
 `porch worker` runs one in the foreground (start as many as you like, on any machine that
 reaches the database); `porch serve` runs one in a thread beside the web server.
+
+A worker killed mid-task (kill -9, a lost machine) leaves its task RUNNING. Every beat,
+`take_back_abandoned` finds tasks whose worker has not beaten for WORKER_STALE_AFTER
+seconds and queues them again, or fails them after TASK_ATTEMPTS tries; each is claimed
+by a conditional UPDATE, so two workers never take back the same task. An app that keeps
+state of its own for a task registers `on_taken_back(task_path, handler)` to follow.
 """
 
 import logging
@@ -10,11 +16,16 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections
+from django.db import OperationalError, close_old_connections, transaction
 from django.utils import timezone
+from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from porch.core import scheduler
 from porch.core.models import WorkerHeartbeat
@@ -40,8 +51,57 @@ def make_worker(worker_id: str, interval: float = 0.5, max_tasks: int | None = N
     )
 
 
+# (args, kwargs, queued_again) of a task taken back from a dead worker.
+TakenBack = Callable[[list[Any], dict[str, Any], bool], None]
+TAKEN_BACK: dict[str, TakenBack] = {}
+
+
+def on_taken_back(task_path: str, handler: TakenBack) -> None:
+    TAKEN_BACK[task_path] = handler
+
+
+def take_back_abandoned() -> list[str]:
+    """Queue again (or fail, after TASK_ATTEMPTS tries) tasks whose worker stopped beating."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.WORKER_STALE_AFTER)
+    alive = set(
+        WorkerHeartbeat.objects.filter(last_seen__gte=stale).values_list("worker_id", flat=True)
+    )
+    taken = []
+    for row in DBTaskResult.objects.running().filter(started_at__lt=stale):
+        if row.worker_ids and row.worker_ids[-1] in alive:
+            continue
+        if _take_back(row, now):
+            taken.append(row.task_path)
+    return taken
+
+
+def _take_back(row: DBTaskResult[Any, Any], now: datetime) -> bool:
+    again = len(row.worker_ids) < settings.TASK_ATTEMPTS
+    tries = len(row.worker_ids)
+    change: dict[str, Any] = {"status": TaskResultStatus.READY}
+    if not again:
+        change = {
+            "status": TaskResultStatus.FAILED,
+            "finished_at": now,
+            "exception_class_path": "porch.core.worker.WorkerStopped",
+            "traceback": f"The worker running this task stopped, {tries} times out of {tries}.",
+        }
+    with transaction.atomic():
+        claimed = DBTaskResult.objects.filter(
+            pk=row.pk, status=TaskResultStatus.RUNNING, started_at=row.started_at
+        ).update(**change)
+        if claimed != 1:
+            return False
+        handler = TAKEN_BACK.get(row.task_path)
+        if handler is not None:
+            handler(row.args_kwargs["args"], row.args_kwargs["kwargs"], again)
+    log.warning("task %s %s: its worker stopped", row.id, "queued again" if again else "failed")
+    return True
+
+
 def beat(worker_id: str, started_at: object, tasks_run: int) -> None:
-    """Record that this worker is alive, then enqueue whatever periodic work is due."""
+    """Record that this worker is alive, take back dead workers' tasks, enqueue due work."""
     now = timezone.now()
     WorkerHeartbeat.objects.update_or_create(
         worker_id=worker_id,
@@ -53,6 +113,7 @@ def beat(worker_id: str, started_at: object, tasks_run: int) -> None:
             "tasks_run": tasks_run,
         },
     )
+    take_back_abandoned()
     scheduler.tick()
 
 

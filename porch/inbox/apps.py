@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class InboxConfig(AppConfig):
     name = "porch.inbox"
     verbose_name = "Inbox"
+
+    def ready(self) -> None:
+        from porch.core.scheduler import Periodic, register
+
+        # Replies that could not go out at once are retried by the workers.
+        register(Periodic("send-due-replies", "porch.inbox.tasks.send_due_replies", 5))

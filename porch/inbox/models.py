@@ -1,5 +1,6 @@
 """Incoming messages (mentions, replies, direct messages) and the conversations they form."""
 
+import uuid
 from datetime import time
 
 from django.conf import settings
@@ -185,7 +186,8 @@ class InboxSettings(models.Model):
     quiet_until = models.TimeField(null=True, blank=True)
     # Empty: the workspace's own time zone.
     timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
-    helpers_need_approval = models.BooleanField(default=False)
+    # What the Members page says: a helper's replies wait for an owner or manager.
+    helpers_need_approval = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"inbox settings of {self.workspace}"
@@ -204,38 +206,59 @@ class InboxSettings(models.Model):
         return cls.objects.get_or_create(workspace=workspace)[0]
 
 
-class ApprovalStatus(models.TextChoices):
+class ReplyStatus(models.TextChoices):
     PENDING = "pending", "Waiting for approval"
-    SENDING = "sending", "Being sent"
-    SENT = "sent", "Approved and sent"
     RETURNED = "returned", "Sent back"
+    QUEUED = "queued", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Not sent"
 
 
-class ReplyApproval(models.Model):
-    """A helper's reply held until an owner or manager approves it (then sent once)."""
+class Reply(models.Model):
+    """A reply written in Porch, stored before any network call so the words are never lost.
 
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="approvals"
-    )
+    A helper's reply waits for approval (pending; returned with a comment); an approved
+    reply, and anyone else's, is queued and sent exactly once by inbox/replies.py: claimed
+    under a lease, sent with its idempotency key, looked for on the network before it is
+    sent again after an unknown outcome, and retried with backoff while failures are
+    temporary. `error` says why it is not sent yet and what to do.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.TextField()
+    # The customer's message it answers (the network's id), fixed when it was written.
+    in_reply_to = models.CharField(max_length=255, blank=True)
     status = models.CharField(
-        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+        max_length=10, choices=ReplyStatus.choices, default=ReplyStatus.QUEUED
     )
-    comment = models.TextField(blank=True, help_text="why it was sent back, or why sending failed")
+    comment = models.TextField(blank=True, help_text="why an owner or manager sent it back")
     created_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The claim: who is sending it since when; a claim older than the lease is taken over.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # Set before each network call: the next attempt first asks the network what went out.
+    check_first = models.BooleanField(default=False)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
     sent = models.OneToOneField(
-        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="approval"
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="from_reply"
     )
 
     class Meta:
-        indexes = [models.Index(fields=["status", "conversation"])]
+        indexes = [
+            models.Index(fields=["status", "conversation"], name="inbox_reply_by_status"),
+            models.Index(fields=["status", "retry_at"], name="inbox_reply_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.text[:40]}"

@@ -6,12 +6,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from porch.core.params import parse_id
+from porch.inbox import services
 from porch.inbox.clock import ResponseClock, response_clock, weekly
 from porch.inbox.forms import (
     InboxSettingsForm,
@@ -22,26 +23,25 @@ from porch.inbox.forms import (
     TriageForm,
 )
 from porch.inbox.models import (
-    ApprovalStatus,
     Conversation,
     ConversationStatus,
     InboxSettings,
     Intent,
+    Message,
+    MessageKind,
     Note,
-    ReplyApproval,
+    Reply,
+    ReplyStatus,
     SavedReply,
 )
 from porch.inbox.queries import FILTERS, inbox
-from porch.inbox.replies import ReplyError, check_length, check_reply, rules_for, send_reply
+from porch.inbox.replies import ReplyError, check_reply
 from porch.triage.services import record_correction
 from porch.workspaces.access import signed_in_user, workspace_view
 from porch.workspaces.models import Membership, Network, Role
 
 PAGE_SIZE = 50
 STATS_WEEKS = 12
-# An approval whose sending was cut off (the process died) may be approved again after
-# this long; its idempotency key keeps the network from posting it twice.
-STUCK_SENDING = timedelta(minutes=5)
 
 
 def clock_of(convo: Conversation, config: InboxSettings, now: datetime) -> ResponseClock:
@@ -58,7 +58,7 @@ def clock_of(convo: Conversation, config: InboxSettings, now: datetime) -> Respo
 def _filters(request: HttpRequest, member: Membership) -> dict[str, Any]:
     """The list's filters from the query string; values that cannot match are dropped."""
     filters: dict[str, Any] = {key: request.GET.get(key, "").strip() for key in FILTERS}
-    if not filters["account"].isdigit():
+    if parse_id(filters["account"]) is None:
         filters["account"] = ""
     filters["user"] = signed_in_user(request)
     return filters
@@ -68,8 +68,8 @@ def _assignee(rows: Any, assignee: str) -> Any:
     """ "nobody" and a member's id; "me" is handled by the queue query itself."""
     if assignee == "nobody":
         return rows.filter(assigned_to__isnull=True)
-    if assignee.isdigit():
-        return rows.filter(assigned_to_id=int(assignee))
+    if (pk := parse_id(assignee)) is not None:
+        return rows.filter(assigned_to_id=pk)
     return rows
 
 
@@ -89,7 +89,7 @@ def inbox_list(request: HttpRequest, member: Membership) -> HttpResponse:
         "accounts": workspace.accounts.order_by("network", "handle"),
         "people": _members(member),
         "statuses": [*ConversationStatus.choices, ("all", "All")],
-        "pending": _pending(member).count() if member.at_least(Role.MANAGER) else 0,
+        "pending": services.pending_replies(member).count() if member.at_least(Role.MANAGER) else 0,
     }
     template = "inbox/_rows.html" if request.htmx else "inbox/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -108,14 +108,6 @@ def _members(member: Membership) -> list[tuple[int, str]]:
     return [(m.user.pk, m.user.email) for m in people]
 
 
-def _pending(member: Membership) -> Any:
-    stuck = timezone.now() - STUCK_SENDING
-    return ReplyApproval.objects.filter(
-        Q(status=ApprovalStatus.PENDING) | Q(status=ApprovalStatus.SENDING, decided_at__lt=stuck),
-        conversation__workspace=member.workspace,
-    )
-
-
 def _length(convo: Conversation, text: str) -> dict[str, Any]:
     """The reply box's counter; without the network's rules there is no counter."""
     try:
@@ -127,8 +119,8 @@ def _length(convo: Conversation, text: str) -> dict[str, Any]:
 @workspace_view()
 def conversation(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     convo = _conversation(member, pk)
-    thread = list(convo.messages.select_related("workspace").order_by("sent_at"))
-    customer = next((m for m in reversed(thread) if m.kind != "ours"), None)
+    messages_ = list(convo.messages.select_related("workspace").order_by("sent_at"))
+    customer = next((m for m in reversed(messages_) if m.kind != MessageKind.OURS), None)
     saved = (
         [(s, s.fill(customer)) for s in member.workspace.saved_replies.order_by("title")]
         if customer
@@ -137,23 +129,20 @@ def conversation(request: HttpRequest, member: Membership, pk: int) -> HttpRespo
     earlier = convo.workspace.messages.filter(author_handle=convo.contact_handle).exclude(
         conversation=convo
     )
-    approvals = convo.approvals.select_related("author").order_by("created_at")
-    if not member.at_least(Role.MANAGER):
-        approvals = approvals.filter(author=signed_in_user(request))
+    unsent = services.unsent_replies(member, signed_in_user(request), convo)
     text = request.GET.get("text", "")
     initial = {"status": convo.status, "intent": convo.intent, "assigned_to": convo.assigned_to_id}
     context = {
         "member": member,
         "convo": convo,
         "clock": clock_of(convo, InboxSettings.of(member.workspace), timezone.now()),
-        "thread": thread,
+        "thread": _thread(messages_, list(unsent)),
         "saved": saved,
         "earlier": earlier.select_related("account").order_by("-sent_at")[:10],
         "notes": convo.notes.select_related("author").order_by("created_at"),
-        "approvals": approvals.exclude(status=ApprovalStatus.SENT),
         "can_approve": member.at_least(Role.MANAGER),
         "reply_form": ReplyForm(initial={"text": text}),
-        "needs_approval": _needs_approval(member),
+        "needs_approval": services.needs_approval(member),
         "note_form": NoteForm(),
         "send_back_form": SendBackForm(),
         "triage_form": TriageForm(initial=initial, members=_members(member)),
@@ -162,16 +151,18 @@ def conversation(request: HttpRequest, member: Membership, pk: int) -> HttpRespo
     return render(request, "inbox/conversation.html", context)
 
 
+def _thread(sent: list[Message], unsent: list[Reply]) -> list[Message | Reply]:
+    """The conversation in order, with the replies not sent yet where they were written."""
+    entries: list[Message | Reply] = [*sent, *unsent]
+    return sorted(entries, key=lambda e: e.sent_at if isinstance(e, Message) else e.created_at)
+
+
 @workspace_view()
 @require_POST
 def reply_check(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     """The reply box's counter, as the network counts (htmx, while typing)."""
     convo = _conversation(member, pk)
     return render(request, "inbox/_length.html", _length(convo, request.POST.get("text", "")))
-
-
-def _needs_approval(member: Membership) -> bool:
-    return member.needs_approval and InboxSettings.of(member.workspace).helpers_need_approval
 
 
 @workspace_view()
@@ -183,93 +174,103 @@ def reply(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "The reply is empty: write something first.")
         return back
-    text = form.cleaned_data["text"]
     try:
-        if _needs_approval(member):
-            check_length(convo.account, rules_for(convo.account), text)
-            ReplyApproval.objects.create(
-                conversation=convo, author=signed_in_user(request), text=text
-            )
-            messages.info(
-                request, "Your reply is saved and waits for an owner or manager to approve it."
-            )
-        else:
-            send_reply(convo, text)
-            messages.success(request, f"Reply sent on {convo.account.get_network_display()}.")
+        sent = services.submit_reply(
+            member, signed_in_user(request), convo, form.cleaned_data["text"]
+        )
     except ReplyError as exc:
         messages.error(request, str(exc))
+        return back
+    _tell(request, sent)
     return back
 
 
-def _approval(member: Membership, pk: int) -> ReplyApproval:
+def _tell(request: HttpRequest, reply: Reply) -> None:
+    """What became of a reply just written, approved or tried again."""
+    network = reply.conversation.account.get_network_display()
+    if reply.status == ReplyStatus.PENDING:
+        messages.info(
+            request, "Your reply is saved and waits for an owner or manager to approve it."
+        )
+    elif reply.status == ReplyStatus.SENT:
+        messages.success(request, f"Reply sent on {network}.")
+    elif reply.status == ReplyStatus.FAILED:
+        messages.error(request, reply.error)
+    else:
+        messages.warning(request, f"{reply.error} Your reply is kept in the conversation.")
+
+
+def _reply(member: Membership, pk: int) -> Reply:
     return get_object_or_404(
-        ReplyApproval.objects.select_related("conversation__account", "conversation__workspace"),
+        Reply.objects.select_related("conversation__account", "conversation__workspace"),
         pk=pk,
         conversation__workspace=member.workspace,
     )
 
 
-def _back(request: HttpRequest, member: Membership, approval: ReplyApproval) -> HttpResponse:
+def _back(request: HttpRequest, member: Membership, reply: Reply) -> HttpResponse:
     """Back to the page the decision was made on: the conversation or the approvals list."""
     slug = member.workspace.slug
     if request.POST.get("from") == "conversation":
-        return redirect("conversation", slug=slug, pk=approval.conversation_id)
+        return redirect("conversation", slug=slug, pk=reply.conversation_id)
     return redirect("approvals", slug=slug)
 
 
 @workspace_view(Role.MANAGER)
 @require_POST
 def approve(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
-    """Send a helper's reply: claimed by one conditional UPDATE, so it goes out once."""
-    approval = _approval(member, pk)
-    now, user = timezone.now(), signed_in_user(request)
-    claimed = (
-        _pending(member)
-        .filter(pk=approval.pk)
-        .update(status=ApprovalStatus.SENDING, decided_by=user, decided_at=now)
-    )
-    if not claimed:
-        messages.info(request, "This reply was already approved or sent back.")
-        return _back(request, member, approval)
-    key = f"porch-approval-{approval.pk}-{approval.created_at.timestamp():.6f}"
-    try:
-        sent = send_reply(approval.conversation, approval.text, idempotency_key=key)
-    except ReplyError as exc:
-        ReplyApproval.objects.filter(pk=approval.pk).update(
-            status=ApprovalStatus.PENDING, comment=f"Sending failed: {exc}"
-        )
-        messages.error(request, f"Not sent: {exc}")
+    """Send a helper's reply: queued by one conditional UPDATE, so it goes out once."""
+    approval = _reply(member, pk)
+    if services.approve(member, signed_in_user(request), approval):
+        _tell(request, approval)
     else:
-        ReplyApproval.objects.filter(pk=approval.pk).update(status=ApprovalStatus.SENT, sent=sent)
-        network = approval.conversation.account.get_network_display()
-        messages.success(request, f"Approved and sent on {network}.")
+        messages.info(request, "This reply was already approved or sent back.")
     return _back(request, member, approval)
 
 
 @workspace_view(Role.MANAGER)
 @require_POST
 def send_back(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
-    approval = _approval(member, pk)
+    approval = _reply(member, pk)
     form = SendBackForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for e in form.errors["comment"]))
         return _back(request, member, approval)
-    changed = ReplyApproval.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING).update(
-        status=ApprovalStatus.RETURNED,
-        comment=form.cleaned_data["comment"],
-        decided_by=signed_in_user(request),
-        decided_at=timezone.now(),
-    )
-    if changed:
+    user, comment = signed_in_user(request), form.cleaned_data["comment"]
+    if services.send_back(member, user, approval, comment):
         messages.success(request, "Sent back to the helper with your comment.")
     else:
         messages.info(request, "This reply was already approved or sent back.")
     return _back(request, member, approval)
 
 
+@workspace_view()
+@require_POST
+def retry_reply(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """Try a failed reply again (its author, an owner or a manager)."""
+    failed = _reply(member, pk)
+    if services.retry(member, signed_in_user(request), failed):
+        _tell(request, failed)
+    else:
+        messages.info(request, "This reply is already being sent.")
+    return redirect("conversation", slug=member.workspace.slug, pk=failed.conversation_id)
+
+
+@workspace_view()
+@require_POST
+def discard_reply(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """Remove a failed or sent-back reply (its author, an owner or a manager)."""
+    unsent = _reply(member, pk)
+    if services.discard(member, signed_in_user(request), unsent):
+        messages.success(request, "Reply discarded.")
+    else:
+        messages.info(request, "This reply is being sent, so it cannot be discarded now.")
+    return redirect("conversation", slug=member.workspace.slug, pk=unsent.conversation_id)
+
+
 @workspace_view(Role.MANAGER)
 def approvals(request: HttpRequest, member: Membership) -> HttpResponse:
-    waiting = _pending(member).select_related("conversation__account", "author")
+    waiting = services.pending_replies(member).select_related("conversation__account", "author")
     context = {
         "member": member,
         "waiting": waiting.order_by("created_at"),

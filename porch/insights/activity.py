@@ -2,17 +2,18 @@
 
 Each signed-in request to a workspace page adds the time since the member's previous
 request to the activity of the page (inbox, publishing, planning, reviewing), when that
-gap is at most IDLE_AFTER: a longer gap is time away, and is not counted.
+gap is at most IDLE_AFTER: a longer gap is time away, and is not counted. The time counts
+on the workspace's own day (its time zone), like everything the money page adds up.
 """
 
 import re
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
 from porch.insights.models import ActiveTime, Activity
 from porch.workspaces.models import Membership
@@ -47,12 +48,14 @@ def activity_of(path: str) -> tuple[str, Activity] | None:
     return found["slug"], AREAS[found["area"]]
 
 
-def add_time(workspace_id: int, user_id: int, activity: str, seconds: int, outside: bool) -> None:
+def add_time(
+    workspace_id: int, user_id: int, day: date, activity: str, seconds: int, outside: bool
+) -> None:
     """Add to the day's row: one UPDATE on every request but the day's first."""
     key: dict[str, Any] = {
         "workspace_id": workspace_id,
         "user_id": user_id,
-        "day": timezone.localdate(),
+        "day": day,
         "activity": activity,
         "outside_porch": outside,
     }
@@ -75,7 +78,9 @@ class ActiveTimeMiddleware:
         gap = moment - float(request.session.get(LAST_SEEN, 0))
         request.session[LAST_SEEN] = moment
         if 0 < gap <= IDLE_AFTER:
-            member = Membership.objects.filter(user=user, workspace__slug=where[0]).first()
+            members = Membership.objects.filter(user=user, workspace__slug=where[0])
+            member = members.select_related("workspace").first()
             if member is not None:
-                add_time(member.workspace_id, user.pk, where[1], round(gap), outside=False)
+                workspace = member.workspace
+                add_time(workspace.pk, user.pk, workspace.today(), where[1], round(gap), False)
         return response

@@ -8,3 +8,10 @@ class InsightsConfig(AppConfig):
     label = "insights"
     verbose_name = "Insights"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from porch.core.worker import on_taken_back
+        from porch.insights.history import import_taken_back
+
+        # An import whose worker died resumes, or says "upload again" and its file goes.
+        on_taken_back("porch.insights.tasks.import_history", import_taken_back)

@@ -8,8 +8,11 @@ when they exist and prints how many posts each gave.
 import json
 import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -111,6 +114,79 @@ def _measure(data: Path) -> Iterator[Figure]:
         assert response.status_code == 200
     yield Figure("what_works_100k", sorted(timings)[len(timings) // 2] * 1000, "ms")
     yield from _samples(workspace)
+    yield from _peak_memory(data, archive, owner)
+
+
+def write_x_zip(path: Path, tweets_js: Path) -> Path:
+    """An X archive as X gives it: the posts in data/tweets.js, the owner in data/account.js."""
+    account = [{"account": {"username": "benchbakery", "accountId": "1"}}]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(tweets_js, "data/tweets.js")
+        archive.writestr("data/account.js", "window.YTD.account.part0 = " + json.dumps(account))
+    return path
+
+
+def write_x_bomb(path: Path, megabytes: int = 1024) -> Path:
+    """A zip of about 1 MB whose data/tweets.js expands to `megabytes` of blanks in a list."""
+    blank = b" " * (1024 * 1024)
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("data/tweets.js", "w", force_zip64=True) as member,
+    ):
+        member.write(b"window.YTD.tweets.part0 = [")
+        for _ in range(megabytes):
+            member.write(blank)
+        member.write(b"]")
+    return path
+
+
+def _peak_memory(data: Path, tweets_js: Path, owner: object) -> Iterator[Figure]:
+    """Peak memory of `porch import` in a fresh process, for the 100k archive and a zip bomb."""
+    from django.contrib.auth.models import User
+
+    from porch.workspaces import services
+
+    assert isinstance(owner, User)
+    files = {
+        "100k_archive": write_x_zip(data / "archive-100k.zip", tweets_js),
+        "bomb": write_x_bomb(data / "bomb.zip"),
+    }
+    for name, path in files.items():
+        workspace = services.create_workspace(owner, f"Bench {name}", "Europe/London")
+        account = workspace.accounts.create(network="x", handle="benchbakery")
+        peak, code, line = _import_in_child(data, path, account.pk)
+        yield Figure(f"import_peak_rss_mb_{name}", peak, "MB")
+        expected = (0, "100000 posts read") if name == "100k_archive" else (1, "too big")
+        if code != expected[0] or expected[1] not in line:
+            yield skipped(f"import_peak_rss_mb_{name}_check", f"exit {code}: {line[:160]}")
+
+
+# The child reports its own high-water mark: ru_maxrss from wait4/RUSAGE_CHILDREN starts at
+# the parent's size on Linux (the exec'd child inherits it), and this parent is big.
+CHILD = """
+import atexit, re
+def peak():
+    status = open("/proc/self/status").read()
+    print("PEAK_KB", re.search(r"VmHWM:\\s+(\\d+)", status).group(1), flush=True)
+atexit.register(peak)
+from porch.cli import main
+main()
+"""
+
+
+def _import_in_child(data: Path, path: Path, account_id: int) -> tuple[float, int, str]:
+    """(peak resident MB, exit status, last line) of `porch import` run as a child process."""
+    env = {
+        **os.environ,
+        "PORCH_DATA": str(data),
+        "DATABASE_URL": f"sqlite:///{data / 'bench.sqlite3'}",
+    }
+    command = [sys.executable, "-c", CHILD, "import", str(path), "--account", str(account_id)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    peak = [int(line.split()[1]) for line in lines if line.startswith("PEAK_KB ")]
+    said = [line.strip() for line in lines if line.strip() and not line.startswith("PEAK_KB ")]
+    return (peak[0] / 1024 if peak else 0.0), done.returncode, (said[-1] if said else "")
 
 
 def _samples(workspace: object) -> Iterator[Figure]:

@@ -24,6 +24,8 @@ def svg(figure: Figure) -> str:
         figure.savefig(out, format="svg", bbox_inches="tight")
     text = out.getvalue()
     text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
+    # Its <style> element would break the page's Content-Security-Policy: porch.css has it.
+    text = re.sub(r"<style[^>]*>.*?</style>", "", text, flags=re.DOTALL)
     return text[text.index("<svg") :]
 
 

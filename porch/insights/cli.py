@@ -56,6 +56,7 @@ def report(week: str, slug: str | None, pdf_path: Path | None, email: bool) -> N
     Example: porch report --week 2026-W47 --pdf report.pdf
     """
     _setup()
+    from porch.core.mail import why_not_sent
     from porch.insights.report import (
         ReportError,
         build_report,
@@ -80,11 +81,17 @@ def report(week: str, slug: str | None, pdf_path: Path | None, email: bool) -> N
     for label, value in made.lines():
         click.echo(f"  {label}: {value}")
     if pdf_path is not None:
-        pdf_path.write_bytes(render_pdf(made))
+        try:
+            pdf_path.write_bytes(render_pdf(made))
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {pdf_path}: {exc.strerror}") from None
         click.echo(f"PDF written to {pdf_path}")
     if email:
         to = owners_emails(found[0])
         if not to:
             raise click.ClickException("the workspace's owners have no email address")
-        send_report(made, to)
+        try:
+            send_report(made, to)
+        except OSError as exc:  # smtplib's errors included
+            raise click.ClickException(f"the report was not emailed: {why_not_sent(exc)}") from None
         click.echo(f"Emailed to {', '.join(to)}")

@@ -1,11 +1,10 @@
 """Forms of the insights pages: history upload, time logged outside Porch, revenue."""
 
 from django import forms
+from django.conf import settings
 
 from porch.insights.models import Activity, Revenue
 from porch.workspaces.models import ConnectedAccount, Workspace
-
-MAX_UPLOAD = 2 * 1024 * 1024 * 1024
 
 
 class ImportForm(forms.Form):
@@ -20,6 +19,19 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         accounts = workspace.accounts.exclude(network="facebook").order_by("network", "handle")
         self.fields["account"].queryset = accounts  # type: ignore[attr-defined]
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload is not None and upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(too_big_message())
+        return upload
+
+
+def too_big_message() -> str:
+    return (
+        f"The file is bigger than the {settings.IMPORT_MAX_MB} MB Porch takes. Upload only "
+        "data/tweets.js from an X archive, or ask whoever runs Porch to raise PORCH_IMPORT_MAX_MB."
+    )
 
 
 class OutsideTimeForm(forms.Form):

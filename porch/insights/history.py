@@ -1,12 +1,13 @@
 """Storing an account's history: imported files and Porch's own published posts.
 
-The whole file is read and checked first, so a bad file stores nothing. Posts are then
-written in batches, each batch in its own transaction and unique per account and
-external id: importing the same file twice changes nothing, and an import that stops
-part-way (a killed worker, a full disk) resumes when run again, doubling nothing.
+The whole file is read and checked first (as a stream: one pass counts and checks every
+post, a second stores them), so a bad file stores nothing. Posts are written in batches,
+each batch in its own transaction and unique per account and external id: importing the
+same file twice changes nothing, and an import that stops part-way (a killed worker, a
+full disk) resumes when run again, doubling nothing.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
-from porch.insights.importers import ArchiveError, ImportedPost, has_hashtag, has_link, read_history
+from porch.insights.importers import ArchiveError, ImportedPost, has_hashtag, has_link, open_history
 from porch.insights.models import HistoryImport, HistoryPost, ImportState, Source
 from porch.insights.whatworks import rebuild_cells
 from porch.workspaces.models import ConnectedAccount
@@ -40,13 +41,14 @@ def import_file(
     path: Path, account: ConnectedAccount, progress: Progress = lambda done, total: None
 ) -> ImportResult:
     """Read `path` as `account`'s network export and store its posts as the account's history."""
-    history = read_history(path, account.network)
+    history = open_history(path, account.network)
     _check_owner(path, account, history.owner)
-    added = store_posts(account, history.posts, progress)
+    total = sum(1 for _ in history.posts())  # every post checked before any is stored
+    added = store_posts(account, history.posts(), progress, total=total)
     note = ""
-    if history.missing_blocks:
-        note = f"The file is a partial repository: {history.missing_blocks} parts were not in it."
-    return ImportResult(len(history.posts), added, note)
+    if history.missing:
+        note = f"The file is a partial repository: {len(history.missing)} parts were not in it."
+    return ImportResult(total, added, note)
 
 
 def _check_owner(path: Path, account: ConnectedAccount, owner: str) -> None:
@@ -55,6 +57,12 @@ def _check_owner(path: Path, account: ConnectedAccount, owner: str) -> None:
         return
     if account.network == "bluesky":
         mine = account.external_id
+        if not mine:  # a repository always names its DID: one Porch cannot match is refused
+            raise ArchiveError(
+                path.name,
+                f"Porch does not know the Bluesky id (DID) of {account}, so cannot tell the "
+                "repository is its own: reconnect the account, then import",
+            )
     else:
         mine = account.handle.lstrip("@").split("@")[0]
     if mine and owner.lower() != mine.lower():
@@ -65,9 +73,10 @@ def _check_owner(path: Path, account: ConnectedAccount, owner: str) -> None:
 
 def store_posts(
     account: ConnectedAccount,
-    posts: list[ImportedPost],
+    posts: Iterable[ImportedPost],
     progress: Progress = lambda done, total: None,
     source: Source = Source.IMPORT,
+    total: int | None = None,
 ) -> int:
     """Store posts not already in the account's history; returns how many were new.
 
@@ -75,8 +84,10 @@ def store_posts(
     both have it): a hundred thousand posts through the ORM one field at a time are slow.
     """
     zone = ZoneInfo(account.timezone)
-    total = len(posts)
-    added = 0
+    if total is None:
+        posts = list(posts)
+        total = len(posts)
+    added = done = 0
     progress(0, total)
     fields = [f for f in HistoryPost._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -87,15 +98,26 @@ def store_posts(
         f"INSERT INTO {HistoryPost._meta.db_table} ({columns}) VALUES ({marks}) "  # noqa: S608
         "ON CONFLICT (account_id, external_id) DO NOTHING"
     )
-    for start in range(0, total, BATCH):
-        batch = posts[start : start + BATCH]
+    for batch in _batches(posts):
         rows = [_values(names, _row(account, post, zone, source)) for post in batch]
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, rows)
             added += max(cursor.rowcount, 0)  # rows inserted; conflicts are not counted
-        progress(min(start + BATCH, total), total)
+        done += len(batch)
+        progress(min(done, total), total)
     rebuild_cells(account)
     return added
+
+
+def _batches(posts: Iterable[ImportedPost]) -> Iterable[list[ImportedPost]]:
+    batch: list[ImportedPost] = []
+    for post in posts:
+        batch.append(post)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _values(names: list[str], row: dict[str, Any]) -> list[Any]:
@@ -139,6 +161,9 @@ def _row(
     }
 
 
+UPLOAD_AGAIN = "the import stopped part-way and its file is gone: upload the file again"
+
+
 def run_import(job: HistoryImport) -> HistoryImport:
     """Run a queued import (the web upload), recording progress on the job for the page."""
     HistoryImport.objects.filter(pk=job.pk).update(state=ImportState.RUNNING, error="")
@@ -146,14 +171,34 @@ def run_import(job: HistoryImport) -> HistoryImport:
     def report(done: int, total: int) -> None:
         HistoryImport.objects.filter(pk=job.pk).update(done=done, total=total)
 
+    stored = Path(job.stored_path)
     try:
-        result = import_file(Path(job.stored_path), job.account, report)
+        if not stored.is_file():
+            raise ArchiveError(job.file_name, UPLOAD_AGAIN)
+        result = import_file(stored, job.account, report)
     except ArchiveError as exc:
         job.state, job.error = ImportState.FAILED, f"{job.file_name}: {exc.problem}"[:500]
     else:
         job.state, job.added, job.error = ImportState.DONE, result.added, result.note[:500]
         job.total = job.done = result.read
-    Path(job.stored_path).unlink(missing_ok=True)  # kept only if the import itself crashed
+    stored.unlink(missing_ok=True)  # kept only while the import may still run
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "added", "error", "total", "done", "finished_at"])
     return job
+
+
+def import_taken_back(args: list[Any], kwargs: dict[str, Any], queued_again: bool) -> None:
+    """The import's worker stopped: it resumes (nothing doubles), or fails and its file goes."""
+    job = HistoryImport.objects.filter(pk=(args or [kwargs.get("job_id")])[0]).first()
+    if job is None:
+        return
+    if queued_again:
+        note = "The importer stopped part-way; it will carry on where it left off."
+        HistoryImport.objects.filter(pk=job.pk).update(state=ImportState.WAITING, error=note)
+        return
+    Path(job.stored_path).unlink(missing_ok=True)
+    HistoryImport.objects.filter(pk=job.pk).update(
+        state=ImportState.FAILED,
+        error=f"{job.file_name}: {UPLOAD_AGAIN}"[:500],
+        finished_at=timezone.now(),
+    )

@@ -1,7 +1,12 @@
 """Reading the history files the networks give their users, into plain `ImportedPost`s.
 
-    read_history(path, network) -> History      the whole file, checked before anything is stored
+    open_history(path, network) -> HistoryFile  its owner, and .posts(): read afresh on each call
+    read_history(path, network) -> History      all its posts in a list (for small files and tests)
       ArchiveError                              the one error: names the file and what is wrong
+
+Files are read as streams, never whole: memory stays the same whatever a file's size.
+A file, or what a zip expands to, over PORCH_IMPORT_MAX_MB is refused before it is read,
+and so is a zip member that expands far more than real exports do (a zip bomb).
 
 Formats: an X archive (the zip, or its `data/tweets.js`: `window.YTD.tweets.part0 = [...]`),
 a Mastodon export (the zip, or `outbox.json` with `actor.json` beside it; ActivityStreams
@@ -10,19 +15,21 @@ tree for `app.bsky.feed.post` and `app.bsky.feed.repost` records).
 """
 
 import calendar
-import hashlib
 import html
 import json
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from atproto import CAR  # type: ignore[import-untyped, unused-ignore]
-from atproto_core.cid import CID  # type: ignore[import-untyped, unused-ignore]
+import libipld  # type: ignore[import-untyped, unused-ignore]
+from django.conf import settings
+
+from porch.insights.carfile import CarError, CarFile
+from porch.insights.jsonstream import MAX_ITEM, JsonStream, StreamError, TooBig
 
 Json = dict[str, Any]
 
@@ -39,7 +46,13 @@ PARSE_ERRORS = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
     NotImplementedError,
+    CarError,
 )
+# A zip member expanding more than this many times its packed size is a zip bomb: real
+# exports' JSON packs 5 to 20 times. Small members are let through whatever their ratio.
+MAX_RATIO = 200
+MAX_ZIP_ENTRIES = 500_000
+ZIP_MAGIC = b"PK\x03\x04"
 LINK = re.compile(r"https?://[^\s<>\"']+")
 HASHTAG = re.compile(r"(?:^|\s)#\w")
 TAG = re.compile(r"<[^>]+>")
@@ -82,28 +95,89 @@ class History:
     missing_blocks: int = 0  # parts of a Bluesky repository not in the file (a partial export)
 
 
-def read_history(path: Path, network: str) -> History:
-    """Read a whole history file of `network`; raises ArchiveError for anything unreadable."""
-    readers: dict[str, Callable[[Path], History]] = {
-        "x": _read_x,
-        "mastodon": _read_mastodon,
-        "bluesky": _read_bluesky,
+@dataclass(frozen=True)
+class HistoryFile:
+    """An opened history file: whose it is, and its posts, read from disk on each call."""
+
+    name: str
+    network: str
+    owner: str
+    read: Callable[[], Iterator[ImportedPost]]
+    missing: list[str] = field(default_factory=list)  # Bluesky: subtrees not in the file
+
+    def posts(self) -> Iterator[ImportedPost]:
+        """Every post, read as a stream; raises ArchiveError for anything unreadable."""
+        del self.missing[:]
+        with _as_archive_error(self.name, self.network):
+            yield from self.read()
+
+
+class _as_archive_error:
+    """Turns what malformed data makes a parser raise into the one ArchiveError."""
+
+    def __init__(self, name: str, network: str) -> None:
+        self.name, self.network = name, network
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _: Any) -> None:
+        if exc is None or isinstance(exc, ArchiveError):
+            return
+        if isinstance(exc, TooBig):
+            raise ArchiveError(self.name, f"is too big: {exc} (PORCH_IMPORT_MAX_MB)") from None
+        if isinstance(exc, zipfile.BadZipFile | EOFError | OSError):
+            problem = f"is damaged or cut short ({_short(exc)})"
+            raise ArchiveError(self.name, problem) from None
+        if isinstance(exc, StreamError):
+            raise ArchiveError(self.name, f"the list of posts is cut short or damaged ({exc})")
+        if isinstance(exc, PARSE_ERRORS):
+            what = f"is not a readable {NETWORK_NAMES[self.network]} export"
+            raise ArchiveError(self.name, f"{what} ({_short(exc)})") from None
+
+
+def max_bytes() -> int:
+    """The most history data Porch reads from one file, packed or expanded."""
+    return int(settings.IMPORT_MAX_MB) * 1024 * 1024
+
+
+def open_history(path: Path, network: str) -> HistoryFile:
+    """Open a history file of `network`: its format and size checked, its owner read."""
+    readers: dict[str, Callable[[Path, bytes], HistoryFile]] = {
+        "x": _open_x,
+        "mastodon": _open_mastodon,
+        "bluesky": _open_bluesky,
     }
     if network not in readers:
         raise ArchiveError(path.name, f"Porch cannot import history from {network} yet")
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        with path.open("rb") as stream:
+            head = stream.read(4096)
     except OSError as exc:
         raise ArchiveError(path.name, f"cannot be read ({exc.strerror})") from None
-    if not data:
+    if not head:
         raise ArchiveError(path.name, "the file is empty")
-    try:
-        return readers[network](path)
-    except ArchiveError:
-        raise
-    except PARSE_ERRORS as exc:
-        what = f"is not a readable {NETWORK_NAMES[network]} export"
-        raise ArchiveError(path.name, f"{what} ({_short(exc)})") from None
+    _check_size(path.name, path.name, size)
+    with _as_archive_error(path.name, network):
+        return readers[network](path, head)
+
+
+def read_history(path: Path, network: str) -> History:
+    """Read a whole history file of `network`; raises ArchiveError for anything unreadable."""
+    opened = open_history(path, network)
+    posts = list(opened.posts())
+    return History(posts, opened.owner, len(opened.missing))
+
+
+def _check_size(file_name: str, what: str, size: int) -> None:
+    if size > max_bytes():
+        limit = max_bytes() >> 20
+        raise ArchiveError(
+            file_name,
+            f"is too big: {what} holds {size >> 20} MB, more than the {limit} MB "
+            "Porch imports (PORCH_IMPORT_MAX_MB)",
+        )
 
 
 def _short(exc: BaseException) -> str:
@@ -130,62 +204,120 @@ def _wrong_format(path: Path, network: str, data: bytes) -> ArchiveError:
     return ArchiveError(path.name, f"{seen}; choose {expected}")
 
 
+def _cut_zip(path: Path) -> ArchiveError:
+    return ArchiveError(
+        path.name,
+        "the zip is cut short or damaged (its list of files at the end is missing): "
+        "download it again",
+    )
+
+
+class _Zip:
+    """A zip opened for reading, its size checked first: too many files, a bomb, damage."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.archive: zipfile.ZipFile | None = None
+
+    def __enter__(self) -> zipfile.ZipFile:
+        try:
+            with self.path.open("rb") as stream:
+                end = zipfile._EndRecData(stream)  # type: ignore[attr-defined]
+            if end is None:
+                raise _cut_zip(self.path)
+            if end[4] > MAX_ZIP_ENTRIES:  # _ECD_ENTRIES_TOTAL
+                raise ArchiveError(self.path.name, f"the zip holds {end[4]} files: too many")
+            self.archive = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise ArchiveError(
+                self.path.name, f"the zip is damaged or cut short ({_short(exc)})"
+            ) from None
+        return self.archive
+
+    def __exit__(self, *exc: object) -> None:
+        if self.archive is not None:
+            self.archive.close()
+
+
+def _check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse members that expand past the cap, or far past their packed size (a bomb)."""
+    _check_size(path.name, "what the zip expands to", sum(i.file_size for i in infos))
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 1024 * 1024 and ratio > MAX_RATIO:
+            raise ArchiveError(
+                path.name,
+                f"is too big for its size: {info.filename} expands {ratio:.0f} times, as a zip "
+                "bomb does; Porch does not read it",
+            )
+
+
 # --- X ----------------------------------------------------------------------------------
 
 MONTHS = {name: n for n, name in enumerate(calendar.month_abbr) if name}
 X_PART = re.compile(r"^(?:.*/)?data/tweets(?:-part\d+)?\.js$|^tweets(?:-part\d+)?\.js$")
 
 
-def _read_x(path: Path) -> History:
-    data = path.read_bytes()
+def _open_x(path: Path, head: bytes) -> HistoryFile:
     if zipfile.is_zipfile(path):
-        parts, owner = _x_zip_parts(path)
-    elif data.lstrip().startswith(b"window.YTD."):
-        parts, owner = [data], ""
-    else:
-        raise _wrong_format(path, "x", data)
-    posts = [
-        _x_post(_field(entry, "tweet", dict)) for part in parts for entry in _ytd_array(path, part)
-    ]
-    return History(posts, owner)
+        return _open_x_zip(path)
+    if head.startswith(ZIP_MAGIC):
+        raise _cut_zip(path)
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"window.YTD."):
+        raise _wrong_format(path, "x", head)
+
+    def read() -> Iterator[ImportedPost]:
+        with path.open("rb") as stream:
+            yield from _x_posts(path, stream)
+
+    return HistoryFile(path.name, "x", "", read)
 
 
-def _x_zip_parts(path: Path) -> tuple[list[bytes], str]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist() if X_PART.match(n)]
-            if not names:
-                raise _wrong_format(path, "x", "\n".join(archive.namelist()).encode())
-            parts = [archive.read(name) for name in sorted(names)]
-            account = [n for n in archive.namelist() if n.endswith("data/account.js")]
-            owner = _x_owner(path, archive.read(account[0])) if account else ""
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise ArchiveError(path.name, f"the zip is damaged or cut short ({_short(exc)})") from None
-    return parts, owner
+def _open_x_zip(path: Path) -> HistoryFile:
+    with _Zip(path) as archive:
+        infos = sorted(
+            (i for i in archive.infolist() if X_PART.match(i.filename)), key=lambda i: i.filename
+        )
+        if not infos:
+            raise _wrong_format(path, "x", "\n".join(archive.namelist()[:200]).encode())
+        account = [i for i in archive.infolist() if i.filename.endswith("data/account.js")]
+        _check_members(path, infos + account[:1])
+        owner = ""
+        if account:
+            with archive.open(account[0]) as stream:
+                owner = _x_owner(path, stream)
+    names = [info.filename for info in infos]
+
+    def read() -> Iterator[ImportedPost]:
+        with _Zip(path) as archive:
+            for name in names:
+                with archive.open(name) as stream:
+                    yield from _x_posts(path, stream)
+
+    return HistoryFile(path.name, "x", owner, read)
 
 
-def _x_owner(path: Path, data: bytes) -> str:
-    entries = _ytd_array(path, data)
-    if entries and isinstance(entries[0], dict):
-        account = entries[0].get("account") or {}
-        return str(account.get("username", ""))
+def _x_owner(path: Path, stream: IO[bytes]) -> str:
+    for entry in _ytd_entries(path, stream):
+        account = (entry.get("account") if isinstance(entry, dict) else None) or {}
+        return str(account.get("username", "")) if isinstance(account, dict) else ""
     return ""
 
 
-def _ytd_array(path: Path, data: bytes) -> list[Any]:
-    text = data.decode("utf-8-sig")
-    start = text.find("[")
-    if not text.lstrip().startswith("window.YTD.") or start < 0:
+def _x_posts(path: Path, stream: IO[bytes]) -> Iterator[ImportedPost]:
+    for entry in _ytd_entries(path, stream):
+        yield _x_post(_field(entry, "tweet", dict))
+
+
+def _ytd_entries(path: Path, binary: IO[bytes]) -> Iterator[Any]:
+    """The entries of a `window.YTD.<name>.part0 = [...]` file, one at a time."""
+    stream = JsonStream(binary, max_bytes())
+    if not stream.skip_to("[").lstrip().startswith("window.YTD."):
         raise ArchiveError(path.name, "is not an X archive file (no 'window.YTD.' list)")
-    try:
-        value = json.loads(text[start:])
-    except json.JSONDecodeError as exc:
-        raise ArchiveError(
-            path.name, f"the list of posts is cut short or damaged ({exc})"
-        ) from None
-    if not isinstance(value, list):
+    if stream.peek() != "[":
         raise ArchiveError(path.name, "the archive holds no list of posts")
-    return value
+    yield from stream.items_of_list()
+    stream.end()
 
 
 def _x_post(tweet: Json) -> ImportedPost:
@@ -252,37 +384,65 @@ def _field(item: Any, key: str, kind: type) -> Any:
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
-def _read_mastodon(path: Path) -> History:
-    data = path.read_bytes()
-    actor: Any = None
+def _open_mastodon(path: Path, head: bytes) -> HistoryFile:
     if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
-                outbox_name = next((n for n in names if n.endswith("outbox.json")), "")
-                if not outbox_name:
-                    raise _wrong_format(path, "mastodon", "\n".join(names).encode())
-                outbox = _json(path, archive.read(outbox_name))
-                actor_name = next((n for n in names if n.endswith("actor.json")), "")
-                actor = _json(path, archive.read(actor_name)) if actor_name else None
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
-            raise ArchiveError(
-                path.name, f"the zip is damaged or cut short ({_short(exc)})"
-            ) from None
-    elif data.lstrip().startswith(b"{"):
-        outbox = _json(path, data)
-        beside = path.with_name("actor.json")
-        actor = _json(beside, beside.read_bytes()) if beside.exists() else None
-    else:
-        raise _wrong_format(path, "mastodon", data)
-    if not isinstance(outbox, dict) or "orderedItems" not in outbox:
-        raise _wrong_format(path, "mastodon", data)
-    items = outbox["orderedItems"]
-    if not isinstance(items, list):
-        raise ArchiveError(path.name, "'orderedItems' is not a list of activities")
-    posts = [post for item in items if (post := _mastodon_post(item)) is not None]
-    owner = str(actor.get("preferredUsername", "")) if isinstance(actor, dict) else ""
-    return History(posts, owner)
+        return _open_mastodon_zip(path)
+    if head.startswith(ZIP_MAGIC):
+        raise _cut_zip(path)
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        raise _wrong_format(path, "mastodon", head)
+    beside = path.with_name("actor.json")
+    actor = None
+    if beside.exists():
+        _check_size(path.name, beside.name, min(beside.stat().st_size, MAX_ITEM + 1))
+        if beside.stat().st_size > MAX_ITEM:
+            raise ArchiveError(beside.name, "is too big to be an actor.json")
+        actor = _json(beside, beside.read_bytes())
+
+    def read() -> Iterator[ImportedPost]:
+        with path.open("rb") as stream:
+            yield from _outbox_posts(path, stream, head)
+
+    return HistoryFile(path.name, "mastodon", _actor_name(actor), read)
+
+
+def _open_mastodon_zip(path: Path) -> HistoryFile:
+    with _Zip(path) as archive:
+        infos = archive.infolist()
+        outbox = next((i for i in infos if i.filename.endswith("outbox.json")), None)
+        if outbox is None:
+            raise _wrong_format(path, "mastodon", "\n".join(archive.namelist()[:200]).encode())
+        actor_info = next((i for i in infos if i.filename.endswith("actor.json")), None)
+        _check_members(path, [outbox] + ([actor_info] if actor_info else []))
+        actor = None
+        if actor_info is not None:
+            if actor_info.file_size > MAX_ITEM:
+                raise ArchiveError(path.name, f"{actor_info.filename} is too big")
+            actor = _json(path, archive.read(actor_info))
+    name = outbox.filename
+
+    def read() -> Iterator[ImportedPost]:
+        with _Zip(path) as archive, archive.open(name) as stream:
+            yield from _outbox_posts(path, stream, name.encode())
+
+    return HistoryFile(path.name, "mastodon", _actor_name(actor), read)
+
+
+def _actor_name(actor: Any) -> str:
+    return str(actor.get("preferredUsername", "")) if isinstance(actor, dict) else ""
+
+
+def _outbox_posts(path: Path, binary: IO[bytes], head: bytes) -> Iterator[ImportedPost]:
+    """The posts of an outbox.json (an ActivityStreams collection), one activity at a time."""
+    stream = JsonStream(binary, max_bytes())
+    if stream.peek() != "{":
+        raise _wrong_format(path, "mastodon", head)
+    for _, item in stream.items_of_keys({"orderedItems"}):
+        if (post := _mastodon_post(item)) is not None:
+            yield post
+    stream.end()
+    if "orderedItems" not in stream.keys_seen:
+        raise _wrong_format(path, "mastodon", head)
 
 
 def _json(path: Path, data: bytes) -> Any:
@@ -366,71 +526,32 @@ REPOST = "app.bsky.feed.repost"
 MAX_MST_NODES = 2_000_000
 
 
-def _read_bluesky(path: Path) -> History:
-    data = path.read_bytes()
-    if data[:1] not in (b"\x3a", b"\x38", b"\x39", b"\x3b") and b"roots" not in data[:64]:
-        raise _wrong_format(path, "bluesky", data)
-    _check_blocks(path, data)
+def _open_bluesky(path: Path, head: bytes) -> HistoryFile:
+    if head[:1] not in (b"\x3a", b"\x38", b"\x39", b"\x3b") and b"roots" not in head[:64]:
+        raise _wrong_format(path, "bluesky", head)
     try:
-        car = CAR.from_bytes(data)
-    except Exception as exc:  # the CAR decoder raises many kinds for malformed bytes
-        raise ArchiveError(
-            path.name, f"is not a readable Bluesky repository: a damaged block ({_short(exc)})"
-        ) from None
-    commit = car.blocks.get(car.root)
+        car = CarFile.open(path)
+        with car:
+            commit = _block(path, car, car.root)
+    except CarError as exc:
+        raise ArchiveError(path.name, str(exc)) from None
     if not isinstance(commit, dict) or "did" not in commit or "data" not in commit:
         raise ArchiveError(path.name, "has no repository commit at its root (a damaged block?)")
     did = str(commit["did"])
-    posts = []
     missing: list[str] = []
-    for key, record in _mst_records(path, car.blocks, commit["data"], missing):
-        collection, _, rkey = key.partition("/")
-        if collection in (POST, REPOST) and isinstance(record, dict):
-            posts.append(_bluesky_post(f"at://{did}/{collection}/{rkey}", did, rkey, record))
-    return History(posts, did, len(missing))
 
+    def read() -> Iterator[ImportedPost]:
+        with car:
+            for key, record in _mst_records(path, car, commit["data"], missing):
+                collection, _, rkey = key.partition("/")
+                if collection in (POST, REPOST) and isinstance(record, dict):
+                    yield _bluesky_post(f"at://{did}/{collection}/{rkey}", did, rkey, record)
 
-def _varint(data: bytes, at: int) -> tuple[int, int]:
-    """(value, position after it) of the unsigned varint at `at`."""
-    value = shift = 0
-    while True:
-        if at >= len(data) or shift > 63:
-            raise ValueError("a length runs past the end of the file")
-        byte = data[at]
-        value |= (byte & 0x7F) << shift
-        at += 1
-        if not byte & 0x80:
-            return value, at
-        shift += 7
-
-
-def _check_blocks(path: Path, data: bytes) -> None:
-    """Walk the CAR's sections and check each block's SHA-256 against its CID."""
-    size, at = _varint(data, 0)
-    at += size
-    if at > len(data):
-        raise ArchiveError(path.name, "the file is cut short inside its header")
-    number = 0
-    while at < len(data):
-        number += 1
-        size, start = _varint(data, at)
-        end = start + size
-        if end > len(data):
-            raise ArchiveError(path.name, f"the file is cut short inside block {number}")
-        version, pos = _varint(data, start)
-        if version != 1:
-            raise ArchiveError(path.name, f"block {number} has an unreadable address")
-        _, pos = _varint(data, pos)  # codec
-        hash_code, pos = _varint(data, pos)
-        length, pos = _varint(data, pos)
-        digest, block = data[pos : pos + length], data[pos + length : end]
-        if hash_code == 0x12 and hashlib.sha256(block).digest() != digest:
-            raise ArchiveError(path.name, f"block {number} is damaged (its checksum is wrong)")
-        at = end
+    return HistoryFile(path.name, "bluesky", did, read, missing)
 
 
 def _mst_records(
-    path: Path, blocks: dict[Any, Any], root: Any, missing: list[str]
+    path: Path, car: CarFile, root: Any, missing: list[str]
 ) -> Iterator[tuple[str, Any]]:
     """(collection/rkey, record) for every leaf of the repository's Merkle search tree.
 
@@ -446,9 +567,9 @@ def _mst_records(
         seen += 1
         if seen > MAX_MST_NODES:
             raise ArchiveError(path.name, "its record tree loops back on itself")
-        node = _block(path, blocks, link, optional=seen > 1)
+        node = _block(path, car, link, optional=seen > 1)
         if node is None:
-            missing.append(str(link))
+            missing.append(libipld.encode_cid(bytes(link)))
             continue
         if not isinstance(node, dict) or not isinstance(node.get("e"), list):
             raise ArchiveError(path.name, "a record-tree block is damaged")
@@ -459,19 +580,20 @@ def _mst_records(
         for entry in node["e"]:
             key = prefix[: int(entry["p"])] + bytes(entry["k"]).decode("utf-8")
             prefix = key
-            found.append(("leaf", (key, _block(path, blocks, entry["v"], optional=True))))
+            found.append(("leaf", (key, _block(path, car, entry["v"], optional=True))))
             if entry.get("t"):
                 found.append(("node", entry["t"]))
         stack.extend(reversed(found))
 
 
-def _block(path: Path, blocks: dict[Any, Any], link: Any, optional: bool = False) -> Any:
-    cid = link if isinstance(link, CID) else CID.decode(bytes(link))
-    if cid not in blocks:
-        if optional:
-            return None
-        raise ArchiveError(path.name, f"block {cid} is missing: the file is cut short")
-    return blocks[cid]
+def _block(path: Path, car: CarFile, link: Any, optional: bool = False) -> Any:
+    if not isinstance(link, bytes):
+        raise ValueError("a link in the record tree is not an address")
+    block = car.block(link)
+    if block is None and not optional:
+        name = libipld.encode_cid(link)
+        raise ArchiveError(path.name, f"block {name} is missing: the file is cut short")
+    return block
 
 
 def _bluesky_post(uri: str, did: str, rkey: str, record: Json) -> ImportedPost:

@@ -89,13 +89,14 @@ def follower_change(
 def daily_engagement(
     workspace: Workspace, start: datetime, end: datetime
 ) -> list[tuple[date, int, int]]:
-    """(day, posts, engagement) for each day with posts in the period."""
+    """(day, posts, engagement) for each day with posts in the period; days are those of
+    `start`'s time zone (the workspace's), not UTC's."""
     rows = (
         HistoryPost.objects.filter(
             workspace=workspace, published_at__gte=start, published_at__lt=end
         )
         .exclude(kind="repost")
-        .annotate(day=TruncDate("published_at"))
+        .annotate(day=TruncDate("published_at", tzinfo=start.tzinfo))
         .values("day")
         .annotate(n=Count("id"), e=Sum("engagement"))
         .order_by("day")
@@ -106,7 +107,8 @@ def daily_engagement(
 def daily_sentiment(
     workspace: Workspace, start: datetime, end: datetime
 ) -> dict[date, dict[str, int]]:
-    """Messages received per day and sentiment (negative, neutral, positive)."""
+    """Messages received per day (in `start`'s time zone) and sentiment (negative, neutral,
+    positive)."""
     days: dict[date, dict[str, int]] = {}
     day = start.date()
     while day < end.date():
@@ -115,7 +117,7 @@ def daily_sentiment(
     rows = (
         Message.objects.filter(workspace=workspace, sent_at__gte=start, sent_at__lt=end)
         .exclude(kind=MessageKind.OURS)
-        .annotate(day=TruncDate("sent_at"))
+        .annotate(day=TruncDate("sent_at", tzinfo=start.tzinfo))
         .values("day", "sentiment")
         .annotate(n=Count("id"))
     )

@@ -4,12 +4,13 @@ Results are the leads and complaints handled in the inbox, the posts and their
 engagement, clicks on Porch's tracked links, and revenue entered by hand. Offer
 redemptions join when an offers app exists. Per network and per pillar, the hours are
 shared out by the work done there (conversations handled for inbox time, posts for
-publishing and planning time).
+publishing and planning time). Days are the workspace's days, in its time zone.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, Sum
 
@@ -82,10 +83,17 @@ def hours_by_activity(workspace: Workspace, start: date, end: date) -> dict[str,
     return {label: found.get(value, 0.0) for value, label in Activity.choices}
 
 
+def local_days(workspace: Workspace, start: date, end: date) -> tuple[datetime, datetime]:
+    """The instants the workspace's days `start` up to (not including) `end` run between."""
+    zone = ZoneInfo(workspace.timezone)
+    return datetime.combine(start, time(0), zone), datetime.combine(end, time(0), zone)
+
+
 def link_clicks(workspace: Workspace, start: date, end: date) -> dict[tuple[str, str], int]:
     """Clicks on Porch's tracked links made in the period, by ("network", x) and ("pillar", y)."""
+    since, until = local_days(workspace, start, end)
     links = TrackedLink.objects.filter(
-        workspace=workspace, created_at__date__gte=start, created_at__date__lt=end
+        workspace=workspace, created_at__gte=since, created_at__lt=until
     )
     found: dict[tuple[str, str], int] = {}
     for network, pillar, clicks in links.values_list("network", "post__pillar", "clicks"):
@@ -98,8 +106,9 @@ def where_the_money_is(workspace: Workspace, start: date, end: date) -> MoneyPag
     hours = hours_by_activity(workspace, start, end)
     inbox_hours = hours[Activity.INBOX.label]
     publishing_hours = hours[Activity.PUBLISHING.label] + hours[Activity.PLANNING.label]
+    since, until = local_days(workspace, start, end)
     handled = Conversation.objects.filter(
-        workspace=workspace, first_response_at__date__gte=start, first_response_at__date__lt=end
+        workspace=workspace, first_response_at__gte=since, first_response_at__lt=until
     )
     by_network = {
         row["account__network"]: row
@@ -109,7 +118,7 @@ def where_the_money_is(workspace: Workspace, start: date, end: date) -> MoneyPag
             complaints=Count("id", filter=Q(intent=Intent.COMPLAINT)),
         )
     }
-    posts = own_posts(workspace).filter(published_at__date__gte=start, published_at__date__lt=end)
+    posts = own_posts(workspace).filter(published_at__gte=since, published_at__lt=until)
     posts_by = {
         (row["network"], row["pillar"]): row
         for row in posts.values("network", "pillar").annotate(n=Count("id"), e=Sum("engagement"))

@@ -1,5 +1,6 @@
 """The weekly report: numbers and charts for one ISO week, as a page, a PDF and an email."""
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -7,19 +8,21 @@ from email.mime.image import MIMEImage
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from fpdf import FPDF
 from matplotlib.figure import Figure
 
+from porch.core.mail import header, message
+from porch.core.params import in_range
 from porch.insights import charts
 from porch.insights.influence import Influence, daily_engagement, daily_sentiment, influence
 from porch.insights.models import SentReport
 from porch.insights.whatworks import Section, heat_map, what_works
 from porch.workspaces.models import Role, Workspace
+
+log = logging.getLogger(__name__)
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -34,9 +37,12 @@ def parse_week(text: str) -> date:
     if not found:
         raise ReportError(f"{text!r} is not a week: write it like 2026-W47")
     try:
-        return date.fromisocalendar(int(found[1]), int(found[2]), 1)
+        monday = date.fromisocalendar(int(found[1]), int(found[2]), 1)
     except ValueError:
         raise ReportError(f"{text!r}: that year has no week {found[2]}") from None
+    if not in_range(monday):
+        raise ReportError(f"{text!r} is too far off: pick a week between 1900 and 2999")
+    return monday
 
 
 def week_label(day: date) -> str:
@@ -146,35 +152,57 @@ def send_report(report: WeeklyReport, to: list[str]) -> None:
     context = {"report": report, "lines": report.lines(), "charts": list(report.figures)}
     subject = f"{report.workspace.name}: your week on social media ({report.week})"
     text = "\n".join([subject, report.period, ""] + [f"{k}: {v}" for k, v in report.lines()])
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
-    message.attach_alternative(render_to_string("insights/report_email.html", context), "text/html")
-    message.mixed_subtype = "related"
+    email = message(subject, text, to)
+    email.attach_alternative(render_to_string("insights/report_email.html", context), "text/html")
+    email.mixed_subtype = "related"
     for name, figure in report.figures.items():
         image = MIMEImage(charts.png(figure), "png")
         image.add_header("Content-ID", f"<{name}>")
         image.add_header("Content-Disposition", "inline", filename=f"{name}.png")
-        message.attach(image)
-    message.attach(f"porch-report-{report.week}.pdf", render_pdf(report), "application/pdf")
-    message.send()
+        email.attach(image)
+    email.attach(f"porch-report-{report.week}.pdf", render_pdf(report), "application/pdf")
+    email.send()
+
+
+def due_week(workspace: Workspace, now: datetime) -> str | None:
+    """The week whose report is due: last week's, from Monday 08:00 workspace time on."""
+    local = now.astimezone(ZoneInfo(workspace.timezone))
+    if local.weekday() == 0 and local.hour < 8:
+        return None
+    return week_label(local.date() - timedelta(days=local.weekday() + 7))
 
 
 def send_due_reports(now: datetime | None = None) -> list[str]:
-    """On Monday from 08:00 (workspace time), email last week's report to the owners, once."""
+    """Email each workspace's last week report to its owners, once, from Monday 08:00.
+
+    Each workspace is sent on its own: one that fails (a broken record, the mail server
+    down) is logged and listed, and the hourly job tries it again until the week is out,
+    while the others are sent."""
     now = now or timezone.now()
-    sent = []
+    done = []
     for workspace in Workspace.objects.filter(is_demo=False):
-        local = now.astimezone(ZoneInfo(workspace.timezone))
-        if local.weekday() != 0 or local.hour < 8:
-            continue
-        week = week_label(local.date() - timedelta(days=7))
-        to = owners_emails(workspace)
-        if not to:
+        week = due_week(workspace, now)
+        if week is None or SentReport.objects.filter(workspace=workspace, week=week).exists():
             continue
         try:
-            with transaction.atomic():
-                SentReport.objects.create(workspace=workspace, week=week, recipients=", ".join(to))
-                send_report(build_report(workspace, week), to)
-        except IntegrityError:
-            continue  # another worker sent it
-        sent.append(f"{workspace.slug} {week}")
-    return sent
+            if send_due_report(workspace, week):
+                done.append(f"{workspace.slug} {week}")
+        except Exception as exc:  # this workspace only: the others still get theirs
+            why = header(f"{type(exc).__name__}: {exc}")
+            log.warning("weekly report %s for workspace %s not sent: %s", week, workspace.pk, why)
+            done.append(f"{workspace.slug} {week} failed, retried next hour: {why}")
+    return done
+
+
+def send_due_report(workspace: Workspace, week: str) -> bool:
+    """Send one workspace's report, recorded in the same transaction; False if not sent."""
+    to = owners_emails(workspace)
+    if not to:
+        return False
+    try:
+        with transaction.atomic():
+            SentReport.objects.create(workspace=workspace, week=week, recipients=", ".join(to))
+            send_report(build_report(workspace, week), to)
+    except IntegrityError:
+        return False  # another worker sent it
+    return True

@@ -7,19 +7,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from porch.insights import charts
 from porch.insights.activity import add_time
-from porch.insights.forms import ImportForm, OutsideTimeForm, RevenueForm
+from porch.insights.forms import ImportForm, OutsideTimeForm, RevenueForm, too_big_message
 from porch.insights.models import HistoryImport, HistoryPost
 from porch.insights.money import where_the_money_is
 from porch.insights.report import ReportError, build_report, render_pdf, week_label
 from porch.insights.tasks import import_history
 from porch.insights.whatworks import MIN_POSTS, best_times, what_works
 from porch.workspaces.access import signed_in_user, workspace_view
-from porch.workspaces.models import Membership, Role
+from porch.workspaces.models import Membership, Role, Workspace
 
 
 @workspace_view()
@@ -46,6 +45,9 @@ def what_works_page(request: HttpRequest, member: Membership) -> HttpResponse:
 @workspace_view(Role.MANAGER)
 def import_history_page(request: HttpRequest, member: Membership) -> HttpResponse:
     workspace = member.workspace
+    if request.method == "POST" and _too_big(request):
+        messages.error(request, too_big_message())  # refused before the body is read
+        return redirect("insights_import", slug=workspace.slug)
     form = ImportForm(workspace, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -67,6 +69,15 @@ def import_history_page(request: HttpRequest, member: Membership) -> HttpRespons
     return render(request, "insights/import.html", context)
 
 
+def _too_big(request: HttpRequest) -> bool:
+    """Whether the request says it carries more than an upload may hold (and some form)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.IMPORT_MAX_MB * 1024 * 1024 + 64 * 1024
+
+
 @workspace_view(Role.MANAGER)
 def import_progress(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     job = get_object_or_404(
@@ -86,7 +97,8 @@ def money_page(request: HttpRequest, member: Membership) -> HttpResponse:
         if time_form.is_bound and time_form.is_valid():
             data = time_form.cleaned_data
             user = signed_in_user(request)
-            add_time(workspace.pk, user.pk, data["activity"], data["minutes"] * 60, True)
+            minutes = data["minutes"]
+            add_time(workspace.pk, user.pk, data["day"], data["activity"], minutes * 60, True)
             messages.success(request, f"Logged {data['minutes']} minutes outside Porch.")
             return redirect("insights_money", slug=workspace.slug)
         if revenue_form.is_bound and revenue_form.is_valid():
@@ -96,7 +108,7 @@ def money_page(request: HttpRequest, member: Membership) -> HttpResponse:
             messages.success(request, f"Added {revenue.amount} of revenue.")
             return redirect("insights_money", slug=workspace.slug)
     days = _days(request.GET.get("days"))
-    end = timezone.localdate() + timedelta(days=1)
+    end = workspace.today() + timedelta(days=1)
     context = {
         "member": member,
         "page": where_the_money_is(workspace, end - timedelta(days=days), end),
@@ -111,13 +123,14 @@ def _days(value: str | None) -> int:
     return int(value) if value in ("7", "30", "90", "365") else 30
 
 
-def _week(request: HttpRequest) -> str:
-    return request.GET.get("week") or week_label(timezone.localdate() - timedelta(days=7))
+def _week(request: HttpRequest, workspace: Workspace) -> str:
+    """The week asked for, else last week on the workspace's calendar."""
+    return request.GET.get("week") or week_label(workspace.today() - timedelta(days=7))
 
 
 @workspace_view()
 def report_page(request: HttpRequest, member: Membership) -> HttpResponse:
-    week = _week(request)
+    week = _week(request, member.workspace)
     try:
         report = build_report(member.workspace, week)
     except ReportError as exc:
@@ -135,7 +148,7 @@ def report_page(request: HttpRequest, member: Membership) -> HttpResponse:
 @workspace_view()
 def report_pdf(request: HttpRequest, member: Membership) -> HttpResponse:
     try:
-        report = build_report(member.workspace, _week(request))
+        report = build_report(member.workspace, _week(request, member.workspace))
     except ReportError as exc:
         messages.error(request, str(exc))
         return redirect("insights_report", slug=member.workspace.slug)

@@ -154,6 +154,9 @@ class Usage:
 
 class NetworkClient(ABC):
     network: ClassVar[str]
+    # The network's rules without asking it (a stock server's, where each server sets its
+    # own): for accounts that cannot be asked, such as the demo's made-up ones.
+    stock_rules: ClassVar[TextRules]
 
     def __init__(
         self,

@@ -36,6 +36,14 @@ class FacebookForm(forms.Form):
         help_text="From Meta's Graph API Explorer or your app: a token for the Page, not for you.",
     )
 
+    def clean_page_token(self) -> str:
+        value: str = self.cleaned_data["page_token"].strip()
+        if not (value.isascii() and value.isalnum()):
+            raise forms.ValidationError(
+                "A Page access token is letters and digits only: copy it again, whole."
+            )
+        return value
+
 
 class AccountSettingsForm(forms.Form):
     timezone = forms.CharField(max_length=64, validators=[validate_timezone])

@@ -18,7 +18,7 @@ from django.db import DatabaseError, close_old_connections, connection
 
 from porch.networks.base import NetworkError
 from porch.networks.mastodon.stream import NotificationStream
-from porch.networks.sync import mark_reconnect, wake
+from porch.networks.sync import credentials_of, mark_reconnect, wake
 from porch.workspaces.models import AccountStatus, ConnectedAccount
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,11 @@ class Streams(threading.Thread):
                 del self.listening[account_id]
         for account_id, account in wanted.items():
             if account_id not in self.listening and not self.stopped.is_set():
-                stream = self._listen(account)
+                try:
+                    stream = self._listen(account)
+                except NetworkError as exc:  # unreadable credentials: marked, not listened to
+                    log.warning("not listening to account %s: %s", account_id, exc.message)
+                    continue
                 self.listening[account_id] = (_key(account), stream)
                 stream.start()
 
@@ -88,7 +92,7 @@ class Streams(threading.Thread):
         account_id = account.pk
         return NotificationStream(
             account.server_url,
-            str(account.credentials().get("access_token", "")),
+            str(credentials_of(account).get("access_token", "")),
             on_mention=lambda: _in_thread(lambda: wake(account_id)),
             on_revoked=lambda exc: _in_thread(lambda: _revoked(account_id, exc)),
             name=f"mastodon-stream-{account_id}",

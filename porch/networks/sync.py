@@ -11,6 +11,8 @@ network's own wait when it rate-limits.
 """
 
 import logging
+from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,12 +28,15 @@ from porch.networks.base import AccountRef, NetworkClient, NetworkError, TextRul
 from porch.networks.models import SyncState, UsageMonth, month_start
 from porch.networks.registry import client_class
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice
+from porch.workspaces.secrets import SecretError
 
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 20  # per sync, so one busy account cannot hold a worker for long
 LONGEST_WAIT = 3600
 MAX_WAKES = 3  # syncs in a row for one wake-up, when more arrives during each
+DEMO, INCOMPLETE = "demo_account", "incomplete_connection"  # NetworkError codes of client_for
+UNREADABLE = "credentials_unreadable"  # encrypted under another PORCH_SECRET_KEY
 
 
 @dataclass(frozen=True)
@@ -49,13 +54,25 @@ class SyncReport:
 
 
 def rules_for(account: ConnectedAccount) -> TextRules:
-    """The account's text rules (length counting, limits); a Mastodon instance is asked."""
-    with client_for(account) as client:
-        return client.rules()
+    """The account's text rules (length counting, limits); a Mastodon instance is asked.
+
+    The demo's accounts, and accounts whose connection is incomplete (marked as needing
+    reconnecting), get the network's stock rules: pages still count and check text."""
+    try:
+        with client_for(account) as client:
+            return client.rules()
+    except NetworkError as exc:
+        if exc.code not in (DEMO, INCOMPLETE, UNREADABLE):
+            raise
+        mark_reconnect(account, exc)
+        return client_class(account.network).stock_rules
 
 
 def client_for(account: ConnectedAccount) -> NetworkClient:
-    """The network client for an account, saving refreshed credentials back (encrypted)."""
+    """The network client for an account, saving refreshed credentials back (encrypted).
+
+    Raises NetworkError for the demo's made-up accounts (they never reach a network) and,
+    with `reconnect`, for an account whose stored settings are incomplete or unreadable."""
 
     def save(credentials: dict[str, Any]) -> None:
         account.set_credentials(credentials)
@@ -63,8 +80,37 @@ def client_for(account: ConnectedAccount) -> NetworkClient:
             credentials_encrypted=account.credentials_encrypted
         )
 
+    if account.is_demo:
+        text = f"{account} is one of the demo's made-up accounts: it never posts or syncs."
+        raise NetworkError(text, permanent=True, code=DEMO)
     ref = AccountRef(account.network, account.handle, account.external_id, account.server_url)
-    return client_class(account.network)(ref, account.credentials(), save)
+    try:
+        return client_class(account.network)(ref, credentials_of(account), save)
+    except (KeyError, ValueError) as exc:  # no server URL, Page id or token was stored
+        text = f"{account} needs reconnecting: its stored connection is incomplete."
+        raise NetworkError(text, permanent=True, reconnect=True, code=INCOMPLETE) from exc
+
+
+def credentials_of(account: ConnectedAccount) -> dict[str, Any]:
+    """The account's decrypted credentials; ones that cannot be read (saved under another
+    PORCH_SECRET_KEY) mark the account "needs reconnecting", tell its owners and raise
+    NetworkError with `reconnect`, so every page and job handles it as a revoked token."""
+    try:
+        return account.credentials()
+    except SecretError as exc:
+        text = f"{account} needs reconnecting: {exc}."
+        error = NetworkError(text, permanent=True, reconnect=True, code=UNREADABLE)
+        if account.status != AccountStatus.NEEDS_RECONNECT:
+            mark_reconnect(account, error)
+        raise error from None
+
+
+def mark_unreadable(accounts: Iterable[ConnectedAccount]) -> None:
+    """Mark the accounts whose credentials cannot be read (see credentials_of)."""
+    for account in accounts:
+        if account.credentials_encrypted and account.status != AccountStatus.NEEDS_RECONNECT:
+            with suppress(NetworkError):
+                credentials_of(account)
 
 
 # How much longer than the settings' intervals each network waits: X's reads cost money;
@@ -162,7 +208,11 @@ def sync_account(account: ConnectedAccount, state: SyncState | None = None) -> S
     if account.network == "x" and over_cap(account):
         return SyncReport(account, error=account.status_detail)
     fetched = new = 0
-    with client_for(account) as client:
+    try:
+        client = client_for(account)
+    except NetworkError as exc:
+        return failed(account, state, exc, fetched, new)
+    with client:
         try:
             for _ in range(MAX_PAGES):
                 page = client.fetch_incoming(state.cursor)

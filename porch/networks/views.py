@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from porch.networks.base import AccountRef, NetworkError
 from porch.networks.connect import save_connection
 from porch.networks.forms import AccountSettingsForm, BlueskyForm, FacebookForm, MastodonForm
-from porch.networks.sync import month_cost
+from porch.networks.sync import mark_unreadable, month_cost
 from porch.workspaces.access import workspace_view
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Membership, Role
 
@@ -42,9 +42,11 @@ def _attempt(request: HttpRequest, call: Callable[[], Any]) -> Any | None:
 
 @workspace_view()
 def accounts(request: HttpRequest, member: Membership) -> HttpResponse:
+    found = list(member.workspace.accounts.order_by("network", "handle"))
+    mark_unreadable(found)  # saved under another PORCH_SECRET_KEY: shown as needing reconnecting
     rows = [
         {"account": account, "cost": month_cost(account) if account.network == "x" else None}
-        for account in member.workspace.accounts.order_by("network", "handle")
+        for account in found
     ]
     notices = member.workspace.notices.filter(dismissed_at__isnull=True).order_by("-created_at")
     context = {"member": member, "rows": rows, "notices": notices}

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from porch.core.params import parse_int
 from porch.plans import export
 from porch.plans.generate import WEEKDAYS
 from porch.plans.models import ListeningSearch, Plan
@@ -31,7 +32,8 @@ from porch.workspaces.models import Membership, Role, Workspace
 def _plan_or_404(workspace: Workspace, request: HttpRequest) -> Plan:
     version = request.GET.get("version", "")
     plans = Plan.objects.filter(workspace=workspace)
-    found = plans.filter(version=int(version)).first() if version.isdigit() else plans.first()
+    number = parse_int(version, 1)
+    found = plans.filter(version=number).first() if number is not None else plans.first()
     if found is None:
         raise Http404("No plan yet: run the workshop first.")
     return found
@@ -168,7 +170,12 @@ def _my_plans(request: HttpRequest) -> list[tuple[Workspace, Plan | None]]:
 @login_required
 def all_plans(request: HttpRequest) -> HttpResponse:
     """Every workspace's plan, for someone who runs the workshop for several businesses."""
-    return render(request, "plans/all.html", {"rows": _my_plans(request)})
+    rows = _my_plans(request)
+    managed = Membership.objects.filter(
+        user=signed_in_user(request), role__in=[Role.OWNER, Role.MANAGER]
+    ).values_list("workspace_id", flat=True)
+    context = {"rows": rows, "any_plan": any(p for _, p in rows), "editable": set(managed)}
+    return render(request, "plans/all.html", context)
 
 
 @login_required

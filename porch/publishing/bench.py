@@ -171,6 +171,9 @@ def measure() -> dict[str, Any]:
 
 
 def run() -> Iterator[Figure]:
+    from porch.publishing.split_bench import timings
+
+    yield Figure("split_100k_chars_ms", max(timings().values()), "ms")
     names = [f"publish_10k_workers{n}" for n in WORKER_COUNTS]
     try:
         with temporary_postgres() as url:

@@ -3,10 +3,13 @@ duplicates, pick slots, and fan out to one target per account."""
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
+from functools import partial
 
+import regex
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +25,10 @@ DUPLICATE_DAYS = 30
 SIMILAR = 0.9  # SequenceMatcher ratio at or above which two posts count as the same
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# A code point that belongs with the one before it: an accent, a skin tone, a joiner.
+_ATTACHES = regex.compile(
+    r"[\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=ZWJ}\p{Grapheme_Cluster_Break=SpacingMark}]"
+)
 
 
 class ComposeError(Exception):
@@ -29,35 +36,83 @@ class ComposeError(Exception):
 
 
 def split_thread(text: str, rules: TextRules) -> list[str]:
-    """`text` as a thread: whole sentences per part where they fit, else whole words."""
+    """`text` as a thread: whole sentences per part where they fit, else whole words.
+
+    Each length is asked of the network's own counter, on one candidate part at a time,
+    so the time grows with the text's length times a logarithm, whatever its shape.
+    """
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(text.strip()):
         pieces.extend([sentence] if rules.fits(sentence) else _pack(_words(sentence, rules), rules))
     return _pack([piece for piece in pieces if piece], rules)
 
 
+def _most(fits: Callable[[int], bool], top: int, guess: int) -> int:
+    """The k in 1..top where fits(k) and not fits(k + 1) (fits(1) is taken as true).
+
+    Starts at `guess` (the last part's size: parts tend to be alike), gallops up or down
+    from it, then halves the gap: a few calls when the guess is near, log(top) at most.
+    """
+    lo, hi, step = 1, top + 1, 1
+    probe = min(max(guess, 1), top)
+    if probe == 1 or fits(probe):
+        lo = probe
+        while lo + step < hi and fits(min(lo + step, top)):
+            lo, step = min(lo + step, top), step * 2
+        hi = min(hi, lo + step)
+    else:
+        hi = probe
+        while hi - step > 1 and not fits(hi - step):
+            hi, step = hi - step, step * 2
+        lo = max(lo, hi - step)
+    while lo + 1 < hi:
+        middle = (lo + hi) // 2
+        lo, hi = (middle, hi) if fits(middle) else (lo, middle)
+    return lo
+
+
 def _pack(pieces: list[str], rules: TextRules) -> list[str]:
     """Join pieces with spaces, as many to a part as fit."""
     parts: list[str] = []
-    for piece in pieces:
-        joined = f"{parts[-1]} {piece}" if parts else piece
-        if parts and rules.fits(joined):
-            parts[-1] = joined
-        else:
-            parts.append(piece)
+    start, size = 0, 1
+    while start < len(pieces):
+        size = _most(partial(_joined_fits, rules, pieces, start), len(pieces) - start, size)
+        parts.append(" ".join(pieces[start : start + size]))
+        start += size
     return parts
+
+
+def _joined_fits(rules: TextRules, pieces: list[str], start: int, count: int) -> bool:
+    return rules.fits(" ".join(pieces[start : start + count]))
+
+
+def _prefix_fits(rules: TextRules, word: str, start: int, size: int) -> bool:
+    return rules.fits(word[start : start + size])
 
 
 def _words(sentence: str, rules: TextRules) -> list[str]:
     """The sentence's words; a word too long for one post is cut where it still fits."""
     words: list[str] = []
     for word in sentence.split():
-        while not rules.fits(word):
-            cut = max(n for n in range(1, len(word) + 1) if rules.fits(word[:n]))
-            words.append(word[:cut])
-            word = word[cut:]
-        words.append(word)
+        words.extend([word] if rules.fits(word) else _cut(word, rules))
     return words
+
+
+def _cut(word: str, rules: TextRules) -> list[str]:
+    """A long word in pieces that each fit, each as long as fits, cut between characters
+    (not before an accent, a skin tone or a joiner, where a shorter piece fits too)."""
+    pieces: list[str] = []
+    start, size = 0, rules.max_length
+    while start < len(word):
+        size = _most(partial(_prefix_fits, rules, word, start), len(word) - start, size)
+        end = start + size
+        while end > start + 1 and end < len(word) and _ATTACHES.match(word, end):
+            end -= 1
+        if _ATTACHES.match(word, end) or not rules.fits(word[start:end]):
+            end = start + size  # no boundary in reach: cut between code points
+        pieces.append(word[start:end])
+        start = end
+    return pieces
 
 
 def comparable(text: str) -> str:

@@ -265,10 +265,13 @@ def _post_published_if_done(post_id: int) -> None:
 
 
 def refresh_post_status(post: Post) -> None:
-    """A post with a failed target shows as failed; with all published, as published."""
+    """A post with a failed target shows as failed; with all published, as published.
+
+    A post waiting for approval (or sent back) keeps saying so: approving it comes first.
+    """
     _post_published_if_done(post.pk)
     Post.objects.filter(pk=post.pk, targets__state=TargetState.FAILED).exclude(
-        status=PostStatus.FAILED
+        status__in=[PostStatus.FAILED, PostStatus.AWAITING_APPROVAL, PostStatus.DRAFT]
     ).update(status=PostStatus.FAILED)
 
 

@@ -2,6 +2,8 @@
 
 Feeds are polled with conditional requests (If-None-Match / If-Modified-Since): an
 unchanged feed costs one 304. Each entry is remembered by its id, so it becomes one draft.
+Every address is fetched by the guarded fetcher (porch/core/fetch.py), and only in the
+worker: the Feeds page enqueues `fetch_for_drafts` and shows its outcome when it is done.
 """
 
 import logging
@@ -10,17 +12,17 @@ from datetime import timedelta
 from html import unescape
 
 import feedparser  # type: ignore[import-untyped]
-import httpx
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from porch.core.fetch import Fetched, FetchError, checked_url
+from porch.core.fetch import fetch as guarded_fetch
 from porch.publishing.models import Feed, FeedEntry, Post, PostSource, PostStatus
 from porch.workspaces.models import ConnectedAccount, Workspace
 
 log = logging.getLogger(__name__)
 
 POLL_EVERY = timedelta(minutes=15)
-TIMEOUT = 20.0
 INVITE = "Continue the conversation: reply here, we read every message."
 PROFILE = {
     "x": "https://x.com/{handle}",
@@ -43,11 +45,19 @@ def _draft(workspace: Workspace, text: str, source: PostSource) -> Post:
     )
 
 
-def fetch(url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+def check_address(url: str) -> str:
+    """`url` if it is a web address (checked again, with its host, when it is fetched)."""
     try:
-        return httpx.get(url, headers=headers or {}, timeout=TIMEOUT, follow_redirects=True)
-    except httpx.HTTPError as exc:
-        raise FeedError(f"Could not reach {url} ({exc}): check the address.") from exc
+        return str(checked_url(url))
+    except FetchError as exc:
+        raise FeedError(str(exc)) from None
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> Fetched:
+    try:
+        return guarded_fetch(url, headers)
+    except FetchError as exc:
+        raise FeedError(str(exc)) from exc
 
 
 def poll(feed: Feed, make_drafts: bool = True) -> list[Post]:
@@ -108,8 +118,10 @@ def add_feed(workspace: Workspace, url: str) -> Feed:
 
 
 def poll_due_feeds() -> int:
+    """Poll feeds last checked POLL_EVERY ago; a new feed is left to its first check a while."""
     due = timezone.now() - POLL_EVERY
-    feeds = Feed.objects.filter(checked_at__lt=due) | Feed.objects.filter(checked_at=None)
+    never = Feed.objects.filter(checked_at=None, created_at__lt=due)
+    feeds = Feed.objects.filter(checked_at__lt=due) | never
     return sum(len(poll(feed)) for feed in feeds.select_related("workspace"))
 
 
@@ -129,6 +141,21 @@ def newsletter_draft(workspace: Workspace, url: str = "", pasted: str = "") -> P
     if not lines:
         raise FeedError("Give the newsletter's address or paste its text.")
     return _draft(workspace, draft_text(lines[0][:200], ""), PostSource.NEWSLETTER)
+
+
+def fetch_for_drafts(workspace_id: int, kind: str, url: str) -> dict[str, str | int]:
+    """What the worker does for the Feeds page: add a feed, or draft a newsletter issue.
+
+    Returns what the page shows: {"feed": its title}, {"post": the draft's id} or
+    {"error": why not, in words for the owner}.
+    """
+    workspace = Workspace.objects.get(pk=workspace_id)
+    try:
+        if kind == "feed":
+            return {"feed": str(add_feed(workspace, url))}
+        return {"post": newsletter_draft(workspace, url=url).pk}
+    except FeedError as exc:
+        return {"error": str(exc)}
 
 
 def profile_url(account: ConnectedAccount) -> str:

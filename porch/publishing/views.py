@@ -1,19 +1,21 @@
 """The publishing pages: composer, queue and slots, calendar, a post's targets, feeds, and
 the tracked-link redirect. Every page checks the user's workspace (workspace_view)."""
 
+import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from porch.core.params import parse_date, parse_id, parse_int, parse_local_time
 from porch.networks.sync import rules_for
-from porch.publishing import changes, feeds
+from porch.publishing import feeds, services
 from porch.publishing.compose import (
     ComposeError,
     Draft,
@@ -28,15 +30,16 @@ from porch.publishing.models import (
     Feed,
     Pillar,
     Post,
-    PostingSlot,
     PostStatus,
     PostTarget,
     TargetState,
     TrackedLink,
 )
+from porch.publishing.tasks import fetch_for_drafts, fetch_status
 from porch.workspaces.access import signed_in_user, workspace_view
-from porch.workspaces.models import ConnectedAccount, Membership, Role
+from porch.workspaces.models import ConnectedAccount, Membership
 
+WAITS = "it waits for an owner or manager to approve it."
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 MAX_IMAGES = 4
 
@@ -45,17 +48,17 @@ def _accounts(member: Membership) -> list[ConnectedAccount]:
     return list(member.workspace.accounts.order_by("network", "handle"))
 
 
+def _picked(request: HttpRequest) -> set[int]:
+    return {pk for value in request.POST.getlist("accounts") if (pk := parse_id(value))}
+
+
 def _account_ids(request: HttpRequest, member: Membership) -> list[ConnectedAccount]:
-    wanted = {value for value in request.POST.getlist("accounts") if value.isdigit()}
-    return [a for a in _accounts(member) if str(a.pk) in wanted]
+    wanted = _picked(request)
+    return [a for a in _accounts(member) if a.pk in wanted]
 
 
 def _local_time(raw: str, zone: ZoneInfo) -> datetime | None:
-    try:
-        naive = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return naive.replace(tzinfo=zone)
+    return parse_local_time(raw, zone)
 
 
 def _images(request: HttpRequest) -> list[Image]:
@@ -88,7 +91,7 @@ def _draft(request: HttpRequest, member: Membership) -> Draft:
         when=when if when in ("queue", "at", "draft") else "queue",
         at=_local_time(request.POST.get("at", ""), zone),
         pillar=request.POST.get("pillar", "")[:60],
-        repeat_every_days=int(repeat) if repeat.isdigit() and 0 < int(repeat) <= 365 else None,
+        repeat_every_days=parse_int(repeat, 1, 365),
         track_links=request.POST.get("track_links") == "on",
         images=_images(request),
         confirm_duplicates=request.POST.get("confirm_duplicates") == "on",
@@ -104,7 +107,7 @@ def compose(request: HttpRequest, member: Membership) -> HttpResponse:
         "pillars": Pillar.objects.filter(workspace=member.workspace).order_by("name"),
         "form": request.POST,
         "warnings": [],
-        "picked": {int(v) for v in request.POST.getlist("accounts") if v.isdigit()},
+        "picked": _picked(request),
         "image_numbers": range(1, MAX_IMAGES + 1),
     }
     if request.method == "POST":
@@ -124,7 +127,7 @@ def compose(request: HttpRequest, member: Membership) -> HttpResponse:
 
 def _saved_message(post: Post) -> str:
     if post.status == PostStatus.AWAITING_APPROVAL:
-        return "Saved: it waits for an owner or manager to approve it."
+        return f"Saved: {WAITS}"
     if post.status == PostStatus.DRAFT:
         return "Saved as a draft."
     return "Scheduled."
@@ -155,7 +158,7 @@ def post_detail(request: HttpRequest, member: Membership, pk: int) -> HttpRespon
     targets = post.targets.select_related("account").order_by("scheduled_at", "pk")
     rows = [(t, _when(t.scheduled_at, t.account)) for t in targets]
     links = TrackedLink.objects.filter(post=post).order_by("network", "pk")
-    can_approve = member.at_least(Role.MANAGER)
+    can_approve = services.can_approve(member)
     context = {"member": member, "post": post, "rows": rows, "links": links}
     return render(request, "publishing/post.html", {**context, "can_approve": can_approve})
 
@@ -172,19 +175,17 @@ def post_action(request: HttpRequest, member: Membership, pk: int) -> HttpRespon
     post = get_object_or_404(Post, pk=pk, workspace=member.workspace)
     action = request.POST.get("action", "")
     try:
-        if action in ("approve", "send_back") and not member.at_least(Role.MANAGER):
-            raise PermissionDenied("Only an owner or manager can approve posts.")
-        if action == "approve" and post.status == PostStatus.AWAITING_APPROVAL:
-            changes.approve(post)
+        if action == "approve":
+            services.approve(member, post)
             messages.success(request, "Approved: it goes out at its time.")
-        elif action == "send_back" and post.status == PostStatus.AWAITING_APPROVAL:
-            changes.send_back(post, request.POST.get("comment", ""))
+        elif action == "send_back":
+            services.send_back(member, post, request.POST.get("comment", ""))
             messages.success(request, "Sent back with your comment.")
         elif action == "stop_repeating":
-            Post.objects.filter(pk=post.pk).update(repeat_every_days=None)
+            services.stop_repeating(member, post)
             messages.success(request, "It will not repeat any more.")
-        elif action == "submit" and post.status == PostStatus.DRAFT:
-            changes.submit(post, member)
+        elif action == "submit":
+            services.submit(member, post)
             messages.success(request, _saved_message(post))
     except ComposeError as exc:
         messages.error(request, str(exc))
@@ -196,19 +197,22 @@ def post_action(request: HttpRequest, member: Membership, pk: int) -> HttpRespon
 def target_action(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     target = get_object_or_404(PostTarget, pk=pk, post__workspace=member.workspace)
     action = request.POST.get("action", "")
+    waits = False
     try:
         if action in ("edit", "edit_retry"):
             thread = request.POST.get("thread") == "on"
-            changes.edit(target, request.POST.get("text", ""), thread)
+            waits = services.edit(member, target, request.POST.get("text", ""), thread)
             target.refresh_from_db()
-        if action in ("retry", "edit_retry") and changes.retry(target):
+            if action == "edit" or waits:
+                messages.success(request, f"Saved: {WAITS}" if waits else "Saved.")
+        if action in ("retry", "edit_retry") and not waits and services.retry(member, target):
             messages.success(request, "Trying again now.")
         if action == "reschedule":
             at = _local_time(request.POST.get("at", ""), ZoneInfo(target.account.timezone))
             if at is None:
                 raise ComposeError("Pick a date and time.")
-            changes.reschedule(target, at)
-            messages.success(request, "Moved.")
+            waits = services.reschedule(member, target, at)
+            messages.success(request, f"Moved: {WAITS}" if waits else "Moved.")
     except ComposeError as exc:
         messages.error(request, str(exc))
     return redirect("post", member.workspace.slug, target.post_id)
@@ -218,8 +222,11 @@ def target_action(request: HttpRequest, member: Membership, pk: int) -> HttpResp
 def queue(request: HttpRequest, member: Membership) -> HttpResponse:
     """Upcoming posts, posts waiting for approval, drafts, and each account's weekly slots."""
     workspace = member.workspace
-    if request.method == "POST" and member.at_least(Role.MANAGER):
-        _change_slots(request, member)
+    if request.method == "POST":
+        try:
+            _change_slots(request, member)
+        except ComposeError as exc:
+            messages.error(request, str(exc))
         return redirect("publishing_queue", workspace.slug)
     upcoming = PostTarget.objects.filter(
         post__workspace=workspace,
@@ -234,36 +241,29 @@ def queue(request: HttpRequest, member: Membership) -> HttpResponse:
         "drafts": Post.objects.filter(workspace=workspace, status=PostStatus.DRAFT)[:50],
         "accounts": [(a, a.slots.all()) for a in _accounts(member)],
         "weekdays": list(enumerate(WEEKDAYS)),
-        "can_edit_slots": member.at_least(Role.MANAGER),
+        "can_edit_slots": services.can_approve(member),
         "pillars": Pillar.objects.filter(workspace=workspace).order_by("name"),
     }
     return render(request, "publishing/queue.html", context)
 
 
 def _change_slots(request: HttpRequest, member: Membership) -> None:
+    """Themes and weekly posting times: parsed here, changed (role checked) in services."""
     if request.POST.get("action") == "pillar":
-        name = request.POST.get("name", "").strip()[:60]
-        if name:
-            Pillar.objects.get_or_create(workspace=member.workspace, name=name)
-        else:
-            messages.error(request, "Give the theme a name, like Specials or Behind the scenes.")
+        services.add_pillar(member, request.POST.get("name", ""))
         return
     account = get_object_or_404(
-        ConnectedAccount, pk=request.POST.get("account", "0"), workspace=member.workspace
+        ConnectedAccount, pk=parse_id(request.POST.get("account")), workspace=member.workspace
     )
     if request.POST.get("action") == "remove":
-        PostingSlot.objects.filter(account=account, pk=request.POST.get("slot", "0")).delete()
+        services.remove_slot(member, account, parse_id(request.POST.get("slot")))
         return
     try:
         at = time.fromisoformat(request.POST.get("time", ""))
-        weekdays = [int(d) for d in request.POST.getlist("weekday") if d in "0123456"]
     except ValueError:
-        messages.error(request, "Pick a time like 09:00.")
-        return
-    if not weekdays:
-        messages.error(request, "Pick at least one day.")
-    for weekday in weekdays:
-        PostingSlot.objects.get_or_create(account=account, weekday=weekday, time=at)
+        raise ComposeError("Pick a time like 09:00.") from None
+    days = (parse_int(d, 0, 6) for d in request.POST.getlist("weekday"))
+    services.add_slots(member, account, at, [day for day in days if day is not None])
 
 
 @workspace_view()
@@ -271,10 +271,7 @@ def calendar(request: HttpRequest, member: Membership) -> HttpResponse:
     """Week or month of posts, by day in the workspace's zone; each shows its account's time."""
     zone = ZoneInfo(member.workspace.timezone)
     view = "month" if request.GET.get("view") == "month" else "week"
-    try:
-        anchor = date.fromisoformat(request.GET.get("start", ""))
-    except ValueError:
-        anchor = timezone.now().astimezone(zone).date()
+    anchor = parse_date(request.GET.get("start")) or timezone.now().astimezone(zone).date()
     first, days, back, forward = _calendar_range(view, anchor)
     start = datetime.combine(first, time(), tzinfo=zone)
     end = datetime.combine(first + timedelta(days=days), time(), tzinfo=zone)
@@ -319,17 +316,15 @@ def feeds_page(request: HttpRequest, member: Membership) -> HttpResponse:
     """Blog feeds, newsletter issues, and the "continue the conversation" footer."""
     workspace = member.workspace
     if request.method == "POST":
+        url = request.POST.get("url", "").strip()
+        kind = "feed" if request.POST.get("action") == "feed" else "newsletter"
         try:
-            if request.POST.get("action") == "feed":
-                feeds.add_feed(workspace, request.POST.get("url", "").strip())
-                messages.success(request, "Feed added: each new blog post becomes a draft.")
-            else:
-                post = feeds.newsletter_draft(
-                    workspace,
-                    url=request.POST.get("url", "").strip(),
-                    pasted=request.POST.get("pasted", ""),
-                )
-                return redirect("post", workspace.slug, post.pk)
+            if kind == "feed" or url:  # fetched by a worker; this page shows how it went
+                job = fetch_for_drafts.enqueue(workspace.pk, kind, feeds.check_address(url))
+                page = reverse("publishing_feeds", args=[workspace.slug])
+                return redirect(f"{page}?fetch={job.id}")
+            post = feeds.newsletter_draft(workspace, pasted=request.POST.get("pasted", ""))
+            return redirect("post", workspace.slug, post.pk)
         except feeds.FeedError as exc:
             messages.error(request, str(exc))
         return redirect("publishing_feeds", workspace.slug)
@@ -337,10 +332,22 @@ def feeds_page(request: HttpRequest, member: Membership) -> HttpResponse:
     context = {
         "member": member,
         "feeds": Feed.objects.filter(workspace=workspace).order_by("url"),
+        "fetching": fetch_status(workspace.pk, request.GET.get("fetch", "")),
         "footer_heading": heading,
         "footer_links": links,
     }
     return render(request, "publishing/feeds.html", context)
+
+
+@workspace_view()
+def feeds_fetch(request: HttpRequest, member: Membership, job: uuid.UUID) -> HttpResponse:
+    """How a fetch from the Feeds page is going (polled by the page until it is done)."""
+    fetching = fetch_status(member.workspace.pk, str(job))
+    if fetching is None:
+        raise Http404("No such fetch")
+    feed_list = Feed.objects.filter(workspace=member.workspace).order_by("url")
+    context = {"member": member, "fetching": fetching, "feeds": feed_list, "swap": True}
+    return render(request, "publishing/_fetch_status.html", context)
 
 
 def link_redirect(request: HttpRequest, code: str) -> HttpResponse:

@@ -13,7 +13,8 @@ files, and a fourth once a workspace's corrections adapted it; none can run code
   fast tier's 9 lexicon and shape features, added to the log of the intent probabilities),
   loaded without pickle.
 
-Texts are sorted by length and run in batches, so padding costs little. Urgency is the
+Each text runs alone, so its scores never depend on what else is classified with it
+(TransformerModel.run). Urgency is the
 larger of the model's and the trigger-word floor (urgency.py), as in the fast tier.
 Sentiment mixes in the shipped fast model's sentiment probabilities, by the share in
 model.json (``fast_sentiment_share``): the two tiers err on different tweets, and the mix
@@ -22,7 +23,9 @@ model.json's ``neutral_offset``, as the fast tier does (base.lower_neutral).
 """
 
 import json
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -69,7 +72,6 @@ FAST_SENTIMENT_SHARE = 0.4
 # 0.6220.
 NEUTRAL_OFFSET = 0.3
 SHIPPED_MODEL_DIR = Path(__file__).with_name("models") / "transformer"
-BATCH = 64
 THREADS_VARIABLE = "PORCH_TRIAGE_THREADS"
 
 Array = np.ndarray[Any, Any]
@@ -101,8 +103,9 @@ class TransformerModel:
     ) -> None:
         self.onnx, self.tokenizer_json, self.meta = onnx, tokenizer_json, meta
         self.adapter, self.threads = adapter, threads
+        self.workers = threads or len(os.sched_getaffinity(0))
         self.version = str(meta.get("version", "unsaved"))
-        self.session = _session(onnx, threads)
+        self.session = _session(onnx)
         self.outputs = [output.name for output in self.session.get_outputs()]
         self.tokenizer = Tokenizer.from_str(tokenizer_json)
         self.tokenizer.enable_truncation(max_length=int(meta.get("max_length", 64)))
@@ -119,29 +122,28 @@ class TransformerModel:
 
     def run(self, texts: Sequence[str], pooled: bool = False) -> list[Array]:
         """The network's outputs for `texts` in input order: intent, sentiment and urgency,
-        then the pooled sentence vectors if asked for. Intent is before any adapter."""
+        then the pooled sentence vectors if asked for. Intent is before any adapter.
+
+        Each text runs on its own, unpadded: the int8 model quantises its activations with
+        one scale over the whole input, so in a shared batch a text's scores would move with
+        its neighbours'. `threads` texts run at once, each on one core."""
         names = [*OUTPUTS, POOLED] if pooled else list(OUTPUTS)
         if not texts:
             shapes = {o.name: o.shape[1:] for o in self.session.get_outputs()}
             return [np.zeros((0, *shapes[name]), dtype=np.float32) for name in names]
         encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)
-        lengths = np.array([len(e.ids) for e in encoded])
-        order = np.argsort(lengths, kind="stable")
-        out: list[Array] = []
-        for start in range(0, len(order), BATCH):
-            chosen = order[start : start + BATCH]
-            width = int(lengths[chosen].max())
-            ids = np.zeros((chosen.size, width), dtype=np.int64)
-            mask = np.zeros((chosen.size, width), dtype=np.int64)
-            for row, index in enumerate(chosen):
-                ids[row, : lengths[index]] = encoded[index].ids
-                mask[row, : lengths[index]] = 1
-            batch = self.session.run(names, {"input_ids": ids, "attention_mask": mask})
-            if not out:
-                out = [np.zeros((len(texts), *b.shape[1:]), dtype=np.float32) for b in batch]
-            for whole, part in zip(out, batch, strict=True):
-                whole[chosen] = part
-        return out
+
+        def one(ids: list[int]) -> list[Array]:
+            row = np.array([ids], dtype=np.int64)
+            feed = {"input_ids": row, "attention_mask": np.ones_like(row)}
+            return list(self.session.run(names, feed))
+
+        if len(encoded) == 1 or self.workers == 1:
+            parts = [one(e.ids) for e in encoded]
+        else:
+            with ThreadPoolExecutor(min(self.workers, len(encoded))) as pool:
+                parts = list(pool.map(one, [e.ids for e in encoded]))
+        return [np.concatenate(column).astype(np.float32) for column in zip(*parts, strict=True)]
 
     def scores(
         self, texts: Sequence[str], features: Batch | None = None
@@ -229,9 +231,10 @@ def is_installed(path: Path = SHIPPED_MODEL_DIR) -> bool:
     return all((path / name).is_file() for name in (ONNX_FILE, TOKENIZER_FILE, META_FILE))
 
 
-def _session(onnx: bytes, threads: int) -> onnxruntime.InferenceSession:
+def _session(onnx: bytes) -> onnxruntime.InferenceSession:
+    """One core a run: TransformerModel.run runs several texts at once instead."""
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
+    options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     return onnxruntime.InferenceSession(

@@ -7,7 +7,6 @@ from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
-from porch.workspaces import throttle
 from porch.workspaces.models import Role, validate_timezone
 
 
@@ -25,19 +24,13 @@ class SignInForm(forms.Form):
         email, password = data.get("email"), data.get("password")
         if not email or not password:
             return data
-        address = self.request.META.get("REMOTE_ADDR", "")
-        if throttle.is_locked(email, address):
-            raise forms.ValidationError(
-                "Too many wrong passwords. Sign-in is paused for 15 minutes; try again later "
-                "or ask the workspace owner to reset your password."
-            )
+        # Counted by django-axes (porch/workspaces/signin.py); past the limit its middleware
+        # answers with the lockout page instead of this form.
         user = authenticate(self.request, username=email.lower(), password=password)
         if user is None or not isinstance(user, User):
-            throttle.record_failure(email, address)
             raise forms.ValidationError(
                 "Wrong email or password. Check both and try again (passwords are case-sensitive)."
             )
-        throttle.clear(email)
         self.user = user
         return data
 
@@ -65,6 +58,21 @@ class NewAccountForm(forms.Form):
         return data
 
 
+class JoinForm(forms.Form):
+    """A password for the new account of an invited person (the email is the invitation's)."""
+
+    password = forms.CharField(widget=forms.PasswordInput, label="Choose a password")
+
+    def __init__(self, email: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        password_validation.validate_password(password, User(username=self.email, email=self.email))
+        return password
+
+
 class SignUpForm(NewAccountForm):
     business = forms.CharField(max_length=120, label="Business name")
 
@@ -77,3 +85,7 @@ class WorkspaceForm(forms.Form):
 class InviteForm(forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.HELPER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

@@ -1,9 +1,9 @@
 """Workspaces (one per business), their members and roles, and connected accounts."""
 
 import secrets
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +30,10 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self) -> date:
+        """The date on the wall in the workspace's time zone (not the server's, not UTC)."""
+        return timezone.localdate(timezone=ZoneInfo(self.timezone))
 
 
 class Role(models.TextChoices):
@@ -71,7 +75,7 @@ def _invite_token() -> str:
 
 
 class Invitation(models.Model):
-    INVITATION_DAYS = 14
+    """A link for one email address to join a workspace; it lasts INVITATION_DAYS days."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
@@ -80,13 +84,27 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.email} to {self.workspace}"
 
+    @property
+    def expires_at(self) -> datetime:
+        return self.created_at + timedelta(days=settings.INVITATION_DAYS)
+
+    def unusable_because(self) -> str | None:
+        """Why this invitation cannot be accepted now, in words; None when it can."""
+        if self.accepted_at is not None:
+            return "It has been used already."
+        if self.revoked_at is not None:
+            return "It was withdrawn."
+        if timezone.now() >= self.expires_at:
+            return "It has expired."
+        return None
+
     def is_usable(self) -> bool:
-        fresh = self.created_at > timezone.now() - timedelta(days=self.INVITATION_DAYS)
-        return self.accepted_at is None and fresh
+        return self.unusable_because() is None
 
 
 class Network(models.TextChoices):
@@ -147,16 +165,6 @@ class ConnectedAccount(models.Model):
             until = timezone.localtime(self.rate_limited_until).strftime("%H:%M")
             return f"Rate limited until {until}"
         return self.get_status_display()
-
-
-class LoginFailure(models.Model):
-    """One failed sign-in, kept for the throttle window (by username and by address)."""
-
-    key = models.CharField(max_length=255, db_index=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.key} at {self.at:%H:%M}"
 
 
 class Notice(models.Model):

@@ -15,6 +15,8 @@ from porch.inbox.models import Conversation, InboxSettings, Message
 from porch.workspaces.models import ConnectedAccount, Network, Workspace
 from tests.conftest import free_port
 
+pytestmark = pytest.mark.clock  # what it checks depends on the time (make test-clock)
+
 LONDON = BusinessHours("Europe/London", time(9), time(17), frozenset(range(5)))
 
 

@@ -13,11 +13,11 @@ from django.utils import timezone
 from mastodon import Mastodon
 
 from porch.inbox.models import (
-    ApprovalStatus,
     Conversation,
     InboxSettings,
     MessageKind,
-    ReplyApproval,
+    Reply,
+    ReplyStatus,
     SavedReply,
 )
 from porch.networks.sync import sync_account
@@ -110,6 +110,7 @@ def test_a_helper_cannot_change_inbox_settings(client: Client, workspace: Worksp
     assert client.post(settings_url(workspace), VALID).status_code == 403
 
 
+@pytest.mark.clock
 def test_overdue_complaints_stand_out_with_words_and_answered_ones_show_their_time(
     signed_in: Client, account: ConnectedAccount
 ) -> None:
@@ -132,6 +133,7 @@ def test_overdue_complaints_stand_out_with_words_and_answered_ones_show_their_ti
     assert "waiting 5 min" in rows[2] and 'data-overdue="false"' in rows[2]
 
 
+@pytest.mark.clock
 def test_the_clock_counts_only_business_hours(signed_in: Client, account: ConnectedAccount) -> None:
     config = InboxSettings.of(account.workspace)
     config.days, config.opens, config.closes = "0,1,2,3,4", time(9), time(17)
@@ -154,11 +156,13 @@ def test_the_clock_counts_only_business_hours(signed_in: Client, account: Connec
     assert "first answer in 2 h · <b>over the 1 h target</b> · resolved in 5 h" in text
 
 
+@pytest.mark.clock
 def test_weekly_median_p90_and_share_within_target_page(
     signed_in: Client, account: ConnectedAccount
 ) -> None:
     always_open(account.workspace, target=60)
-    monday = timezone.now() - timedelta(days=timezone.now().weekday())
+    now = timezone.now()  # read once: two reads could fall either side of midnight
+    monday = now - timedelta(days=now.weekday())
     start = monday.replace(hour=1, minute=0, second=0, microsecond=0)
     for n, minutes in enumerate([10, 20, 30, 90]):
         arrived = start + timedelta(minutes=n)
@@ -253,7 +257,7 @@ def test_another_workspace_cannot_approve_or_check(
     client: Client, account: ConnectedAccount
 ) -> None:
     convo = conversation(account, 1, "complaint", timezone.now())
-    approval = ReplyApproval.objects.create(conversation=convo, text="hi")
+    approval = Reply.objects.create(conversation=convo, text="hi", status=ReplyStatus.PENDING)
     from porch.workspaces import services
 
     stranger = services.create_user("x@other.example", PASSWORD)
@@ -263,7 +267,7 @@ def test_another_workspace_cannot_approve_or_check(
     check = client.post(reverse("reply_check", args=[theirs.slug, convo.pk]), {"text": "x"})
     assert check.status_code == 404
     approval.refresh_from_db()
-    assert approval.status == ApprovalStatus.PENDING
+    assert approval.status == ReplyStatus.PENDING
 
 
 @pytest.fixture
@@ -299,8 +303,8 @@ def test_a_helpers_reply_waits_for_approval_then_goes_out_once(
     page = client.get(reverse("conversation", args=[workspace.slug, convo.pk])).content.decode()
     assert "Send for approval" in page
     client.post(reverse("reply", args=[workspace.slug, convo.pk]), {"text": "So sorry Pat!"})
-    approval = ReplyApproval.objects.get()
-    assert approval.status == ApprovalStatus.PENDING and approval.author == helper
+    approval = Reply.objects.get()
+    assert approval.status == ReplyStatus.PENDING and approval.author == helper
     assert pat.status_context(angry["id"])["descendants"] == []  # nothing sent yet
     assert (
         client.post(reverse("approve_reply", args=[workspace.slug, approval.pk])).status_code == 403
@@ -318,7 +322,7 @@ def test_a_helpers_reply_waits_for_approval_then_goes_out_once(
     assert [s["account"]["username"] for s in thread] == ["cornerbakery"]
     assert "So sorry Pat!" in thread[0]["content"]
     approval.refresh_from_db()
-    assert approval.status == ApprovalStatus.SENT and approval.decided_by == owner
+    assert approval.status == ReplyStatus.SENT and approval.decided_by == owner
     assert convo.messages.filter(kind=MessageKind.OURS).get() == approval.sent
 
 
@@ -327,14 +331,16 @@ def test_sending_back_needs_a_comment_and_the_helper_sees_it(
 ) -> None:
     convo = conversation(account, 1, "complaint", timezone.now())
     helper = add_member(workspace, "helper@bakery.example", Role.HELPER)
-    approval = ReplyApproval.objects.create(conversation=convo, author=helper, text="k")
+    approval = Reply.objects.create(
+        conversation=convo, author=helper, text="k", status=ReplyStatus.PENDING
+    )
     client.force_login(owner)
     url = reverse("send_back", args=[workspace.slug, approval.pk])
     empty = client.post(url, {"comment": " "}, follow=True).content.decode()
     assert "Say what to change, so the helper knows what to fix." in empty
     client.post(url, {"comment": "Say sorry and offer a refund.", "from": "conversation"})
     approval.refresh_from_db()
-    assert approval.status == ApprovalStatus.RETURNED
+    assert approval.status == ReplyStatus.RETURNED
     client.force_login(helper)
     page = client.get(reverse("conversation", args=[workspace.slug, convo.pk])).content.decode()
     assert "Sent back" in page and "Say sorry and offer a refund." in page

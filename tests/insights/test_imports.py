@@ -1,16 +1,18 @@
 """Importing an account's history from the files X, Mastodon and Bluesky give their users."""
 
+import tracemalloc
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from porch.cli import main
 from porch.insights.history import import_file, store_posts
-from porch.insights.importers import ArchiveError, read_history
+from porch.insights.importers import ArchiveError, open_history, read_history
 from porch.insights.models import HistoryPost
-from porch.workspaces.models import ConnectedAccount
+from porch.workspaces.models import ConnectedAccount, Workspace
 from tests.insights import files
 from tests.insights.files import boost, bsky_post, bsky_repost, note, tweet
 
@@ -227,3 +229,93 @@ def test_cli_import_of_a_bad_file_prints_one_clear_line(
     assert result.exit_code == 1
     assert "notes.txt: Porch does not recognise this file" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("network", ["x", "mastodon"])
+def test_a_cut_short_zip_says_so_instead_of_asking_for_an_archive(
+    tmp_path: Path, x_account: ConnectedAccount, mastodon_account: ConnectedAccount, network: str
+) -> None:
+    account = x_account if network == "x" else mastodon_account
+    if network == "x":
+        whole = files.write_x_zip(tmp_path / "whole.zip", X_TWEETS * 50)
+    else:
+        items = [note(n, "<p>fresh bread</p>", "2026-11-16T07:30:00Z") for n in range(200)]
+        whole = files.write_mastodon_zip(tmp_path / "whole.zip", items)
+    cut = tmp_path / "export-cut.zip"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    message = error_for(cut, account)
+    assert message.startswith("export-cut.zip: the zip is cut short") and "choose" not in message
+
+
+def test_a_bluesky_repository_is_refused_for_an_account_whose_did_is_unknown(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    from tests.insights.conftest import connect
+
+    account = connect(workspace, "bluesky", "corner.bsky.social")  # no DID known
+    car = tmp_path / "someone-else.car"
+    records = {"app.bsky.feed.post/3kaaa": bsky_post("Not ours", "2026-11-16T09:00:00Z")}
+    car.write_bytes(files.car_bytes(records, did="did:plc:someoneelse000000000000"))
+    assert "does not know the Bluesky id (DID) of Bluesky corner.bsky.social" in error_for(
+        car, account
+    )
+
+
+def test_a_bluesky_repository_of_another_did_is_refused(
+    tmp_path: Path, bluesky_account: ConnectedAccount
+) -> None:
+    car = tmp_path / "theirs.car"
+    records = {"app.bsky.feed.post/3kaaa": bsky_post("Not ours", "2026-11-16T09:00:00Z")}
+    car.write_bytes(files.car_bytes(records, did="did:plc:someoneelse000000000000"))
+    assert "this export is of did:plc:someoneelse" in error_for(car, bluesky_account)
+
+
+def write_bomb(path: Path, megabytes: int) -> Path:
+    """A small zip whose data/tweets.js expands to `megabytes` of blanks inside a list."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        blanks = b"window.YTD.tweets.part0 = [" + b" " * (megabytes << 20) + b"]"
+        archive.writestr("data/tweets.js", blanks)
+    return path
+
+
+def test_a_zip_bomb_is_refused_in_one_line_and_stores_nothing(
+    tmp_path: Path, x_account: ConnectedAccount
+) -> None:
+    bomb = write_bomb(tmp_path / "twitter-bomb.zip", 16)
+    message = error_for(bomb, x_account)
+    assert message.startswith("twitter-bomb.zip: is too big for its size: data/tweets.js expands")
+    assert "\n" not in message
+
+
+def test_a_file_over_the_import_cap_is_refused_before_it_is_read(
+    tmp_path: Path, x_account: ConnectedAccount, settings: Any
+) -> None:
+    settings.IMPORT_MAX_MB = 1
+    big = tmp_path / "tweets.js"
+    many = [tweet(1000 + n, "sourdough " * 20) for n in range(3000)]
+    big.write_bytes(files.tweets_js(many))
+    assert big.stat().st_size > 1 << 20
+    assert "tweets.js: is too big: tweets.js holds 2 MB, more than the 1 MB Porch imports" in (
+        error_for(big, x_account)
+    )
+    zipped = tmp_path / "archive.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data/tweets.js", files.tweets_js(many))
+    assert zipped.stat().st_size < 1 << 20
+    assert "is too big: what the zip expands to holds" in error_for(zipped, x_account)
+
+
+def test_a_history_file_is_read_as_a_stream_not_whole(
+    tmp_path: Path, x_account: ConnectedAccount
+) -> None:
+    path = files.write_x_zip(tmp_path / "archive.zip", [tweet(n, "rye " * 60) for n in range(8000)])
+    with zipfile.ZipFile(path) as archive:
+        expanded = archive.getinfo("data/tweets.js").file_size
+    tracemalloc.start()
+    try:
+        counted = sum(1 for _ in open_history(path, "x").posts())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert counted == 8000
+    assert peak < expanded / 4  # about one read chunk and one post, not the whole list

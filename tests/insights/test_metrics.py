@@ -15,6 +15,8 @@ from porch.networks.base import AccountMetrics, NetworkError, PostMetrics
 from porch.publishing.models import Post, PostTarget, TargetState
 from porch.workspaces.models import ConnectedAccount, Notice
 
+pytestmark = pytest.mark.clock  # what it checks depends on the time (make test-clock)
+
 
 class Counts:
     """Answers the seam's two metrics calls with the shapes the networks' clients return."""

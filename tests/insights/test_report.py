@@ -1,19 +1,22 @@
 """The weekly report: figures and charts as a page, a PDF (read back as text) and an email."""
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 from django.core import mail
 from django.test import Client, override_settings
 from pypdf import PdfReader
+from time_machine import TimeMachineFixture
 
 from porch.cli import main
 from porch.inbox.models import Conversation, Intent, Message
 from porch.insights.history import store_posts
 from porch.insights.importers import ImportedPost
+from porch.insights.influence import daily_engagement, daily_sentiment
 from porch.insights.models import FollowerSample, SentReport
 from porch.insights.report import build_report, render_pdf, send_due_reports
 from porch.workspaces.models import ConnectedAccount, Workspace
@@ -71,6 +74,7 @@ def week_of_work(x_account: ConnectedAccount) -> ConnectedAccount:
     return x_account
 
 
+@pytest.mark.clock
 def test_report_figures_cover_the_week_only(week_of_work: ConnectedAccount) -> None:
     report = build_report(week_of_work.workspace, WEEK)
     lines = dict(report.lines())
@@ -128,7 +132,50 @@ def test_another_workspace_cannot_see_the_report(
     assert client.get(f"/w/{slug}/insights/").status_code == 404
 
 
+def test_the_report_page_shows_last_week_on_the_workspaces_calendar(
+    signed_in: Client, workspace: Workspace, time_machine: TimeMachineFixture
+) -> None:
+    Workspace.objects.filter(pk=workspace.pk).update(timezone="America/New_York")
+    # Sunday 14 June 20:30 in New York is Monday 15 June in UTC: last week is still W23.
+    time_machine.move_to(datetime(2026, 6, 15, 0, 30, tzinfo=UTC), tick=False)
+    body = signed_in.get(f"/w/{workspace.slug}/insights/report/").content.decode()
+    assert "Your week on social media: 2026-W23" in body
+
+
+def test_daily_figures_count_on_the_workspaces_days(x_account: ConnectedAccount) -> None:
+    workspace = x_account.workspace
+    start = datetime.combine(date(2026, 6, 15), time(0), ZoneInfo("Europe/London"))
+    early = datetime(2026, 6, 14, 23, 30, tzinfo=UTC)  # Monday 00:30 in London, Sunday in UTC
+    store_posts(x_account, [ImportedPost("1", "post", early, "First loaves", likes=3)])
+    talk = Conversation.objects.create(
+        workspace=workspace,
+        account=x_account,
+        root_external_id="c1",
+        contact_handle="ann",
+        first_message_at=early,
+        last_message_at=early,
+    )
+    Message.objects.create(
+        workspace=workspace,
+        account=x_account,
+        conversation=talk,
+        network="x",
+        external_id="m1",
+        kind="mention",
+        author_handle="ann",
+        text="up early!",
+        sent_at=early,
+        sentiment="positive",
+    )
+    end = start + timedelta(days=7)
+    assert daily_engagement(workspace, start, end) == [(date(2026, 6, 15), 1, 3)]
+    days = daily_sentiment(workspace, start, end)
+    assert list(days) == [date(2026, 6, 15) + timedelta(days=n) for n in range(7)]
+    assert days[date(2026, 6, 15)]["positive"] == 1
+
+
 @override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+@pytest.mark.clock
 def test_monday_morning_emails_last_weeks_report_once(week_of_work: ConnectedAccount) -> None:
     monday_morning = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     assert send_due_reports(monday_morning) == [f"{week_of_work.workspace.slug} {WEEK}"]

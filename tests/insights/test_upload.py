@@ -52,3 +52,24 @@ def test_helpers_cannot_import(
     client.force_login(helper)
     assert upload(client, workspace, x_account, "a.js", b"x").status_code == 403
     assert not HistoryImport.objects.exists()
+
+
+def test_an_upload_over_the_cap_is_refused_and_nothing_is_kept(
+    signed_in: Client, workspace: Workspace, x_account: ConnectedAccount, settings
+) -> None:
+    settings.IMPORT_MAX_MB = 1
+    answer = upload(signed_in, workspace, x_account, "tweets.js", b" " * (2 << 20))
+    assert answer["Location"] == f"/w/{workspace.slug}/insights/import/"
+    page = signed_in.get(answer["Location"]).content.decode()
+    assert "bigger than the 1 MB Porch takes" in page
+    assert not HistoryImport.objects.exists()
+    assert not list((settings.DATA_DIR / "imports").glob("*tweets.js"))
+
+
+def test_a_job_whose_file_is_gone_says_upload_again(
+    signed_in: Client, workspace: Workspace, x_account: ConnectedAccount
+) -> None:
+    job = HistoryImport.objects.create(
+        account=x_account, file_name="archive.zip", stored_path="/nonexistent/archive.zip"
+    )
+    assert "upload the file again" in run_import(job).error

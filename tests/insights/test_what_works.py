@@ -15,6 +15,8 @@ from porch.insights.whatworks import (
 )
 from porch.workspaces.models import ConnectedAccount
 
+pytestmark = pytest.mark.clock  # what it checks depends on the time (make test-clock)
+
 MONDAY = datetime(2026, 11, 2, tzinfo=UTC)  # London is on UTC in November
 
 

@@ -2,6 +2,7 @@
 
 from datetime import time, timedelta
 
+import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
@@ -12,6 +13,8 @@ from porch.plans.review import review_all, review_workspace
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
 from porch.workspaces.models import ConnectedAccount, Workspace
 from tests.plans.test_wizard import walk
+
+pytestmark = pytest.mark.clock  # what it checks depends on the time (make test-clock)
 
 
 def _accepted_plan(client: Client, workspace: Workspace) -> Plan:

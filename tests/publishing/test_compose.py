@@ -103,6 +103,7 @@ def test_too_long_asks_to_shorten_or_split_and_a_thread_is_saved(
     assert target.state == TargetState.SCHEDULED and target.scheduled_at is not None
 
 
+@pytest.mark.clock
 def test_add_to_queue_fans_out_to_each_accounts_next_free_slot(
     signed_in: Client, workspace: Workspace, x: ConnectedAccount, sky: ConnectedAccount
 ) -> None:
@@ -154,6 +155,7 @@ def test_identical_text_on_two_x_accounts_is_refused(
     assert not Post.objects.exists()
 
 
+@pytest.mark.clock
 def test_a_helpers_post_waits_for_approval_and_can_be_sent_back(
     client: Client, workspace: Workspace, owner: User, sky: ConnectedAccount
 ) -> None:
@@ -176,6 +178,7 @@ def test_a_helpers_post_waits_for_approval_and_can_be_sent_back(
     assert Post.objects.get().status == PostStatus.SCHEDULED
 
 
+@pytest.mark.clock
 def test_a_failed_target_can_be_edited_and_retried(
     signed_in: Client, workspace: Workspace, x: ConnectedAccount
 ) -> None:
@@ -226,6 +229,7 @@ def test_another_workspaces_posts_are_not_found(
     assert client.post(url, {"action": "retry"}).status_code == 404
 
 
+@pytest.mark.clock
 def test_calendar_shows_the_week_and_the_month(
     signed_in: Client, workspace: Workspace, sky: ConnectedAccount
 ) -> None:
@@ -278,6 +282,7 @@ def test_themes_are_added_on_the_queue_page_and_offered_in_the_composer(
     assert "<option>Specials</option>" in composer
 
 
+@pytest.mark.clock
 def test_the_health_page_counts_overdue_posts(
     signed_in: Client, workspace: Workspace, sky: ConnectedAccount
 ) -> None:
@@ -289,6 +294,7 @@ def test_the_health_page_counts_overdue_posts(
     assert 'data-testid="posts-overdue">1<' in page and "posts overdue" in page
 
 
+@pytest.mark.clock
 def test_reschedule_takes_the_accounts_local_time_and_a_repeat_can_stop(
     signed_in: Client, workspace: Workspace
 ) -> None:

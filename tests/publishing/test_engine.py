@@ -20,6 +20,8 @@ from tests.networks.mastodon.conftest import Mock
 
 from .conftest import schedule
 
+pytestmark = pytest.mark.clock  # what it checks depends on the time (make test-clock)
+
 
 def statuses(mock: Mock) -> list[dict[str, object]]:
     """The bakery's own posts on the instance, oldest first."""

@@ -1,17 +1,34 @@
 """A blog's feed, served by a local HTTP server: a new entry becomes one draft, polled
-with conditional requests; a newsletter becomes a draft; the footer links the accounts."""
+with conditional requests; a newsletter becomes a draft; the footer links the accounts.
+The page's forms only enqueue: a worker fetches, through the guarded fetcher."""
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
+import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
-from porch.publishing.feeds import INVITE, FeedError, add_feed, newsletter_draft, poll
-from porch.publishing.models import Post, PostSource
+from porch.core.worker import make_worker, new_worker_id
+from porch.publishing.feeds import (
+    INVITE,
+    FeedError,
+    add_feed,
+    newsletter_draft,
+    poll,
+    poll_due_feeds,
+)
+from porch.publishing.models import Feed, Post, PostSource
+from porch.publishing.tasks import fetch_for_drafts
+from porch.workspaces import services
 from porch.workspaces.models import ConnectedAccount, Workspace
+from tests.conftest import PASSWORD
 
 ENTRY = """<item><title>{title}</title><link>https://bakery.example/blog/{slug}</link>
 <guid>https://bakery.example/blog/{slug}</guid></item>"""
@@ -96,3 +113,127 @@ def test_a_newsletter_becomes_a_draft_and_the_footer_links_the_accounts(
     ConnectedAccount.objects.create(workspace=workspace, network="bluesky", handle="bakery.test")
     page = signed_in.get(reverse("publishing_feeds", args=[workspace.slug])).content.decode()
     assert "Continue the conversation" in page and "https://bsky.app/profile/bakery.test" in page
+
+
+def run_worker() -> None:
+    """What a worker does with the one task the page enqueued (none: the page did the work)."""
+    assert DBTaskResult.objects.ready().count() == 1
+    make_worker(new_worker_id(), interval=0, max_tasks=1).run()
+
+
+def feeds_page(workspace: Workspace) -> str:
+    return reverse("publishing_feeds", args=[workspace.slug])
+
+
+def test_the_page_answers_before_the_newsletter_is_fetched_and_a_worker_drafts_it(
+    transactional_db: None, signed_in: Client, workspace: Workspace, blog: tuple[Blog, str]
+) -> None:
+    state, base = blog
+    form = {"action": "newsletter", "url": f"{base}/newsletter", "pasted": ""}
+    answer = signed_in.post(feeds_page(workspace), form)
+
+    assert answer.status_code == 302 and state.seen == []  # nothing fetched in the request
+    waiting = signed_in.get(answer["Location"]).content.decode()
+    assert f"Fetching {base}/newsletter…" in waiting and "hx-get=" in waiting
+    run_worker()
+
+    assert len(state.seen) == 1
+    (draft,) = Post.objects.filter(workspace=workspace)
+    assert draft.text.startswith("May news & offers") and draft.source == PostSource.NEWSLETTER
+    job = answer["Location"].split("fetch=")[1]
+    done = signed_in.get(f"{feeds_page(workspace)}fetch/{job}/").content.decode()
+    assert "Draft made from" in done and reverse("post", args=[workspace.slug, draft.pk]) in done
+    assert "hx-get=" not in done
+
+
+def test_a_feed_is_added_by_a_worker_and_the_list_shows_it(
+    transactional_db: None, signed_in: Client, workspace: Workspace, blog: tuple[Blog, str]
+) -> None:
+    state, base = blog
+    answer = signed_in.post(feeds_page(workspace), {"action": "feed", "url": f"{base}/feed.xml"})
+    assert state.seen == [] and not Feed.objects.exists()
+
+    run_worker()
+
+    feed = Feed.objects.get(workspace=workspace)
+    assert feed.title == "Corner Bakery blog" and not Post.objects.exists()
+    job = answer["Location"].split("fetch=")[1]
+    done = signed_in.get(f"{feeds_page(workspace)}fetch/{job}/").content.decode()
+    assert "Feed added: Corner Bakery blog." in done
+    assert 'id="feed-list" hx-swap-oob="true"' in done and done.count("Corner Bakery blog") == 2
+
+
+def test_a_local_secret_given_in_the_form_is_refused_by_the_worker(
+    transactional_db: None,
+    settings: Any,
+    signed_in: Client,
+    workspace: Workspace,
+    blog: tuple[Blog, str],
+) -> None:
+    settings.FETCH_ALLOW_PRIVATE = False
+    state, base = blog
+    form = {"action": "newsletter", "url": f"{base}/newsletter", "pasted": ""}
+    answer = signed_in.post(feeds_page(workspace), form)
+    run_worker()
+
+    page = signed_in.get(answer["Location"]).content.decode()
+    assert 'role="alert"' in page and "That address is on a private network" in page
+    assert state.seen == [] and not Post.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:{port}/",
+        "http://0x7f000001:{port}/",
+    ],
+)
+def test_private_addresses_make_no_draft(
+    settings: Any, workspace: Workspace, blog: tuple[Blog, str], address: str
+) -> None:
+    settings.FETCH_ALLOW_PRIVATE = False
+    state, base = blog
+    url = address.format(port=base.rsplit(":", 1)[1])
+    with pytest.raises(FeedError, match="on a private network"):
+        newsletter_draft(workspace, url=url)
+    with pytest.raises(FeedError, match="on a private network"):
+        add_feed(workspace, url)
+    assert state.seen == [] and not Post.objects.exists() and not Feed.objects.exists()
+
+
+def test_an_address_that_is_not_a_web_address_is_refused_at_once(
+    signed_in: Client, workspace: Workspace
+) -> None:
+    answer = signed_in.post(
+        feeds_page(workspace), {"action": "feed", "url": "ftp://bakery.example/feed"}, follow=True
+    )
+    assert "starting with https://" in answer.content.decode()
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_fetch_of_another_workspace_is_not_shown(
+    signed_in: Client, workspace: Workspace, owner: User
+) -> None:
+    other = services.create_workspace(
+        services.create_user("baker@other.example", PASSWORD), "Other Bakery"
+    )
+    theirs = fetch_for_drafts.enqueue(other.pk, "newsletter", "https://other.example/news")
+    assert signed_in.get(f"{feeds_page(workspace)}fetch/{theirs.id}/").status_code == 404
+    page = signed_in.get(f"{feeds_page(workspace)}?fetch={theirs.id}").content.decode()
+    assert "other.example" not in page
+    assert signed_in.get(f"{feeds_page(workspace)}?fetch=not-a-job").status_code == 200
+
+
+def test_a_new_feed_is_left_to_its_first_check(
+    workspace: Workspace, blog: tuple[Blog, str]
+) -> None:
+    """The periodic poll would draft every old entry of a feed a worker is still checking."""
+    state, base = blog
+    added = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+    with time_machine.travel(added, tick=False):
+        Feed.objects.create(workspace=workspace, url=f"{base}/feed.xml")
+    with time_machine.travel(added + timedelta(minutes=1), tick=False):
+        assert poll_due_feeds() == 0 and state.seen == []
+    with time_machine.travel(added + timedelta(minutes=16), tick=False):
+        assert poll_due_feeds() == 1 and len(state.seen) == 1  # its check never happened

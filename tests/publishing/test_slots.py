@@ -8,6 +8,7 @@ first time round (the summer-time instant).
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,6 +94,7 @@ def test_a_repeat_keeps_the_wall_time(zone_name: str, day: date, days: int) -> N
     assert (again.date(), again.time()) == (day + timedelta(days=days), time(9, 0))
 
 
+@pytest.mark.clock  # the properties above take their instants; this one reads the database
 def test_add_to_queue_takes_the_next_free_slot(workspace: Workspace) -> None:
     account = ConnectedAccount.objects.create(
         workspace=workspace, network="bluesky", handle="shop.test", timezone="America/New_York"

@@ -150,6 +150,7 @@ def test_an_expired_token_asks_the_owner_to_reconnect_and_stops_syncing(script, 
     assert claim_due() == []  # no retry loop
 
 
+@pytest.mark.time_machine("2026-11-20T10:00Z", tick=False)  # the wait, to the second
 def test_a_rate_limit_waits_until_the_reset(script, account) -> None:
     script.append(NetworkError("Too many requests", permanent=False, retry_after=600))
     sync_account(account)

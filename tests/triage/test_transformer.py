@@ -49,11 +49,7 @@ def test_shipped_model_is_small_int8_and_the_best_installed_tier():
 def test_results_keep_input_order_and_the_triage_contract():
     texts = [ANGRY, "thanks!", DELIVERY, PRAISE * 3, SPAM, "ok"]
     together = shipped_model().classify(texts)
-    alone = [shipped_model().classify([text])[0] for text in texts]
-    assert [r.intent for r in together] == [r.intent for r in alone]
-    for batched, single in zip(together, alone, strict=True):
-        assert batched.sentiment == single.sentiment
-        assert abs(batched.sentiment_score - single.sentiment_score) < 0.05
+    assert together == [shipped_model().classify([text])[0] for text in texts]
     for result in together:
         assert list(result.intent_scores) == list(INTENTS)
         assert abs(sum(result.intent_scores.values()) - 1) < 1e-3
@@ -280,14 +276,14 @@ def test_the_shipped_learnt_lexicon_is_what_distil_makes_from_the_shipped_model(
     shipped = lexicon.shipped()
     words = ["awful", "wonderful", "refund", "mouldy", "table", "tuesday", "yummy"]
     made = lexicon.distil(shipped_model(), words)
-    # distil centres polarity on the median word of those it rates: compare differences. The
-    # int8 network's scores move with the batch a text is run in (up to about 0.3 here, on a
-    # scale of -6 to 6), so the shipped file is remade exactly only from the same word list.
+    # distil centres polarity on the median word of those it rates: compare differences. Each
+    # word is run alone, so a word's rating does not depend on the list it was rated in: the
+    # shipped file is remade from any word list, to its rounding.
     for word in words:
         np.testing.assert_allclose(
-            made[word][0] - made["table"][0], shipped[word][0] - shipped["table"][0], atol=0.5
+            made[word][0] - made["table"][0], shipped[word][0] - shipped["table"][0], atol=2e-3
         )
-        np.testing.assert_allclose(made[word][1], shipped[word][1], atol=0.5)
+        np.testing.assert_allclose(made[word][1], shipped[word][1], atol=1e-3)
     assert made["awful"][0] < made["table"][0] < made["wonderful"][0]
     assert lexicon.distil(shipped_model(), []) == {}
 

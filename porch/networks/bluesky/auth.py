@@ -12,6 +12,11 @@ account), so logging in again on every sync is not an option anyway.
 
 Only app passwords are taken: a session made with the account's main password (scope
 com.atproto.access) is deleted again and refused.
+
+The PDS address is one the owner types, so the login goes through the guarded fetcher's
+transport (porch/core/fetch.py): a server on a private network is refused (unless
+PORCH_FETCH_ALLOW_PRIVATE is set), on every redirect too, and so is a PDS that the
+account's DID document points to on a private network.
 """
 
 from contextlib import suppress
@@ -19,7 +24,9 @@ from typing import Any
 
 import httpx
 from atproto_client import Client, Session  # type: ignore[import-untyped, unused-ignore]
+from atproto_client.request import Request  # type: ignore[import-untyped, unused-ignore]
 
+from porch.core.fetch import AddressRefused, FetchError, GuardedTransport, vet_url
 from porch.networks.base import AccountRef, NetworkError
 from porch.networks.bluesky.errors import SDK_ERRORS, as_network_error, status_of
 
@@ -42,16 +49,33 @@ def login(
     the account's PDS where it is not on Bluesky's own servers (bsky.social).
     """
     handle, server = identifier.strip().removeprefix("@"), normalize_pds(pds_url)
-    client = Client(base_url=server)
+    client = Client(base_url=server, request=Request(transport=GuardedTransport()))
     try:
         client.login(handle, app_password, fetch_bsky_profile=False)
+    except AddressRefused as exc:
+        raise _private(exc) from None
     except SDK_ERRORS as exc:
         raise _login_error(exc, handle, server) from exc
     session = Session.decode(client.export_session_string())
     _require_app_password(client, session)
     pds = (session.pds_endpoint or server).removesuffix("/xrpc")
+    _require_public(pds)
     ref = AccountRef("bluesky", session.handle, external_id=session.did, server_url=pds)
     return ref, {"session": session.export()}
+
+
+def _private(exc: AddressRefused) -> NetworkError:
+    return NetworkError(str(exc), permanent=True, code="PrivateAddress")
+
+
+def _require_public(pds: str) -> None:
+    """The PDS the session names (from the DID document) is where syncs will go: check it."""
+    try:
+        vet_url(pds)
+    except AddressRefused as exc:
+        raise _private(exc) from None
+    except FetchError:  # not known right now: the sync says so if it stays that way
+        pass
 
 
 def _login_error(exc: BaseException, handle: str, server: str) -> NetworkError:

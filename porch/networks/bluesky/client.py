@@ -60,6 +60,7 @@ GET_POSTS_LIMIT = 25  # app.bsky.feed.getPosts takes at most 25 URIs
 
 class BlueskyClient(NetworkClient):
     network = "bluesky"
+    stock_rules = RULES
 
     def __init__(
         self,

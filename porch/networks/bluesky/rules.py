@@ -16,9 +16,8 @@ Sources:
   ones for display, Porch does not), so there is no fixed URL length.
 """
 
-import regex
-
 from porch.networks.base import Media, Outgoing, TextRules
+from porch.networks.counting import graphemes as count_graphemes
 
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
@@ -26,11 +25,9 @@ MAX_IMAGES = 4
 MAX_IMAGE_BYTES = 2_000_000
 MAX_ALT_TEXT = 2000
 
-_GRAPHEME = regex.compile(r"\X")
-
 
 def graphemes(text: str) -> int:
-    return len(_GRAPHEME.findall(text))
+    return count_graphemes(text)
 
 
 def post_length(text: str) -> int:

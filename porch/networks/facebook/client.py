@@ -75,6 +75,13 @@ _TOKEN_ERRORS = {"102", "190"}
 
 class FacebookClient(NetworkClient):
     network = "facebook"
+    stock_rules = TextRules(
+        max_length=MAX_LENGTH,
+        counter=len,
+        max_images=MAX_IMAGES,
+        max_image_bytes=MAX_IMAGE_BYTES,
+        max_alt_text=0,
+    )
 
     def __init__(
         self,
@@ -351,13 +358,7 @@ class FacebookClient(NetworkClient):
         return AccountMetrics(followers=int(page.get("followers_count", page.get("fan_count", 0))))
 
     def rules(self) -> TextRules:
-        return TextRules(
-            max_length=MAX_LENGTH,
-            counter=len,
-            max_images=MAX_IMAGES,
-            max_image_bytes=MAX_IMAGE_BYTES,
-            max_alt_text=0,
-        )
+        return self.stock_rules
 
 
 def _incoming(node: dict[str, Any], kind: Kind, root_id: str = "") -> Incoming:

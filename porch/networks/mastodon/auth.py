@@ -6,7 +6,8 @@
 
 The instance may be typed as "mastodon.social", "https://mastodon.social/" or even the
 handle "@shop@mastodon.social". Plain http is accepted only for loopback (tests, a server
-on this machine).
+on this machine). Before Porch talks to a server, its addresses are checked by the guarded
+fetcher: one on a private network is refused unless PORCH_FETCH_ALLOW_PRIVATE is set.
 """
 
 import ipaddress
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 from mastodon import Mastodon, MastodonError, MastodonIllegalArgumentError, MastodonNetworkError
 
+from porch.core.fetch import AddressRefused, FetchError, vet_url
 from porch.networks.base import AccountRef, NetworkError
 from porch.networks.mastodon.errors import to_network_error
 
@@ -44,6 +46,18 @@ def normalize_instance_url(instance_url: str) -> str:
             "Use the https:// address of the Mastodon server.", permanent=True, code="invalid"
         )
     return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def public_instance_url(instance_url: str) -> str:
+    """normalize_instance_url, for a server whose addresses are all public (or allowed)."""
+    base = normalize_instance_url(instance_url)
+    try:
+        vet_url(base)
+    except AddressRefused as exc:
+        raise NetworkError(str(exc), permanent=True, code="private_address") from None
+    except FetchError:  # an unknown name: Mastodon.py says it could not reach it
+        pass
+    return base
 
 
 def _invalid(instance_url: str) -> NetworkError:
@@ -77,7 +91,7 @@ def api_for(server_url: str, **kwargs: Any) -> Mastodon:
 
 def register_app(instance_url: str, redirect_uri: str) -> dict[str, str]:
     """Register Porch on the instance; returns its client_id and client_secret."""
-    base = normalize_instance_url(instance_url)
+    base = public_instance_url(instance_url)
     try:
         client_id, client_secret = Mastodon.create_app(
             APP_NAME,
@@ -130,7 +144,7 @@ def exchange_code(
     instance_url: str, app: dict[str, str], code: str, redirect_uri: str
 ) -> tuple[AccountRef, dict[str, Any]]:
     """Trade the code for an access token; returns the account and its credentials."""
-    base = normalize_instance_url(instance_url)
+    base = public_instance_url(instance_url)
     api = api_for(base, client_id=app["client_id"], client_secret=app["client_secret"])
     token = _log_in(api, base, code, redirect_uri)
     try:

@@ -39,7 +39,7 @@ from porch.networks.base import (
 )
 from porch.networks.mastodon.auth import TIMEOUT, api_for
 from porch.networks.mastodon.errors import to_network_error
-from porch.networks.mastodon.rules import instance_limits
+from porch.networks.mastodon.rules import DEFAULT_LIMITS, instance_limits
 from porch.networks.mastodon.text import html_to_text
 
 T = TypeVar("T")
@@ -58,6 +58,7 @@ _LEADING_MENTIONS = re.compile(r"^(?:@[\w.-]+ )+")
 
 class MastodonClient(NetworkClient):
     network = "mastodon"
+    stock_rules = DEFAULT_LIMITS.text_rules()
 
     def __init__(
         self,

@@ -22,7 +22,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import regex
 from mastodon import Mastodon, MastodonError, MastodonNotFoundError
 
 # The URL pattern Mastodon's own counter uses (twitter-text's, as Mastodon.py ships it):
@@ -30,13 +29,13 @@ from mastodon import Mastodon, MastodonError, MastodonNotFoundError
 from mastodon._url_regex import url_regex
 
 from porch.networks.base import NetworkError, TextRules
+from porch.networks.counting import graphemes
 from porch.networks.mastodon.errors import to_network_error
 
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 24 * 3600
 _MENTION = re.compile(r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@\w+(?:[.-]+\w+)*", re.I)
-_GRAPHEME = regex.compile(r"\X")
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def count_characters(text: str, url_length: int = DEFAULT_LIMITS.url_length) -> 
     """How many characters Mastodon counts `text` as, against `max_characters`."""
     countable = url_regex.sub(lambda match: match.group(2) + "x" * url_length, text)
     countable = _MENTION.sub(lambda match: "@" + match.group(1), countable)
-    return len(_GRAPHEME.findall(countable))
+    return graphemes(countable)
 
 
 def limits_from_instance(v2: dict[str, Any] | None, v1: dict[str, Any] | None) -> InstanceLimits:

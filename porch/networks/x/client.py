@@ -130,6 +130,7 @@ def _check_media(media: Media) -> None:
 
 class XClient(NetworkClient):
     network = "x"
+    stock_rules = RULES
     search_pages = SEARCH_PAGES  # pages one search call reads before it stops (more=True)
 
     def __init__(

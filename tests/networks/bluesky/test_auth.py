@@ -1,11 +1,13 @@
 """Connecting: the PDS address the owner types, and a server that is not there."""
 
 import socket
+from typing import Any
 
 import pytest
 
 from porch.networks.base import NetworkError
 from porch.networks.bluesky.auth import login, normalize_pds
+from tests.networks.mastodon.replay import Reply, replaying
 
 
 @pytest.mark.parametrize(
@@ -32,3 +34,15 @@ def test_a_server_that_is_not_there_is_named() -> None:
         f"No Bluesky server (PDS) answered at http://127.0.0.1:{port}: check the server address"
     )
     assert not raised.value.permanent  # it may be down for a moment
+
+
+def test_a_pds_on_a_private_network_is_refused_before_porch_talks_to_it(settings: Any) -> None:
+    settings.FETCH_ALLOW_PRIVATE = False  # the suite allows it for the dev network
+    refusal = {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}
+    routes = {"POST /xrpc/com.atproto.server.createSession": Reply(401, refusal)}
+    with replaying(routes) as pds, pytest.raises(NetworkError) as raised:
+        login("corner.bsky.social", "abcd-efgh-ijkl-mnop", pds.base_url)
+
+    assert raised.value.permanent and raised.value.code == "PrivateAddress"
+    assert "on a private network" in raised.value.message
+    assert pds.requests == []

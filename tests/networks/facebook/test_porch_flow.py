@@ -124,6 +124,7 @@ def test_an_expired_token_asks_the_owner_to_reconnect_once(
     assert not Notice.objects.filter(account=account, dismissed_at__isnull=True).exists()
 
 
+@pytest.mark.time_machine("2026-11-20T10:00Z", tick=False)  # the wait, to the second
 def test_a_rate_limit_waits_as_long_as_facebook_says(
     graph: FakeGraph, signed_in: Client, workspace: Workspace
 ) -> None:

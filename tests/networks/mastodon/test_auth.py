@@ -1,6 +1,7 @@
 """Connecting a Mastodon account: the OAuth authorization-code flow against mastodon-mock."""
 
 import socket
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -113,3 +114,21 @@ def test_a_web_page_that_is_not_mastodon_is_named_as_such() -> None:
         register_app(site.base_url, REDIRECT)
 
     assert raised.value.permanent and "does not answer like a Mastodon server" in str(raised.value)
+
+
+def test_a_server_on_a_private_network_is_refused_before_porch_talks_to_it(
+    settings: Any,
+) -> None:
+    settings.FETCH_ALLOW_PRIVATE = False  # the suite allows it for mastodon-mock
+    app = {"id": "1", "name": "Porch", "client_id": "cid", "client_secret": "secret"}
+    app_keys = {"client_id": "cid", "client_secret": "secret"}
+    with replaying({"POST /api/v1/apps": Reply(200, app)}) as site:
+        with pytest.raises(NetworkError) as registering:
+            register_app(site.base_url, REDIRECT)
+        with pytest.raises(NetworkError) as exchanging:
+            exchange_code(site.base_url, app_keys, "a-code", REDIRECT)
+
+    for raised in (registering, exchanging):
+        assert raised.value.permanent and raised.value.code == "private_address"
+        assert "on a private network" in raised.value.message
+    assert site.requests == []

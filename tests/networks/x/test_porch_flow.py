@@ -175,6 +175,7 @@ def test_an_expired_token_asks_the_owner_to_reconnect_once(
     assert "Needs reconnecting" in page
 
 
+@pytest.mark.time_machine("2026-11-20T10:00Z", tick=False)  # the wait, to the second
 def test_a_rate_limit_waits_until_xs_reset(
     x: Replay, signed_in: Client, workspace: Workspace
 ) -> None:

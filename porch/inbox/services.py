@@ -1,0 +1,142 @@
+"""The inbox's actions on replies; views parse input, these check the member's role.
+
+submit_reply   store the reply first; a helper's waits for approval (as the Members
+               page says, unless the inbox settings turn that off), anyone else's
+               is queued and tried at once (inbox/replies.py sends it exactly once)
+approve        owner or manager: one conditional UPDATE queues it, so it goes once
+send_back      owner or manager: back to the helper with a comment
+retry          the author, owner or manager: a failed reply is queued again
+discard        the author, owner or manager: a failed or sent-back reply is removed
+"""
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from porch.inbox.models import Conversation, InboxSettings, Reply, ReplyStatus
+from porch.inbox.replies import ReplyError, check_length, last_incoming, send_now
+from porch.networks.base import NetworkError
+from porch.networks.sync import rules_for
+from porch.workspaces.models import ConnectedAccount, Membership, Role
+
+UNSENT = [
+    ReplyStatus.PENDING,
+    ReplyStatus.RETURNED,
+    ReplyStatus.QUEUED,
+    ReplyStatus.SENDING,
+    ReplyStatus.FAILED,
+]
+
+
+def needs_approval(member: Membership) -> bool:
+    return member.needs_approval and InboxSettings.of(member.workspace).helpers_need_approval
+
+
+def _in_workspace(member: Membership, conversation: Conversation) -> None:
+    if conversation.workspace_id != member.workspace_id:
+        raise PermissionDenied("This conversation is not in your workspace.")
+
+
+def _manager(member: Membership) -> None:
+    if not member.at_least(Role.MANAGER):
+        raise PermissionDenied("Only an owner or manager can do this.")
+
+
+def _author_or_manager(member: Membership, user: User, reply: Reply) -> None:
+    _in_workspace(member, reply.conversation)
+    if reply.author_id != user.pk:
+        _manager(member)
+
+
+def _check_length(account: ConnectedAccount, text: str) -> None:
+    """Refuse an empty or too long reply; when the network cannot be asked, the sender
+    checks the length before it sends (and says so if it is too long)."""
+    if not text.strip():
+        raise ReplyError("The reply is empty: write something first.")
+    try:
+        rules = rules_for(account)
+    except NetworkError:
+        return
+    check_length(account, rules, text)
+
+
+def submit_reply(member: Membership, user: User, conversation: Conversation, text: str) -> Reply:
+    """Store the reply before anything is sent; returns it as it stands afterwards."""
+    _in_workspace(member, conversation)
+    parent = last_incoming(conversation)
+    _check_length(conversation.account, text)
+    waits = needs_approval(member)
+    reply = Reply.objects.create(
+        conversation=conversation,
+        author=user,
+        text=text,
+        in_reply_to=parent.external_id,
+        status=ReplyStatus.PENDING if waits else ReplyStatus.QUEUED,
+    )
+    if not waits:
+        send_now(reply)
+        reply.refresh_from_db()
+    return reply
+
+
+def approve(member: Membership, user: User, reply: Reply) -> bool:
+    """Queue a helper's reply and try it at once; False when someone decided already."""
+    _manager(member)
+    _in_workspace(member, reply.conversation)
+    queued = Reply.objects.filter(pk=reply.pk, status=ReplyStatus.PENDING).update(
+        status=ReplyStatus.QUEUED, decided_by=user, decided_at=timezone.now()
+    )
+    reply.refresh_from_db()
+    if queued:
+        send_now(reply)
+        reply.refresh_from_db()
+    return bool(queued)
+
+
+def send_back(member: Membership, user: User, reply: Reply, comment: str) -> bool:
+    _manager(member)
+    _in_workspace(member, reply.conversation)
+    changed = Reply.objects.filter(pk=reply.pk, status=ReplyStatus.PENDING).update(
+        status=ReplyStatus.RETURNED, comment=comment, decided_by=user, decided_at=timezone.now()
+    )
+    return bool(changed)
+
+
+def retry(member: Membership, user: User, reply: Reply) -> bool:
+    """Queue a failed reply again (checked on the network first if it may have gone out)."""
+    _author_or_manager(member, user, reply)
+    queued = Reply.objects.filter(pk=reply.pk, status=ReplyStatus.FAILED).update(
+        status=ReplyStatus.QUEUED, retry_at=None, attempts=0
+    )
+    reply.refresh_from_db()
+    if queued:
+        send_now(reply)
+        reply.refresh_from_db()
+    return bool(queued)
+
+
+def discard(member: Membership, user: User, reply: Reply) -> bool:
+    """Remove a reply that will not be sent (failed, or sent back); never one in flight."""
+    _author_or_manager(member, user, reply)
+    done = (ReplyStatus.FAILED, ReplyStatus.RETURNED)
+    deleted, _ = Reply.objects.filter(pk=reply.pk, status__in=done).delete()
+    return bool(deleted)
+
+
+def unsent_replies(member: Membership, user: User, conversation: Conversation) -> QuerySet[Reply]:
+    """The replies of the thread not sent yet; a helper sees others' drafts only once queued."""
+    _in_workspace(member, conversation)
+    found = conversation.replies.filter(status__in=UNSENT).select_related("author")
+    if not member.at_least(Role.MANAGER):
+        drafts = Q(status__in=[ReplyStatus.PENDING, ReplyStatus.RETURNED])
+        found = found.exclude(drafts & ~Q(author=user))
+    return found.order_by("created_at", "pk")
+
+
+def pending_replies(member: Membership) -> QuerySet[Reply]:
+    """Helpers' replies waiting for an owner or manager."""
+    _manager(member)
+    return Reply.objects.filter(
+        status=ReplyStatus.PENDING, conversation__workspace=member.workspace
+    )

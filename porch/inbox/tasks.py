@@ -1,0 +1,25 @@
+"""The inbox's background work: queued replies are sent (and retried with backoff) every
+few seconds by the scheduler, and an alert that could not go out is tried again later."""
+
+from django_tasks import task
+
+from porch.inbox.alerts import maybe_alert
+from porch.inbox.models import Conversation
+from porch.inbox.replies import send_due
+
+
+@task()
+def send_due_replies() -> int:
+    """Send every queued reply that is due (retries with backoff included); how many went."""
+    return send_due()
+
+
+@task()
+def retry_alert(conversation_id: int, attempt: int) -> bool:
+    """Try a failed alert again (alerts.retry_later enqueues this with backoff)."""
+    conversation = (
+        Conversation.objects.select_related("workspace", "account")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    return conversation is not None and maybe_alert(conversation, attempt)
