@@ -228,5 +228,9 @@ LOGGING = {
         "django_tasks_db": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # httpx logs every fetched address at INFO; private feed and webhook addresses can
+        # carry tokens in their query, so only its warnings are written.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

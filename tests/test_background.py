@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from porch.core import scheduler
 from porch.core.models import PeriodicJob, WorkerHeartbeat
 from porch.core.worker import beat, make_worker, new_worker_id
+from porch.inbox.models import Conversation, Reply
 from porch.insights.models import HistoryImport
 from porch.workspaces import services
 from porch.workspaces.models import Workspace
@@ -143,6 +144,48 @@ def test_a_member_is_told_in_words_when_background_work_stopped(
     time_machine.move_to(datetime(2026, 11, 20, 9, 5, tzinfo=UTC), tick=False)
     page = signed_in.get(reverse("health")).content.decode()
     assert "Background work has stopped" in page and "worker-a" not in page
+
+
+def test_a_worker_is_called_stopped_after_porch_worker_stale_after(
+    signed_in: Client, time_machine: Any, settings: Any
+) -> None:
+    settings.WORKER_STALE_AFTER = 600
+    time_machine.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=UTC), tick=False)
+    beat("worker-a", timezone.now(), tasks_run=3)
+    time_machine.move_to(datetime(2026, 11, 20, 9, 5, tzinfo=UTC), tick=False)
+    assert "Background work is running" in signed_in.get(reverse("health")).content.decode()
+    time_machine.move_to(datetime(2026, 11, 20, 9, 11, tzinfo=UTC), tick=False)
+    assert "Background work has stopped" in signed_in.get(reverse("health")).content.decode()
+
+
+def test_a_member_is_told_in_words_which_replies_are_not_sent(
+    signed_in: Client, owner: User, workspace: Workspace, time_machine: Any
+) -> None:
+    time_machine.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=UTC), tick=False)
+    mine = workspace.accounts.create(network="x", handle="cornerbakery")
+    stranger = services.create_user("stranger@harbour.example", "a long stranger password 1")
+    theirs = services.create_workspace(stranger, "Harbour Bikes", "Europe/London")
+    other = theirs.accounts.create(network="x", handle="harbourbikes")
+    for account, handle, statuses in (
+        (mine, "maria_eats", ["queued", "sending", "failed", "sent", "pending"]),
+        (other, "harbour_rider", ["queued", "failed"]),
+    ):
+        convo = Conversation.objects.create(
+            workspace=account.workspace,
+            account=account,
+            root_external_id=handle,
+            contact_handle=handle,
+            first_message_at=timezone.now(),
+            last_message_at=timezone.now(),
+        )
+        for status in statuses:
+            Reply.objects.create(conversation=convo, author=owner, text="Sorry!", status=status)
+
+    page = signed_in.get(reverse("health")).content.decode()
+
+    assert "2 replies are waiting to be sent." in page
+    assert "A reply to <a" in page and ">maria_eats</a> could not be sent" in page
+    assert page.count('data-testid="reply-failed"') == 1 and "harbour_rider" not in page
 
 
 def test_pruning_keeps_failures_and_recent_runs(db: None) -> None:

@@ -1,6 +1,7 @@
 """Settings are read strictly: a bad value stops start-up with one line naming it."""
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -101,3 +102,21 @@ def test_cli_says_when_the_database_cannot_be_reached(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("porch: cannot open the database (DATABASE_URL)")
     assert "Traceback" not in done.stderr
+
+
+def test_the_readme_lists_every_setting_with_its_default() -> None:
+    """Every PORCH_* variable Porch reads is in README.md's settings table; whole-number
+    settings with the default they have in the code."""
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text().split("## Settings (environment)", 1)[1]
+    rows: dict[str, str] = {}
+    for row in (line for line in readme.splitlines() if line.startswith("| `")):
+        names = re.findall(r"`([A-Z_][A-Z0-9_]*)`", row.split("|")[1])
+        for name in names:  # `PORCH_SMTP_HOST`, `_PORT`: the same prefix
+            full = name if not name.startswith("_") else names[0].rsplit("_", 1)[0] + name
+            rows[full] = row
+    code = "\n".join(path.read_text() for path in (root / "porch").rglob("*.py"))
+    read = set(re.findall(r"\"(PORCH_(?!TEST_)[A-Z0-9_]+)\"", code))
+    assert read - rows.keys() == set()
+    for name, default in re.findall(r"env_int\(\s*\"(PORCH_[A-Z0-9_]+)\",\s*(\d+)", code):
+        assert re.search(rf"\b{default}\b", rows[name]), (name, default)

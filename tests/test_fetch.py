@@ -341,3 +341,12 @@ def test_a_webhook_on_a_private_network_is_refused(refused: None, site: Site) ->
 )
 def test_what_counts_as_public(address: str, public: bool) -> None:
     assert is_public(address) is public
+
+
+def test_a_fetched_address_and_its_token_are_not_logged(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    site.page("/feed.xml?token=private-feed-token", b"<rss/>")
+    fetch(f"{site.url}/feed.xml?token=private-feed-token")
+    assert site.asked == ["/feed.xml?token=private-feed-token"]
+    assert "private-feed-token" not in caplog.text

@@ -7,6 +7,7 @@ whether background work is running and how their own workspaces' work stands.
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,15 +16,12 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from porch.core.models import PeriodicJob, WorkerHeartbeat
-from porch.inbox.models import Conversation, ConversationStatus, Intent, Message
+from porch.inbox.models import Conversation, ConversationStatus, Intent, Message, Reply, ReplyStatus
 from porch.insights.models import HistoryImport
 from porch.publishing.engine import backlog
 from porch.publishing.models import Post, PostTarget, TargetState
 from porch.workspaces.access import signed_in_user, workspace_view
 from porch.workspaces.models import Membership, Workspace
-
-# A worker that has not beaten for this long is shown as stopped.
-STALE_AFTER = timedelta(seconds=60)
 
 
 @workspace_view()
@@ -45,10 +43,15 @@ def dashboard(request: HttpRequest, member: Membership) -> HttpResponse:
     return render(request, "core/dashboard.html", context)
 
 
+def stale_after() -> timedelta:
+    """A worker that has not beaten for this long is shown as stopped (PORCH_WORKER_STALE_AFTER)."""
+    return timedelta(seconds=settings.WORKER_STALE_AFTER)
+
+
 def health_facts() -> dict[str, object]:
     now = timezone.now()
     workers = [
-        {"beat": beat, "alive": now - beat.last_seen < STALE_AFTER}
+        {"beat": beat, "alive": now - beat.last_seen < stale_after()}
         for beat in WorkerHeartbeat.objects.order_by("-last_seen")[:20]
     ]
     return {
@@ -60,6 +63,7 @@ def health_facts() -> dict[str, object]:
         "jobs": PeriodicJob.objects.order_by("name"),
         "posts": backlog(now),
         "now": now,
+        "stale_after": settings.WORKER_STALE_AFTER,
     }
 
 
@@ -78,7 +82,7 @@ def health(request: HttpRequest) -> HttpResponse:
 
 
 def _workers_alive(now: datetime) -> int:
-    return WorkerHeartbeat.objects.filter(last_seen__gte=now - STALE_AFTER).count()
+    return WorkerHeartbeat.objects.filter(last_seen__gte=now - stale_after()).count()
 
 
 def workspace_work(workspace: Workspace, now: datetime) -> dict[str, object]:
@@ -90,10 +94,17 @@ def workspace_work(workspace: Workspace, now: datetime) -> dict[str, object]:
         state=TargetState.SCHEDULED,
         scheduled_at__lte=now - timedelta(minutes=1),
     ).filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+    replies = Reply.objects.filter(conversation__workspace=workspace)
     return {
         "workspace": workspace,
         "imports": imports.filter(created_at__gte=recent).order_by("-created_at")[:10],
         "late_posts": late.count(),
+        "replies_waiting": replies.filter(
+            status__in=[ReplyStatus.QUEUED, ReplyStatus.SENDING]
+        ).count(),
+        "replies_failed": replies.filter(status=ReplyStatus.FAILED)
+        .select_related("conversation")
+        .order_by("-created_at")[:10],
         "accounts": workspace.accounts.order_by("network", "handle"),
     }
 

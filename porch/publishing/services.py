@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from porch.networks.sync import rules_for
+from porch.publishing import feeds, tasks
 from porch.publishing.compose import ComposeError, split_thread
 from porch.publishing.engine import refresh_post_status
 from porch.publishing.models import Pillar, Post, PostingSlot, PostStatus, PostTarget, TargetState
@@ -209,3 +210,19 @@ def remove_slot(member: Membership, account: ConnectedAccount, slot: int | None)
     _own_account(member, account)
     if slot is not None:
         PostingSlot.objects.filter(account=account, pk=slot).delete()
+
+
+def can_add_feeds(member: Membership) -> bool:
+    return member.at_least(Role.MANAGER)
+
+
+def fetch_for_drafts(member: Membership, kind: str, url: str) -> str:
+    """Queue the worker's fetch for the Feeds page ("feed" or "newsletter"); the job's id.
+
+    A feed keeps making drafts for as long as it is there, so only an owner or manager adds
+    one; anyone may draft a newsletter issue (a helper's draft waits for approval).
+    """
+    if kind == "feed" and not can_add_feeds(member):
+        raise PermissionDenied("Only an owner or manager can add a blog feed.")
+    job = tasks.fetch_for_drafts.enqueue(member.workspace_id, kind, feeds.check_address(url))
+    return str(job.id)

@@ -35,7 +35,7 @@ from porch.publishing.models import (
     TargetState,
     TrackedLink,
 )
-from porch.publishing.tasks import fetch_for_drafts, fetch_status
+from porch.publishing.tasks import fetch_status
 from porch.workspaces.access import signed_in_user, workspace_view
 from porch.workspaces.models import ConnectedAccount, Membership
 
@@ -320,9 +320,9 @@ def feeds_page(request: HttpRequest, member: Membership) -> HttpResponse:
         kind = "feed" if request.POST.get("action") == "feed" else "newsletter"
         try:
             if kind == "feed" or url:  # fetched by a worker; this page shows how it went
-                job = fetch_for_drafts.enqueue(workspace.pk, kind, feeds.check_address(url))
+                job = services.fetch_for_drafts(member, kind, url)
                 page = reverse("publishing_feeds", args=[workspace.slug])
-                return redirect(f"{page}?fetch={job.id}")
+                return redirect(f"{page}?fetch={job}")
             post = feeds.newsletter_draft(workspace, pasted=request.POST.get("pasted", ""))
             return redirect("post", workspace.slug, post.pk)
         except feeds.FeedError as exc:
@@ -333,6 +333,7 @@ def feeds_page(request: HttpRequest, member: Membership) -> HttpResponse:
         "member": member,
         "feeds": Feed.objects.filter(workspace=workspace).order_by("url"),
         "fetching": fetch_status(workspace.pk, request.GET.get("fetch", "")),
+        "can_add_feeds": services.can_add_feeds(member),
         "footer_heading": heading,
         "footer_links": links,
     }

@@ -284,12 +284,15 @@ def test_themes_are_added_on_the_queue_page_and_offered_in_the_composer(
 
 @pytest.mark.clock
 def test_the_health_page_counts_overdue_posts(
-    signed_in: Client, workspace: Workspace, sky: ConnectedAccount
+    signed_in: Client, owner: User, workspace: Workspace, sky: ConnectedAccount
 ) -> None:
     post = Post.objects.create(workspace=workspace, text="late")
     PostTarget.objects.create(
         post=post, account=sky, text="late", scheduled_at=timezone.now() - timedelta(hours=1)
     )
+    page = signed_in.get(reverse("health")).content.decode()
+    assert "1 scheduled post is late going out." in page  # the owner, in words
+    User.objects.filter(pk=owner.pk).update(is_staff=True)
     page = signed_in.get(reverse("health")).content.decode()
     assert 'data-testid="posts-overdue">1<' in page and "posts overdue" in page
 

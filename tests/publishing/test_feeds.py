@@ -24,11 +24,11 @@ from porch.publishing.feeds import (
     poll,
     poll_due_feeds,
 )
-from porch.publishing.models import Feed, Post, PostSource
+from porch.publishing.models import Feed, Post, PostSource, PostStatus
 from porch.publishing.tasks import fetch_for_drafts
 from porch.workspaces import services
-from porch.workspaces.models import ConnectedAccount, Workspace
-from tests.conftest import PASSWORD
+from porch.workspaces.models import ConnectedAccount, Role, Workspace
+from tests.conftest import PASSWORD, add_member
 
 ENTRY = """<item><title>{title}</title><link>https://bakery.example/blog/{slug}</link>
 <guid>https://bakery.example/blog/{slug}</guid></item>"""
@@ -237,3 +237,23 @@ def test_a_new_feed_is_left_to_its_first_check(
         assert poll_due_feeds() == 0 and state.seen == []
     with time_machine.travel(added + timedelta(minutes=16), tick=False):
         assert poll_due_feeds() == 1 and len(state.seen) == 1  # its check never happened
+
+
+def test_a_helper_may_draft_a_newsletter_but_not_add_a_feed(
+    client: Client, workspace: Workspace
+) -> None:
+    client.force_login(add_member(workspace, "helper@bakery.example", Role.HELPER))
+    page = client.get(feeds_page(workspace)).content.decode()
+    assert "An owner or manager adds blog feeds." in page and 'value="feed"' not in page
+
+    form = {"action": "feed", "url": "https://bakery.example/feed.xml"}
+    assert client.post(feeds_page(workspace), form).status_code == 403
+    assert not DBTaskResult.objects.exists()
+
+    form = {"action": "newsletter", "url": "https://bakery.example/news", "pasted": ""}
+    assert client.post(feeds_page(workspace), form).status_code == 302
+    pasted = {"action": "newsletter", "url": "", "pasted": "May news\nOffers inside"}
+    answer = client.post(feeds_page(workspace), pasted)
+    draft = Post.objects.get(workspace=workspace)
+    assert answer["Location"] == reverse("post", args=[workspace.slug, draft.pk])
+    assert draft.status == PostStatus.DRAFT and DBTaskResult.objects.count() == 1

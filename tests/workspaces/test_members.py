@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from porch.inbox.models import InboxSettings
 from porch.workspaces import services
 from porch.workspaces.models import Invitation, Membership, Role, Workspace
 from tests.conftest import PASSWORD, add_member
@@ -162,3 +163,14 @@ def test_a_bad_role_is_one_line(signed_in: Client, workspace: Workspace) -> None
         reverse("member_role", args=[workspace.slug, seat.pk]), {"role": "king"}, follow=True
     )
     assert "Choose owner, manager or helper." in response.content.decode()
+
+
+def test_the_members_page_says_whether_helpers_replies_wait_for_approval(
+    signed_in: Client, workspace: Workspace
+) -> None:
+    url = reverse("members", args=[workspace.slug])
+    assert "a helper's posts and replies wait for approval" in signed_in.get(url).content.decode()
+    InboxSettings.objects.filter(workspace=workspace).update(helpers_need_approval=False)
+    page = signed_in.get(url).content.decode()
+    assert "a helper's posts wait for approval, but their replies are sent at once" in page
+    assert "posts and replies wait" not in page

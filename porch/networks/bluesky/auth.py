@@ -28,7 +28,7 @@ from atproto_client.request import Request  # type: ignore[import-untyped, unuse
 
 from porch.core.fetch import AddressRefused, FetchError, GuardedTransport, vet_url
 from porch.networks.base import AccountRef, NetworkError
-from porch.networks.bluesky.errors import SDK_ERRORS, as_network_error, status_of
+from porch.networks.bluesky.errors import SDK_ERRORS, as_network_error, private_address, status_of
 
 DEFAULT_PDS = "https://bsky.social"
 APP_PASSWORD_SCOPES = frozenset({"com.atproto.appPass", "com.atproto.appPassPrivileged"})
@@ -53,7 +53,7 @@ def login(
     try:
         client.login(handle, app_password, fetch_bsky_profile=False)
     except AddressRefused as exc:
-        raise _private(exc) from None
+        raise private_address(exc) from None
     except SDK_ERRORS as exc:
         raise _login_error(exc, handle, server) from exc
     session = Session.decode(client.export_session_string())
@@ -64,16 +64,12 @@ def login(
     return ref, {"session": session.export()}
 
 
-def _private(exc: AddressRefused) -> NetworkError:
-    return NetworkError(str(exc), permanent=True, code="PrivateAddress")
-
-
 def _require_public(pds: str) -> None:
     """The PDS the session names (from the DID document) is where syncs will go: check it."""
     try:
         vet_url(pds)
     except AddressRefused as exc:
-        raise _private(exc) from None
+        raise private_address(exc) from None
     except FetchError:  # not known right now: the sync says so if it stays that way
         pass
 

@@ -19,8 +19,10 @@ from typing import Any, TypeVar
 from atproto_client import Client, Session, SessionEvent, models  # type: ignore[import-untyped, unused-ignore]
 from atproto_client.exceptions import RequestErrorBase  # type: ignore[import-untyped, unused-ignore]
 from atproto_client.models.utils import get_response_model  # type: ignore[import-untyped, unused-ignore]
+from atproto_client.request import Request  # type: ignore[import-untyped, unused-ignore]
 from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped, unused-ignore]
 
+from porch.core.fetch import AddressRefused, GuardedTransport
 from porch.networks.base import (
     AccountMetrics,
     AccountRef,
@@ -41,6 +43,7 @@ from porch.networks.bluesky.errors import (
     SDK_ERRORS,
     as_network_error,
     error_name,
+    private_address,
     reconnect_error,
 )
 from porch.networks.bluesky.posts import (
@@ -88,7 +91,10 @@ class BlueskyClient(NetworkClient):
         return Session.decode(value)
 
     def _new_sdk(self) -> Client:
-        return Client(base_url=self.account.server_url or None)
+        """The SDK on the guarded transport: the PDS's address is checked at each connection
+        (a PDS on a private network is refused unless PORCH_FETCH_ALLOW_PRIVATE is set)."""
+        request = Request(transport=GuardedTransport())
+        return Client(base_url=self.account.server_url or None, request=request)
 
     def _api(self) -> Client:
         """The SDK client on the stored session (no request is made to set it up)."""
@@ -113,6 +119,8 @@ class BlueskyClient(NetworkClient):
         self.usage.extra["requests"] = self.usage.extra.get("requests", 0) + 1
         try:
             return self._with_fresh_token(request)
+        except AddressRefused as exc:
+            raise private_address(exc) from None
         except SDK_ERRORS as exc:
             raise as_network_error(exc, handle=self.account.handle, write=write) from exc
 

@@ -41,6 +41,11 @@ TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthMissing", "AuthRe
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
+def private_address(exc: Exception) -> NetworkError:
+    """The PDS is on a private network: the guarded transport refused to connect (fetch.py)."""
+    return NetworkError(str(exc), permanent=True, code="PrivateAddress")
+
+
 def reconnect_error(handle: str) -> NetworkError:
     return NetworkError(
         f"Bluesky no longer accepts Porch's session for @{handle}: reconnect the account",

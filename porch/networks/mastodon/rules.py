@@ -20,13 +20,14 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mastodon import Mastodon, MastodonError, MastodonNotFoundError
 
 # The URL pattern Mastodon's own counter uses (twitter-text's, as Mastodon.py ships it):
-# group 2 is the character before the URL, which is kept.
-from mastodon._url_regex import url_regex
+# group 2 is the character before the URL, which is kept, group 3 the URL.
+from mastodon._url_regex import URL_REGEX_SOURCE, url_regex
 
 from porch.networks.base import NetworkError, TextRules
 from porch.networks.counting import graphemes
@@ -36,6 +37,22 @@ logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 24 * 3600
 _MENTION = re.compile(r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@\w+(?:[.-]+\w+)*", re.I)
+
+# url_regex tries about 3,000 top-level domains at each "http(s)://" (20 us a try). Every
+# URL it finds starts with one, and ends its host (labels, dots, - and _) with a dot and a
+# top-level domain: where no dot in the host is followed by one, it cannot match there.
+_SCHEME = re.compile(r"https?://", re.I)
+_HOST = re.compile(
+    r"[^/!'#%&()*+,\\:;<=>?@\[\]^{|}~$\x09-\x0d\x20\x85\xa0\u1680\u180e\u2000-\u200a"
+    r"\u2028\u2029\u202f\u205f\u3000\ufffe\ufeff\uffff\u202a-\u202e\u061c\u200e\u200f"
+    r"\u2066-\u2069]*"
+)
+_TLDS = frozenset(
+    name.lower()
+    for names in re.findall(r"\(\?:\(\?:([^()]*)\)\(\?=", URL_REGEX_SOURCE)
+    for name in names.split("|")
+)
+_LONGEST_TLD = max(map(len, _TLDS))
 
 
 @dataclass(frozen=True)
@@ -64,9 +81,38 @@ _cache: dict[str, tuple[float, InstanceLimits]] = {}
 
 def count_characters(text: str, url_length: int = DEFAULT_LIMITS.url_length) -> int:
     """How many characters Mastodon counts `text` as, against `max_characters`."""
-    countable = url_regex.sub(lambda match: match.group(2) + "x" * url_length, text)
+    countable = _without_urls(text, "x" * url_length)
     countable = _MENTION.sub(lambda match: "@" + match.group(1), countable)
     return graphemes(countable)
+
+
+def _without_urls(text: str, stand_in: str) -> str:
+    """url_regex.sub(group 2 + stand_in, text), trying url_regex only where it can match."""
+    kept: list[str] = []
+    position = 0
+    for scheme in _SCHEME.finditer(text):
+        start, host = scheme.start(), _HOST.match(text, scheme.end())
+        if max(start - 1, 0) < position or not (host and _may_have_tld(host.group())):
+            continue  # inside the last URL, or no top-level domain to end a host
+        match = url_regex.match(text, max(start - 1, 0))
+        if match and match.start(3) == start:
+            kept += (text[position:start], stand_in)
+            position = match.end()
+    kept.append(text[position:])
+    return "".join(kept)
+
+
+@lru_cache(maxsize=1024)
+def _may_have_tld(host: str) -> bool:
+    """Whether a dot in `host` is followed by a top-level domain (or may be: non-ASCII)."""
+    if not host.isascii():
+        return True
+    host = host.lower()
+    for dot in (index for index, char in enumerate(host) if char == "."):
+        name = host[dot + 1 : dot + 1 + _LONGEST_TLD]
+        if name.startswith("xn--") or any(name[:size] in _TLDS for size in range(1, len(name) + 1)):
+            return True
+    return False
 
 
 def limits_from_instance(v2: dict[str, Any] | None, v1: dict[str, Any] | None) -> InstanceLimits:

@@ -72,6 +72,9 @@ _TLD_FOLLOWER = regex.compile(r"[0-9A-Za-z@+\-]")
 
 # Code points outside _LIGHT_RANGES (Python's own `re`: it scans a plain class fastest).
 _HEAVY = re.compile("[^\x00-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
+_MODIFIER = re.compile(
+    "[\u200d\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f\U0001f1e6-\U0001f1ff]"
+)
 _MAYBE_EMOJI = regex.compile(r"[\p{Extended_Pictographic}\u20E3\U0001F1E6-\U0001F1FF]")
 
 
@@ -160,9 +163,13 @@ def url_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _weigh_plain(text: str) -> int:
-    """Each emoji 2, each other code point 1 or 2 (_LIGHT_RANGES)."""
+    """Each emoji 2, each other code point 1 or 2 (_LIGHT_RANGES).
+
+    Without a joiner, variation selector, skin tone, tag, keycap or regional indicator
+    an emoji is one pictograph, which _HEAVY already counts 2 (© and ® alone are text).
+    """
     emoji = 0
-    if _MAYBE_EMOJI.search(text):
+    if _MODIFIER.search(text) and _MAYBE_EMOJI.search(text):
         text, emoji = _EMOJI.subn("", text)
     return 2 * emoji + len(text) + len(_HEAVY.findall(text))
 

@@ -16,6 +16,7 @@ from atproto_client.request import Request  # type: ignore[import-untyped, unuse
 
 from porch.networks.base import AccountRef, NetworkError, Outgoing
 from porch.networks.bluesky.client import BlueskyClient
+from tests.networks.mastodon.replay import Reply, replaying
 
 from .fakes import jwt, session_string
 
@@ -236,3 +237,18 @@ def test_search_on_a_server_without_it_says_so() -> None:
     assert raised.value.message == (
         "Search is not available on this Bluesky server (MethodNotImplemented)"
     )
+
+
+def test_a_sync_with_a_pds_on_a_private_network_is_refused_before_porch_talks_to_it(
+    settings: Any,
+) -> None:
+    settings.FETCH_ALLOW_PRIVATE = False  # the suite allows it for the dev network
+    routes = {"GET /xrpc/com.atproto.server.getSession": Reply(200, SESSION)}
+    with replaying(routes) as pds:
+        account = AccountRef("bluesky", "corner.bsky.social", "did:plc:bakery", pds.base_url)
+        session = session_string(jwt(3600), jwt(90 * 86400, "com.atproto.refresh"), pds.base_url)
+        client = BlueskyClient(account, {"session": session})
+        with pytest.raises(NetworkError) as raised:
+            client.verify()
+    assert raised.value.permanent and raised.value.code == "PrivateAddress"
+    assert "on a private network" in raised.value.message and pds.requests == []

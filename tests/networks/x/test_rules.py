@@ -167,3 +167,18 @@ def test_without_urls_each_grapheme_counts_at_least_one(text: str) -> None:
 @given(texts)
 def test_normalising_first_changes_nothing(text: str) -> None:
     assert weighted_length(unicodedata.normalize("NFD", text)) == weighted_length(text)
+
+
+EMOJI_PIECES = st.sampled_from(
+    ["a", " ", "😀", "©", "®", "\ufe0f", "\u200d", "\U0001f3fd", "🇫", "#", "1", "\u20e3", "‼",
+     "日", "\U000e0067", "\U000e007f", "👩", "\u2122", "é"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(EMOJI_PIECES, max_size=10).map("".join))
+def test_emoji_weigh_as_the_full_emoji_pattern_weighs_them(text: str) -> None:
+    from porch.networks.x.rules import _EMOJI, _HEAVY
+
+    rest, emoji = _EMOJI.subn("", text)  # the reference: every emoji matched, as before
+    assert weighted_length(text) == 2 * emoji + len(rest) + len(_HEAVY.findall(rest))
