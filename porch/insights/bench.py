@@ -191,6 +191,7 @@ def _import_in_child(data: Path, path: Path, account_id: int) -> tuple[float, in
 
 def _samples(workspace: object) -> Iterator[Figure]:
     from porch.insights.history import import_file
+    from porch.insights.importers import open_history
     from porch.workspaces.models import Workspace
 
     assert isinstance(workspace, Workspace)
@@ -200,5 +201,10 @@ def _samples(workspace: object) -> Iterator[Figure]:
         if not path.exists():
             yield skipped(figure, f"{path} not found")
             continue
-        account = workspace.accounts.create(network=network, handle=f"sample-{network}")
+        # A sample is imported into an account that is its owner (a Bluesky account knows its
+        # DID once connected), as an owner would import their own export.
+        owner = open_history(path, network).owner if network == "bluesky" else ""
+        account = workspace.accounts.create(
+            network=network, handle=f"sample-{network}", external_id=owner
+        )
         yield Figure(figure, import_file(path, account).read, "posts")

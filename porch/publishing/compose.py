@@ -1,13 +1,14 @@
 """From the composer to a post: check each network's rules, split threads, warn about
 duplicates, pick slots, and fan out to one target per account."""
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
-from functools import partial
+from functools import cache, partial
 
 import regex
 from django.contrib.auth.models import User
@@ -39,12 +40,19 @@ def split_thread(text: str, rules: TextRules) -> list[str]:
     """`text` as a thread: whole sentences per part where they fit, else whole words.
 
     Each length is asked of the network's own counter, on one candidate part at a time,
-    so the time grows with the text's length times a logarithm, whatever its shape.
+    so the time grows with the text's length times a logarithm, whatever its shape. A
+    sentence or word is only asked about alone where it would end a part (_pack).
     """
-    pieces: list[str] = []
-    for sentence in _SENTENCE_END.split(text.strip()):
-        pieces.extend([sentence] if rules.fits(sentence) else _pack(_words(sentence, rules), rules))
-    return _pack([piece for piece in pieces if piece], rules)
+    sentences = [sentence for sentence in _SENTENCE_END.split(text.strip()) if sentence]
+    return _pack(sentences, rules, partial(_sentence_parts, rules), packs=True)
+
+
+def _sentence_parts(rules: TextRules, sentence: str) -> list[str]:
+    """A sentence too long for one part: its words, packed (a word too long, cut)."""
+    words = sentence.split()
+    if len(words) == 1:  # the sentence itself, known not to fit
+        return _pack(_cut(words[0], rules), rules)
+    return _pack(words, rules, partial(_cut, rules=rules))
 
 
 def _most(fits: Callable[[int], bool], top: int, guess: int) -> int:
@@ -71,15 +79,59 @@ def _most(fits: Callable[[int], bool], top: int, guess: int) -> int:
     return lo
 
 
-def _pack(pieces: list[str], rules: TextRules) -> list[str]:
-    """Join pieces with spaces, as many to a part as fit."""
+def _pack(
+    pieces: list[str],
+    rules: TextRules,
+    expand: Callable[[str], list[str]] | None = None,
+    *,
+    packs: bool = False,
+) -> list[str]:
+    """Join pieces with spaces, as many to a part as fit.
+
+    A piece too long for a part by itself is replaced by expand(piece), pieces that each
+    fit. Without `expand` every piece fits. The counters never shorten a text when a word
+    is added after a space, so a part that fits holds pieces that each fit: a piece is
+    asked about alone only where it starts or ends a part. Where expand(piece) is a
+    pack's parts (`packs`), no two of them can share a part: each was cut short because
+    even the next's first word did not fit.
+    """
     parts: list[str] = []
-    start, size = 0, 1
+    walls: list[int] = []  # indices i where pieces[i - 1] and pieces[i] cannot share a part
+    start, size, known = 0, 1, len(pieces) if expand is None else 0  # pieces[:known] fit
     while start < len(pieces):
-        size = _most(partial(_joined_fits, rules, pieces, start), len(pieces) - start, size)
-        parts.append(" ".join(pieces[start : start + size]))
-        start += size
+        if known <= start:
+            known = _ensure_fits(pieces, start, rules, expand, walls if packs else None)
+        wall = bisect.bisect_right(walls, start)
+        top = (walls[wall] if wall < len(walls) else len(pieces)) - start
+        size = _most(partial(_joined_fits, rules, pieces, start), top, size)
+        end = start + size
+        if known <= end < len(pieces):
+            after = pieces[end]
+            known = _ensure_fits(pieces, end, rules, expand, walls if packs else None)
+            if pieces[end] is not after:
+                continue  # cut up: its first piece may join this part
+        parts.append(" ".join(pieces[start:end]))
+        start = end
     return parts
+
+
+def _ensure_fits(
+    pieces: list[str],
+    index: int,
+    rules: TextRules,
+    expand: Callable[[str], list[str]] | None,
+    walls: list[int] | None,
+) -> int:
+    """Replace pieces[index] by expand(it) unless it fits; where the known-fitting end is.
+
+    With `walls`, the indices between the new pieces are added to it."""
+    if expand is None or rules.fits(pieces[index]):
+        return index + 1
+    new = expand(pieces[index])
+    pieces[index : index + 1] = new
+    if walls is not None:
+        walls.extend(range(index + 1, index + len(new)))
+    return index + len(new)
 
 
 def _joined_fits(rules: TextRules, pieces: list[str], start: int, count: int) -> bool:
@@ -90,25 +142,18 @@ def _prefix_fits(rules: TextRules, word: str, start: int, size: int) -> bool:
     return rules.fits(word[start : start + size])
 
 
-def _words(sentence: str, rules: TextRules) -> list[str]:
-    """The sentence's words; a word too long for one post is cut where it still fits."""
-    words: list[str] = []
-    for word in sentence.split():
-        words.extend([word] if rules.fits(word) else _cut(word, rules))
-    return words
-
-
 def _cut(word: str, rules: TextRules) -> list[str]:
     """A long word in pieces that each fit, each as long as fits, cut between characters
     (not before an accent, a skin tone or a joiner, where a shorter piece fits too)."""
     pieces: list[str] = []
     start, size = 0, rules.max_length
     while start < len(word):
-        size = _most(partial(_prefix_fits, rules, word, start), len(word) - start, size)
+        fits = cache(partial(_prefix_fits, rules, word, start))  # each size asked once
+        size = _most(fits, len(word) - start, size)
         end = start + size
         while end > start + 1 and end < len(word) and _ATTACHES.match(word, end):
             end -= 1
-        if _ATTACHES.match(word, end) or not rules.fits(word[start:end]):
+        if end < start + size and (_ATTACHES.match(word, end) or not fits(end - start)):
             end = start + size  # no boundary in reach: cut between code points
         pieces.append(word[start:end])
         start = end

@@ -2,6 +2,9 @@
 did, and counting stays exact (issue 17: the splitter took 52 s on 5,000 letters).
 How fast it is goes to `make bench` (BENCH split_100k_chars_ms), not here."""
 
+from dataclasses import replace
+
+import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +24,13 @@ WORDS = st.sampled_from(
 PIECES = st.sampled_from(
     ["a", " ", "\n", ".", "/", "https://", "a.co", "e\u0301", "😀", "👩\u200d👧", "🇫🇷", "日",
      "\u0915\u094d", ")", "@", "\r\n", "x" * 50]
+)  # fmt: skip
+# Code points of every grapheme break category: controls, Prepend, SpacingMark, Hangul
+# jamo and syllables, Indic consonants, viramas and other linkers, emoji, skin tones, tags.
+BREAKS = st.sampled_from(
+    ["\r", "\n", "\x01", "a", " ", "\u0600", "\U000113d1", "\u0903", "\u1100", "\u1161",
+     "\u11a8", "\uac00", "\uac01", "\u0915", "\u094d", "\u093c", "\u1cf5", "\u200d", "\u0301",
+     "\U0001f469", "\U0001f3fb", "\ufe0f", "\U0001f1eb", "\U000e0067", "\u00a9", "\u200b"]
 )  # fmt: skip
 CLUSTER = regex.compile(r"\X")
 
@@ -80,3 +90,47 @@ def test_a_long_word_is_cut_where_it_still_fits_and_not_inside_a_letter() -> Non
 @given(st.lists(PIECES, max_size=60).map("".join) | st.text())
 def test_graphemes_count_as_regex_counts_them(text: str) -> None:
     assert graphemes(text) == len(CLUSTER.findall(text))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(BREAKS, max_size=30).map("".join))
+def test_graphemes_count_as_regex_counts_them_in_every_category(text: str) -> None:
+    assert graphemes(text) == len(CLUSTER.findall(text))
+
+
+SENTENCE = st.lists(WORDS.filter(lambda word: word[-1] not in ".!?…"), min_size=1, max_size=120)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        SENTENCE.map(" ".join) | st.sampled_from(["y" * 300, "z" * 700]), min_size=1, max_size=8
+    ).map(". ".join),
+    NETWORKS,
+)
+def test_long_sentences_and_words_split_exactly_as_before(text: str, rules: TextRules) -> None:
+    assert split_thread(text, rules) == old_split(text, rules)
+
+
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [("a" * 20_000, 7), ("http://a.zz/" * 1700, 7), ("e\u0301" * 10_000, 7),
+     ("👩\u200d👩\u200d👧" * 4000, 7), ("🇫🇷" * 10_000, 7), ("bread " * 3400, 4)],
+)  # fmt: skip
+@pytest.mark.parametrize("rules", [X, BLUESKY, DEFAULT_LIMITS.text_rules()])
+def test_splitting_counts_a_text_a_few_times_over_at_most(
+    text: str, times: int, rules: TextRules
+) -> None:
+    # Issue 17: the splitter counted 9 to 10 times a long word's length (6 times for
+    # words), counting the whole text several times, asking about every word alone and
+    # joining its own parts again. Now: 7 times (3 and a half) at most.
+    counted = 0
+
+    def count(part: str) -> int:
+        nonlocal counted
+        counted += len(part)
+        return rules.counter(part)
+
+    parts = split_thread(text, replace(rules, counter=count))
+    assert parts == split_thread(text, rules)
+    assert counted <= times * len(text)

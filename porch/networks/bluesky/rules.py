@@ -18,6 +18,7 @@ Sources:
 
 from porch.networks.base import Media, Outgoing, TextRules
 from porch.networks.counting import graphemes as count_graphemes
+from porch.networks.counting import remember_last
 
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
@@ -42,7 +43,7 @@ def post_length(text: str) -> int:
 
 RULES = TextRules(
     max_length=MAX_GRAPHEMES,
-    counter=post_length,
+    counter=remember_last(post_length),
     max_images=MAX_IMAGES,
     max_image_bytes=MAX_IMAGE_BYTES,
     max_alt_text=MAX_ALT_TEXT,

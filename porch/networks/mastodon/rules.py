@@ -30,7 +30,7 @@ from mastodon import Mastodon, MastodonError, MastodonNotFoundError
 from mastodon._url_regex import URL_REGEX_SOURCE, url_regex
 
 from porch.networks.base import NetworkError, TextRules
-from porch.networks.counting import graphemes
+from porch.networks.counting import graphemes, remember_last
 from porch.networks.mastodon.errors import to_network_error
 
 logger = logging.getLogger(__name__)
@@ -41,11 +41,12 @@ _MENTION = re.compile(r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@\w+(?:[.-]+
 # url_regex tries about 3,000 top-level domains at each "http(s)://" (20 us a try). Every
 # URL it finds starts with one, and ends its host (labels, dots, - and _) with a dot and a
 # top-level domain: where no dot in the host is followed by one, it cannot match there.
-_SCHEME = re.compile(r"https?://", re.I)
-_HOST = re.compile(
-    r"[^/!'#%&()*+,\\:;<=>?@\[\]^{|}~$\x09-\x0d\x20\x85\xa0\u1680\u180e\u2000-\u200a"
-    r"\u2028\u2029\u202f\u205f\u3000\ufffe\ufeff\uffff\u202a-\u202e\u061c\u200e\u200f"
-    r"\u2066-\u2069]*"
+# The host is read in a look-ahead, so that a scheme inside it is still found.
+_SCHEME = re.compile(
+    r"https?://(?=([^/!'#%&()*+,\\:;<=>?@\[\]^{|}~$\x09-\x0d\x20\x85\xa0\u1680\u180e"
+    r"\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufffe\ufeff\uffff\u202a-\u202e\u061c"
+    r"\u200e\u200f\u2066-\u2069]*))",
+    re.I,
 )
 _TLDS = frozenset(
     name.lower()
@@ -67,7 +68,7 @@ class InstanceLimits:
         url_length = self.url_length
         return TextRules(
             max_length=self.max_characters,
-            counter=lambda text: count_characters(text, url_length),
+            counter=remember_last(lambda text: count_characters(text, url_length)),
             max_images=self.max_images,
             max_image_bytes=self.max_image_bytes,
             max_alt_text=self.max_alt_text,
@@ -91,8 +92,8 @@ def _without_urls(text: str, stand_in: str) -> str:
     kept: list[str] = []
     position = 0
     for scheme in _SCHEME.finditer(text):
-        start, host = scheme.start(), _HOST.match(text, scheme.end())
-        if max(start - 1, 0) < position or not (host and _may_have_tld(host.group())):
+        start = scheme.start()
+        if max(start - 1, 0) < position or not _may_have_tld(scheme.group(1)):
             continue  # inside the last URL, or no top-level domain to end a host
         match = url_regex.match(text, max(start - 1, 0))
         if match and match.start(3) == start:

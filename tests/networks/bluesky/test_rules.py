@@ -72,3 +72,25 @@ def test_refusal_says_why(post: Outgoing, reason: str) -> None:
 
 def test_a_good_post_is_not_refused() -> None:
     assert refusal(Outgoing("hi " * 90, "k", media=[image(2_000_000)] * 4)) == ""
+
+
+def test_a_long_text_asked_about_twice_is_counted_once() -> None:
+    # The composer asks whether a text fits, then its length, then splits it.
+    from dataclasses import replace
+
+    from porch.networks.counting import remember_last
+
+    texts: list[str] = []
+
+    def count(text: str) -> int:
+        texts.append(text)
+        return len(text)
+
+    rules = replace(RULES, counter=remember_last(count))
+    long_text = "🥐" * 5000
+    assert not rules.fits(long_text)
+    assert rules.length(long_text[:]) == 5000
+    assert rules.length("🥐" * 5000) == 5000  # equal, another string
+    assert rules.length("short") == 5
+    assert texts == [long_text, "short"]
+    assert RULES.length(long_text) == post_length(long_text)

@@ -182,3 +182,30 @@ def test_emoji_weigh_as_the_full_emoji_pattern_weighs_them(text: str) -> None:
 
     rest, emoji = _EMOJI.subn("", text)  # the reference: every emoji matched, as before
     assert weighted_length(text) == 2 * emoji + len(rest) + len(_HEAVY.findall(rest))
+
+
+def reference_url_spans(text: str) -> list[tuple[int, int]]:
+    """url_spans before issue 17: `regex` tried _URL at every position."""
+    from porch.networks.x.rules import _URL, _url_end
+
+    spans, position = [], 0
+    while match := _URL.search(text, position):
+        if end := _url_end(match):
+            spans.append((match.start(), end))
+            position = end
+        else:
+            position = match.start() + 1
+    return spans
+
+
+URL_PIECES = st.sampled_from(
+    ["http://", "HTTPS://", "http\u017f://", "http", "://", "a", ".", "co", "com", "zz", "/", "@",
+     ":", "80", "-", "_", "[::1]", "1.2.3.4", " ", "é", "日", "xn--p1ai", "рф", ")", "?", "#",
+     "\u200b", "user:pw@", "t.co", "\n", "~", "%", "\uff20", "$"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(URL_PIECES, max_size=30).map("".join))
+def test_urls_are_found_where_trying_every_position_finds_them(text: str) -> None:
+    assert list(url_spans(text)) == reference_url_spans(text)
