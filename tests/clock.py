@@ -49,8 +49,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def frozen(node: pytest.Item) -> bool:
-    """Whether the test is marked `clock` (and does not pick its time by time-machine's mark)."""
-    return bool(node.get_closest_marker("clock")) and not node.get_closest_marker("time_machine")
+    """Whether the test is marked `clock` (and does not pick its time by time-machine's mark,
+    nor keep the real clock for a live server: `live_clock`)."""
+    marks = ("time_machine", "live_clock")
+    return bool(node.get_closest_marker("clock")) and not any(map(node.get_closest_marker, marks))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
