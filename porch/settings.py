@@ -124,13 +124,18 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Sign-in limits (django-axes, every sign-in form and the admin's; porch/workspaces/signin.py):
 # this many wrong passwords for one account from one address, or
-# LOGIN_MAX_FAILURES_PER_ADDRESS for any accounts from one address, within the window pause
-# sign-in there for the window. There is no lock by account alone: a stranger elsewhere
-# cannot lock the owner out. Behind a reverse proxy, name it in PORCH_TRUSTED_PROXIES so the
-# client's address is read from X-Forwarded-For (from nobody else).
+# LOGIN_MAX_FAILURES_PER_ADDRESS for any accounts from one address (an IPv6 /64 is one
+# address), within the window pause sign-in there for the window. LOGIN_MAX_FAILURES_PER_ACCOUNT
+# from all addresses together pause the account everywhere: a generous backstop against
+# guessing from many addresses (its trade-off: that many tries by strangers lock the owner out
+# too). Behind a reverse proxy, name it in PORCH_TRUSTED_PROXIES so the client's address is
+# read from X-Forwarded-For (from nobody else).
 LOGIN_MAX_FAILURES = config.env_int("PORCH_LOGIN_MAX_FAILURES", 5, 1, 1000)
 LOGIN_MAX_FAILURES_PER_ADDRESS = config.env_int(
     "PORCH_LOGIN_MAX_FAILURES_PER_ADDRESS", 30, 1, 10000
+)
+LOGIN_MAX_FAILURES_PER_ACCOUNT = config.env_int(
+    "PORCH_LOGIN_MAX_FAILURES_PER_ACCOUNT", 100, 1, 1000000
 )
 LOGIN_FAILURE_WINDOW = config.env_int("PORCH_LOGIN_FAILURE_WINDOW", 900, 10, 86400)
 TRUSTED_PROXIES = config.env_networks("PORCH_TRUSTED_PROXIES")
@@ -141,7 +146,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_HANDLER = "porch.workspaces.signin.SignInLimits"
 AXES_FAILURE_LIMIT = "porch.workspaces.signin.failure_limit"  # LOGIN_MAX_FAILURES
 AXES_COOLOFF_TIME = "porch.workspaces.signin.cool_off"  # LOGIN_FAILURE_WINDOW
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_CLIENT_IP_CALLABLE = "porch.workspaces.signin.client_ip"
 AXES_USERNAME_CALLABLE = "porch.workspaces.signin.attempted_username"
 AXES_LOCKOUT_CALLABLE = "porch.workspaces.signin.locked_out"

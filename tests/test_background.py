@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
@@ -18,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from porch.core import scheduler
 from porch.core.models import PeriodicJob, WorkerHeartbeat
-from porch.core.worker import beat, make_worker, new_worker_id
+from porch.core.worker import Heartbeat, beat, make_worker, new_worker_id
 from porch.inbox.models import Conversation, Reply
 from porch.insights.models import HistoryImport
 from porch.workspaces import services
@@ -275,3 +276,52 @@ def test_an_import_stopped_too_often_says_upload_again_and_its_file_goes(
         in page
     )
     assert "3%" not in page and "hx-trigger" not in page
+
+
+def test_a_take_back_handler_that_breaks_is_logged_and_the_beat_goes_on(
+    transactional_db: None,
+    workspace: Workspace,
+    time_machine: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    time_machine.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=UTC), tick=False)
+    _, stored = stopped_import(workspace, tries=settings.TASK_ATTEMPTS)
+    stored.unlink()
+    stored.mkdir()  # a bad path: the import's handler cannot unlink it
+    scheduler.ensure_jobs()
+    time_machine.move_to(datetime(2026, 11, 20, 9, 2, tzinfo=UTC), tick=False)
+
+    beat("live-worker", timezone.now(), tasks_run=0)
+
+    assert DBTaskResult.objects.get(task_path__endswith="import_history").status == "FAILED"
+    assert "take-back handler" in caplog.text and "IsADirectoryError" in caplog.text
+    assert PeriodicJob.objects.filter(last_enqueued_at=timezone.now()).count() == len(
+        scheduler.PERIODIC
+    )  # the scheduler still ticked after the handler broke
+
+
+def test_a_beat_that_breaks_is_logged_and_the_next_beat_still_happens(
+    transactional_db: None,
+    settings: Any,
+    time_machine: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    time_machine.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=UTC), tick=False)
+    settings.SCHEDULER_TICK = 0  # no waiting between beats: run() is driven in this thread
+    heartbeat = Heartbeat(make_worker("worker-a", interval=0))
+    ticks: list[datetime] = []
+
+    def tick() -> list[str]:
+        ticks.append(timezone.now())
+        if len(ticks) == 1:
+            raise RuntimeError("a job's bug")
+        heartbeat.stopped.set()  # the second beat happened: stop
+        return []
+
+    monkeypatch.setattr(scheduler, "tick", tick)
+    heartbeat.run()
+
+    assert len(ticks) == 2
+    assert "heartbeat failed" in caplog.text and "a job's bug" in caplog.text
+    assert WorkerHeartbeat.objects.get(worker_id="worker-a").last_seen == ticks[-1]

@@ -136,6 +136,8 @@ def test_a_local_secret_is_refused(refused: None, site: Site) -> None:
         "http://[::]:{port}/secret",
         "http://[::ffff:127.0.0.1]:{port}/secret",
         "http://[64:ff9b::7f00:1]:{port}/secret",
+        "http://[::7f00:1]:{port}/secret",  # IPv4-compatible ::127.0.0.1
+        "http://[fec0::1]/",  # site-local
         "http://localhost:{port}/secret",
         "http://10.1.2.3/",
         "http://172.16.0.1/",
@@ -303,6 +305,45 @@ def test_a_server_that_answers_nothing_is_stopped_by_the_time_cap(
         fetch("http://blog.example/silent", seconds=0.3, network=network)
 
 
+def test_headers_sent_a_byte_at_a_time_are_stopped_by_the_time_cap(
+    refused: None, site: Site
+) -> None:
+    """Each header byte comes well within GAP, so only the total cap can stop the page."""
+
+    def dripped_headers(handler: BaseHTTPRequestHandler) -> None:
+        handler.close_connection = True
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        for _ in range(60):  # about 3 s of header, then an empty page (no body to time)
+            handler.wfile.write(b"z")
+            handler.wfile.flush()
+            time.sleep(0.05)
+        handler.wfile.write(b"\r\nContent-Length: 0\r\n\r\n")
+
+    site.routes["/slow-headers"] = dripped_headers
+    network = FakeNetwork(site, {"blog.example": [[PUBLIC]]})
+    with pytest.raises(FetchError, match=r"^The page took longer than 0.3 s to load"):
+        fetch("http://blog.example/slow-headers", seconds=0.3, network=network)
+
+
+def test_a_header_that_is_not_ascii_is_a_fetch_error(refused: None, site: Site) -> None:
+    """A feed's stored ETag goes back as If-None-Match: "é" cannot go in a request."""
+    site.page("/feed.xml", b"<rss/>")
+    network = FakeNetwork(site, {"blog.example": [[PUBLIC]]})
+    with pytest.raises(FetchError, match="a header is not plain text"):
+        fetch("http://blog.example/feed.xml", {"If-None-Match": "é"}, network=network)
+    assert site.asked == []
+
+
+@pytest.mark.parametrize("charset", ["rot13", "base64", "hex", "zlib"])
+def test_a_charset_that_is_not_a_text_encoding_is_read_as_utf_8(
+    refused: None, site: Site, charset: str
+) -> None:
+    body = "<title>Grüße</title>".encode()
+    site.page("/news", body, {"Content-Type": f"text/html; charset={charset}"})
+    network = FakeNetwork(site, {"blog.example": [[PUBLIC]]})
+    assert fetch("http://blog.example/news", network=network).text == "<title>Grüße</title>"
+
+
 def test_a_server_that_is_not_there_is_named(refused: None, site: Site) -> None:
     network = FakeNetwork(site, {"gone.example": [[PUBLIC]]})
     network.port = 1  # nothing listens on port 1
@@ -335,6 +376,10 @@ def test_a_webhook_on_a_private_network_is_refused(refused: None, site: Site) ->
         ("127.0.0.1", False),
         ("::ffff:10.0.0.1", False),
         ("2002:7f00:1::1", False),  # 6to4 around 127.0.0.1
+        ("::7f00:1", False),  # IPv4-compatible (deprecated) ::127.0.0.1
+        ("::a00:1", False),  # ::10.0.0.1
+        ("fec0::1", False),  # site-local (deprecated)
+        ("fefe::1", False),
         ("ff02::1", False),
         ("not an address", False),
     ],

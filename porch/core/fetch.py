@@ -17,8 +17,11 @@ What it guards against, and how:
     endless redirects               at most MAX_REDIRECTS hops
     a huge page                     the body is read (and decompressed) a chunk at a time and
                                     dropped once it passes `max_bytes`
-    a slow page                     one deadline for the whole fetch, redirects included; no
-                                    wait for the next bytes is longer than GAP seconds either
+    a slow page                     one deadline for the whole fetch, redirects included: every
+                                    connect, TLS handshake and read (the headers' too) waits at
+                                    most until then, and none longer than GAP seconds. Looking
+                                    the name up (socket.getaddrinfo) has no timeout of its own:
+                                    it is bounded only by the system resolver's (resolv.conf)
 
 Every failure is one FetchError whose message can be shown to the user as it is;
 AddressRefused (a FetchError) says the address itself is not allowed. Self-hosters whose
@@ -30,6 +33,7 @@ import codecs
 import ipaddress
 import re
 import socket
+import ssl
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -48,6 +52,8 @@ WEBHOOK_ANSWER_BYTES = 64 * 1024
 USER_AGENT = "Porch (social media desk; fetches the addresses its users give it)"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d, e.g. ::7f00:1
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # deprecated, yet still routed privately
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.I)
 
 SocketOptions = Iterable[httpcore.SOCKET_OPTION] | None
@@ -84,6 +90,8 @@ def is_public(address: str) -> bool:
             inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if inner is not None and not is_public(str(inner)):
             return False
+        if ip in _IPV4_COMPATIBLE or ip in _SITE_LOCAL:
+            return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -111,11 +119,50 @@ def checked_addresses(host: str, port: int, network: Network) -> list[str]:
     return addresses
 
 
-class _GuardedBackend(httpcore.SyncBackend):
-    """Connects only to the checked addresses of a host."""
+def _within(timeout: float | None, deadline: float | None) -> float | None:
+    """`timeout`, cut to the time left before `deadline`; a ReadTimeout once it has passed."""
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the deadline has passed")
+    return left if timeout is None else min(timeout, left)
 
-    def __init__(self, network: Network) -> None:
-        self.network = network
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read, write and TLS handshake ends by the deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float) -> None:
+        self.stream, self.deadline = stream, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, _within(timeout, self.deadline))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, _within(timeout, self.deadline))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _within(timeout, self.deadline)
+        secured = self.stream.start_tls(ssl_context, server_hostname, timeout)
+        return _DeadlineStream(secured, self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Connects only to the checked addresses of a host (and, given one, by a deadline)."""
+
+    def __init__(self, network: Network, deadline: float | None = None) -> None:
+        self.network, self.deadline = network, deadline
 
     def connect_tcp(
         self,
@@ -132,9 +179,13 @@ class _GuardedBackend(httpcore.SyncBackend):
         failure: Exception = httpcore.ConnectError(f"{host} has no address")
         for address in addresses:
             try:
-                return self.network.connect(address, port, timeout, socket_options)
+                stream = self.network.connect(
+                    address, port, _within(timeout, self.deadline), socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
+            else:
+                return stream if self.deadline is None else _DeadlineStream(stream, self.deadline)
         raise failure
 
     def connect_unix_socket(
@@ -144,13 +195,16 @@ class _GuardedBackend(httpcore.SyncBackend):
 
 
 class GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport whose connections go only to checked addresses, never via a proxy."""
+    """httpx's transport whose connections go only to checked addresses, never via a proxy.
 
-    def __init__(self, network: Network | None = None) -> None:
+    Given a `deadline` (time.monotonic()), no connect, read or write waits past it.
+    """
+
+    def __init__(self, network: Network | None = None, deadline: float | None = None) -> None:
         super().__init__(trust_env=False)
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
-            network_backend=_GuardedBackend(network or Network()),
+            network_backend=_GuardedBackend(network or Network(), deadline),
         )
 
 
@@ -193,7 +247,8 @@ class Fetched:
         found = _CHARSET.search(self.headers.get("content-type", ""))
         charset = found.group(1) if found else "utf-8"
         try:
-            codecs.lookup(charset)
+            if not codecs.lookup(charset)._is_text_encoding:  # rot13, base64, hex: not text
+                charset = "utf-8"
         except LookupError:
             charset = "utf-8"
         return self.content.decode(charset, errors="replace")
@@ -210,7 +265,7 @@ def fetch(
     """GET `url` within the guards above; a FetchError says what stopped it."""
     deadline = time.monotonic() + seconds
     target: str | httpx.URL = url
-    with _client(network) as client:
+    with _client(network, deadline) as client:
         for _ in range(MAX_REDIRECTS + 1):
             request = _request(client, "GET", checked_url(target), headers, deadline, seconds)
             outcome = _send(client, request, max_bytes, deadline, seconds, follow=True)
@@ -225,15 +280,15 @@ def post_json(
 ) -> Fetched:
     """POST `payload` as JSON to `url` (a webhook) within the guards; redirects are not followed."""
     deadline = time.monotonic() + seconds
-    with _client(network) as client:
+    with _client(network, deadline) as client:
         request = _request(client, "POST", checked_url(url), None, deadline, seconds, payload)
         outcome = _send(client, request, WEBHOOK_ANSWER_BYTES, deadline, seconds, follow=False)
         assert isinstance(outcome, Fetched)  # not following, it is the answer itself
         return outcome
 
 
-def _client(network: Network | None) -> httpx.Client:
-    return httpx.Client(transport=GuardedTransport(network), trust_env=False)
+def _client(network: Network | None, deadline: float) -> httpx.Client:
+    return httpx.Client(transport=GuardedTransport(network, deadline), trust_env=False)
 
 
 def _request(
@@ -249,9 +304,12 @@ def _request(
     if left <= 0:
         raise too_slow(seconds)
     timeout = httpx.Timeout(min(left, GAP), connect=left, pool=left)
-    return client.build_request(
-        method, url, headers=_headers(headers), json=payload, timeout=timeout
-    )
+    try:
+        return client.build_request(
+            method, url, headers=_headers(headers), json=payload, timeout=timeout
+        )
+    except (UnicodeError, ValueError):  # a header only Latin-1 or Unicode can spell
+        raise FetchError("The request could not be made: a header is not plain text.") from None
 
 
 def _send(

@@ -93,11 +93,21 @@ def _take_back(row: DBTaskResult[Any, Any], now: datetime) -> bool:
         ).update(**change)
         if claimed != 1:
             return False
-        handler = TAKEN_BACK.get(row.task_path)
-        if handler is not None:
-            handler(row.args_kwargs["args"], row.args_kwargs["kwargs"], again)
+        _follow(row, again)
     log.warning("task %s %s: its worker stopped", row.id, "queued again" if again else "failed")
     return True
+
+
+def _follow(row: DBTaskResult[Any, Any], again: bool) -> None:
+    """Run the app's take-back handler; if it breaks, its writes are undone, the take-back kept."""
+    handler = TAKEN_BACK.get(row.task_path)
+    if handler is None:
+        return
+    try:
+        with transaction.atomic():
+            handler(row.args_kwargs["args"], row.args_kwargs["kwargs"], again)
+    except Exception:
+        log.exception("the take-back handler of task %s (%s) broke", row.id, row.task_path)
 
 
 def beat(worker_id: str, started_at: object, tasks_run: int) -> None:
@@ -129,13 +139,19 @@ class Heartbeat(threading.Thread):
     def run(self) -> None:
         scheduler.ensure_jobs()
         while not self.stopped.is_set():
-            close_old_connections()
-            try:
-                beat(self.worker.worker_id, self.started_at, self.worker._run_tasks)
-            except OperationalError as exc:  # a locked or restarting database: try next tick
-                log.warning("heartbeat skipped: %s", exc)
+            self.beat_once()
             self.stopped.wait(settings.SCHEDULER_TICK)
         close_old_connections()
+
+    def beat_once(self) -> None:
+        """One beat; whatever breaks is logged and the next tick beats again."""
+        close_old_connections()
+        try:
+            beat(self.worker.worker_id, self.started_at, self.worker._run_tasks)
+        except OperationalError as exc:  # a locked or restarting database: try next tick
+            log.warning("heartbeat skipped: %s", exc)
+        except Exception:  # a bug in a job or a handler must not stop the beats
+            log.exception("heartbeat failed; it beats again next tick")
 
 
 def run_foreground(interval: float = 0.5) -> None:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -131,7 +131,7 @@ def send_due(limit: int = 100) -> int:
         for reply in batch:
             if claim(reply, sender, timezone.now()):
                 won += 1
-                sent += send_claimed(reply, sender)
+                sent += _send_safely(reply, sender)
         if not won:
             break
     return sent
@@ -140,7 +140,25 @@ def send_due(limit: int = 100) -> int:
 def send_now(reply: Reply) -> bool:
     """Try a queued reply right away (from the page); the worker retries it if it fails."""
     sender = sender_id()
-    return claim(reply, sender, timezone.now()) and send_claimed(reply, sender)
+    return claim(reply, sender, timezone.now()) and _send_safely(reply, sender)
+
+
+def _send_safely(reply: Reply, sender: str) -> bool:
+    """send_claimed; a bug in one reply is logged and the reply tried again with backoff
+    (failed after MAX_ATTEMPTS), never stopping the worker's other replies or the page."""
+    try:
+        return send_claimed(reply, sender)
+    except Exception as exc:
+        log.exception("sending reply %s broke", reply.pk)
+        try:
+            return _failed(reply, sender, _problem(exc), unresolved=True)
+        except Exception:  # the database itself: the lease runs out and it is taken over
+            log.exception("reply %s could not be marked as not sent", reply.pk)
+            return False
+
+
+def _problem(exc: Exception) -> NetworkError:
+    return NetworkError(f"Porch hit a problem ({type(exc).__name__})", permanent=False)
 
 
 def _held(reply: Reply, sender: str) -> Q:
@@ -172,8 +190,7 @@ def send_claimed(reply: Reply, sender: str) -> bool:
         return _failed(reply, sender, exc, unresolved=not checked)
     except Exception as exc:  # a bug or a broken record: check and try again later
         log.exception("sending reply %s broke", reply.pk)
-        unsure = NetworkError(f"Porch hit a problem ({type(exc).__name__})", permanent=False)
-        return _failed(reply, sender, unsure, unresolved=True)
+        return _failed(reply, sender, _problem(exc), unresolved=True)
     return _record(reply, sender, found)
 
 
@@ -186,20 +203,41 @@ def _find(client: NetworkClient, reply: Reply, outgoing: Outgoing) -> Published 
     """After a claim that may have sent it: the reply on the network, if it went out."""
     if not reply.check_first:
         return None
-    return client.find_published(outgoing, reply.created_at - FIND_SINCE)
+    found = client.find_published(outgoing, reply.created_at - FIND_SINCE)
+    if found is not None and _linked_elsewhere(reply, found):
+        # An earlier reply with the same words to the same message, already in the thread:
+        # not ours. Send; the reply's idempotency key keeps a send that did go out from
+        # doubling where the network honours it.
+        log.info("reply %s: the match found is another reply's; sending", reply.pk)
+        return None
+    return found
+
+
+def _linked_elsewhere(reply: Reply, published: Published) -> bool:
+    account = reply.conversation.account
+    return (
+        Reply.objects.filter(sent__account=account, sent__external_id=published.external_id)
+        .exclude(pk=reply.pk)
+        .exists()
+    )
 
 
 def _record(reply: Reply, sender: str, published: Published) -> bool:
     """Mark the reply sent and add it to the thread, in one transaction, if still ours."""
-    with transaction.atomic():
-        won = Reply.objects.filter(_held(reply, sender)).update(
-            status=ReplyStatus.SENT, error="", retry_at=None, check_first=False
-        )
-        if not won:
-            log.warning("reply %s was taken over before it was recorded", reply.pk)
-            return False
-        message = _thread_message(reply, published)
-        Reply.objects.filter(pk=reply.pk).update(sent=message)
+    try:
+        with transaction.atomic():
+            won = Reply.objects.filter(_held(reply, sender)).update(
+                status=ReplyStatus.SENT, error="", retry_at=None, check_first=False
+            )
+            if not won:
+                log.warning("reply %s was taken over before it was recorded", reply.pk)
+                return False
+            message = _thread_message(reply, published)
+            Reply.objects.filter(pk=reply.pk).update(sent=message)
+    except IntegrityError:  # its message became another reply's meanwhile: look again
+        log.exception("reply %s could not be recorded", reply.pk)
+        clash = NetworkError("the copy Porch found belongs to another reply", permanent=False)
+        return _failed(reply, sender, clash, unresolved=True)
     return True
 
 

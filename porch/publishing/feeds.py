@@ -64,7 +64,7 @@ def poll(feed: Feed, make_drafts: bool = True) -> list[Post]:
     """New entries of `feed` as drafts; remembers ETag and Last-Modified for next time."""
     headers = {"If-None-Match": feed.etag, "If-Modified-Since": feed.last_modified}
     try:
-        answer = fetch(feed.url, {k: v for k, v in headers.items() if v})
+        answer = fetch(feed.url, {k: v for k, v in headers.items() if v and v.isascii()})
         if answer.status_code == 304:
             return _checked(feed, "")
         if answer.status_code >= 400:
@@ -75,12 +75,17 @@ def poll(feed: Feed, make_drafts: bool = True) -> list[Post]:
     except FeedError as exc:
         _checked(feed, str(exc))
         return []
-    feed.etag = answer.headers.get("etag", "")
-    feed.last_modified = answer.headers.get("last-modified", "")
+    feed.etag = _ascii(answer.headers.get("etag", ""))
+    feed.last_modified = _ascii(answer.headers.get("last-modified", ""))
     feed.title = feed.title or str(parsed.feed.get("title", ""))[:255]
     drafts = [post for entry in parsed.entries if (post := _entry_draft(feed, entry, make_drafts))]
     _checked(feed, "")
     return drafts
+
+
+def _ascii(value: str) -> str:
+    """A validator to send back next time: only plain ASCII can go in a request header."""
+    return value if value.isascii() else ""
 
 
 def _checked(feed: Feed, error: str) -> list[Post]:
@@ -122,7 +127,16 @@ def poll_due_feeds() -> int:
     due = timezone.now() - POLL_EVERY
     never = Feed.objects.filter(checked_at=None, created_at__lt=due)
     feeds = Feed.objects.filter(checked_at__lt=due) | never
-    return sum(len(poll(feed)) for feed in feeds.select_related("workspace"))
+    return sum(_poll_one(feed) for feed in feeds.select_related("workspace"))
+
+
+def _poll_one(feed: Feed) -> int:
+    """How many drafts `feed` gave; an unexpected failure is logged, and the others go on."""
+    try:
+        return len(poll(feed))
+    except Exception:  # its id, not its address: an address may hold a token
+        log.exception("feed %s could not be polled", feed.pk)
+        return 0
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -51,8 +51,18 @@ def create_user(email: str, password: str) -> User:
 
 
 def install_is_new() -> bool:
-    """No accounts yet but the demo's (`porch demo`): the next person to sign up runs Porch."""
-    return not User.objects.exclude(memberships__workspace__is_demo=True).exists()
+    """No accounts yet but the demo's (`porch demo`): the next person to sign up runs Porch.
+
+    Any account that is admin, in a workspace that is not the demo, or in no workspace at
+    all is someone's: each row of the one query below is one account with one membership
+    (or none), so an owner who is also in the demo still counts."""
+    someones = (
+        Q(is_superuser=True)
+        | Q(is_staff=True)
+        | Q(memberships__isnull=True)
+        | Q(memberships__workspace__is_demo=False)
+    )
+    return not User.objects.filter(someones).exists()
 
 
 def signup_mode() -> str:

@@ -1,19 +1,28 @@
 """Sign-in limits, with django-axes: who is paused after wrong passwords, and for how long.
 
-Two counts, each over the last LOGIN_FAILURE_WINDOW seconds (axes' cool-off), on every
+Three counts, each over the last LOGIN_FAILURE_WINDOW seconds (axes' cool-off), on every
 form that signs in through Django (Porch's and the admin's):
 
     one account from one address   LOGIN_MAX_FAILURES (5): a guesser, or an owner who forgot
     any accounts from one address  LOGIN_MAX_FAILURES_PER_ADDRESS (30): one address, many names
+    one account from anywhere      LOGIN_MAX_FAILURES_PER_ACCOUNT (100): many addresses, one name
 
-There is no count by account alone, so a stranger elsewhere cannot lock the owner out. The
-address is REMOTE_ADDR, or, when that is one of TRUSTED_PROXIES, the last address in
-X-Forwarded-For that is not a trusted proxy (nobody else can set it).
+The last is a backstop against a guesser with many addresses, and the trade-off is on
+purpose: it is generous, so an owner's own typos never reach it, but a stranger who makes
+that many wrong tries in a window (from 20 or more addresses) does pause the account for
+everyone, the owner too, until the window passes with fewer tries, or `porch
+resetpassword` lifts it. Raise it where a pause by strangers worries you more than guessing.
+
+The address is REMOTE_ADDR, or, when that is one of TRUSTED_PROXIES, the last address in
+X-Forwarded-For that is not a trusted proxy (nobody else can set it). An IPv6 client counts
+as its /64 network (written as its first address, 2001:db8:1:2::), since anyone with one
+address has the whole /64 to change to; an IPv4-mapped IPv6 address counts as the IPv4 one.
 
 Each try is counted before its password is checked, in a transaction that is the only one
 counting for its address at a time (SQLite: the write lock its first statement takes;
-PostgreSQL: an advisory lock on the address), and the count is given back when the password
-was right. So 30 tries at once against a limit of 5 check at most 5 passwords.
+PostgreSQL: advisory locks on the address, then the account), and the count is given back
+when the password was right. So 30 tries at once against a limit of 5 check at most 5
+passwords.
 """
 
 import ipaddress
@@ -61,9 +70,19 @@ def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
 
 def _address(text: str | None) -> Address | None:
     try:
-        return ipaddress.ip_address((text or "").strip())
+        address = ipaddress.ip_address((text or "").strip())
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _counted_as(address: Address) -> str:
+    """The key a client is counted under: an IPv6 address's /64, written as its first address."""
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False).network_address)
+    return str(address)
 
 
 def _trusted(address: Address) -> bool:
@@ -71,18 +90,18 @@ def _trusted(address: Address) -> bool:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: X-Forwarded-For is read only when a trusted proxy sent it."""
+    """The client's address (IPv6: its /64): X-Forwarded-For is read only from a trusted proxy."""
     nearest = _address(request.META.get("REMOTE_ADDR"))
     if nearest is None or not _trusted(nearest):
-        return str(nearest) if nearest else None
+        return _counted_as(nearest) if nearest else None
     for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
         address = _address(hop)
         if address is None:
             break
         if not _trusted(address):
-            return str(address)
+            return _counted_as(address)
         nearest = address
-    return str(nearest)
+    return _counted_as(nearest)
 
 
 def locked_out(
@@ -163,14 +182,15 @@ class SignInLimits(AxesDatabaseHandler):  # type: ignore[misc]
     def _claim(self, request: HttpRequest, credentials: dict[str, Any] | None) -> bool:
         """Count this try; False when it is one more than a limit allows."""
         self.clean_expired_user_attempts(request, credentials)
+        username = get_client_username(request, credentials)
         with transaction.atomic(using=router.db_for_write(AccessAttempt)):
-            _one_at_a_time(request)
-            _count_one(request, get_client_username(request, credentials))
+            _one_at_a_time(request, username)
+            _count_one(request, username)
             counts = self._counts(request, credentials)
         return all(count <= limit for count, limit in zip(counts, _limits(), strict=True))
 
     def _counts(self, request: HttpRequest, credentials: dict[str, Any] | None) -> list[int]:
-        """Recent failures per AXES_LOCKOUT_PARAMETERS: [account and address, address]."""
+        """Recent failures per AXES_LOCKOUT_PARAMETERS: [account and address, address, account]."""
         return [
             attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
             for attempts in self.get_user_attempts(request, credentials)
@@ -178,16 +198,24 @@ class SignInLimits(AxesDatabaseHandler):  # type: ignore[misc]
 
 
 def _limits() -> list[int]:
-    return [settings.LOGIN_MAX_FAILURES, settings.LOGIN_MAX_FAILURES_PER_ADDRESS]
+    return [
+        settings.LOGIN_MAX_FAILURES,
+        settings.LOGIN_MAX_FAILURES_PER_ADDRESS,
+        settings.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    ]
 
 
-def _one_at_a_time(request: HttpRequest) -> None:
-    """Hold the address's lock until the transaction ends (SQLite: its first write does)."""
+def _one_at_a_time(request: HttpRequest, username: str | None) -> None:
+    """Hold the address's, then the account's, lock until the transaction ends.
+
+    (SQLite: its first write does.) Each kind has its own key space (1: addresses, 2:
+    accounts) and is always taken in that order, so two tries never wait on each other."""
     connection = transaction.get_connection(router.db_for_write(AccessAttempt))
     if connection.vendor == "postgresql":
-        key = f"porch sign-in {request.axes_ip_address}"  # type: ignore[attr-defined]
+        address = request.axes_ip_address  # type: ignore[attr-defined]
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+            for space, key in ((1, f"porch sign-in {address}"), (2, f"porch sign-in {username}")):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s::int, hashtext(%s))", [space, key])
 
 
 def _count_one(request: HttpRequest, username: str | None) -> None:

@@ -16,11 +16,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from mastodon import Mastodon
 
 from porch.core import scheduler
-from porch.inbox import services
+from porch.inbox import replies, services
 from porch.inbox.models import (
     Conversation,
     InboxSettings,
@@ -31,7 +32,7 @@ from porch.inbox.models import (
 )
 from porch.inbox.replies import claim, send_due
 from porch.inbox.tasks import send_due_replies
-from porch.networks.base import Outgoing
+from porch.networks.base import Outgoing, Published
 from porch.networks.sync import client_for, sync_account
 from porch.workspaces.models import ConnectedAccount, Membership, Network, Role, Workspace
 from tests.conftest import add_member, free_port
@@ -246,6 +247,96 @@ def test_racing_workers_send_a_reply_once(
             worker.join()
     assert sorted(sent) == [0, 0, 0, 1]
     assert len(answers(pat, angry)) == 1
+
+
+@override_settings(PUBLISH_LEASE=60)
+def test_a_second_reply_with_the_same_words_is_sent_not_taken_for_the_first(
+    shop: ConnectedAccount,
+    owner: User,
+    pat: Mastodon,  # noqa: F811
+) -> None:
+    with time_machine.travel(AT, tick=False) as clock:
+        convo, angry = pats_complaint(pat, shop)
+        first = Reply.objects.create(
+            conversation=convo, author=owner, text="Thanks!", in_reply_to=angry
+        )
+        assert send_due() == 1
+        clock.shift(60)
+        second = Reply.objects.create(
+            conversation=convo, author=owner, text="Thanks!", in_reply_to=angry
+        )
+        assert claim(second, "dead", timezone.now())  # died before its call: outcome unknown
+        clock.shift(61)
+        assert send_due() == 1  # it looked, found only the first's copy, and sent its own
+        assert send_due() == 0
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.status == ReplyStatus.SENT and second.sent is not None
+    assert first.sent is not None and second.sent != first.sent
+    assert Reply.objects.get(sent=first.sent) == first  # the first keeps its message
+    assert len(answers(pat, angry)) == 2
+
+
+def test_a_reply_that_breaks_does_not_stop_the_next_and_is_tried_again(
+    shop: ConnectedAccount,
+    owner: User,
+    pat: Mastodon,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    thread_message = replies._thread_message
+
+    def broken_for_the_first(reply: Reply, published: Any) -> Message:
+        if reply.text == "Sorry!":
+            raise RuntimeError("a bug recording it")
+        return thread_message(reply, published)
+
+    with time_machine.travel(AT, tick=False) as clock:
+        convo, angry = pats_complaint(pat, shop)
+        broken = Reply.objects.create(conversation=convo, author=owner, text="Sorry!")
+        fine = Reply.objects.create(conversation=convo, author=owner, text="On its way!")
+        monkeypatch.setattr(replies, "_thread_message", broken_for_the_first)
+        assert send_due() == 1
+        broken.refresh_from_db()
+        fine.refresh_from_db()
+        assert fine.status == ReplyStatus.SENT
+        assert broken.status == ReplyStatus.QUEUED and broken.check_first
+        assert "Porch hit a problem (RuntimeError)" in broken.error
+        assert f"sending reply {broken.pk} broke" in caplog.text
+        monkeypatch.undo()
+        assert broken.retry_at is not None
+        clock.move_to(broken.retry_at)
+        assert send_due() == 1  # it went out before the bug: found, recorded, not sent again
+    broken.refresh_from_db()
+    assert broken.status == ReplyStatus.SENT and broken.sent is not None
+    assert len(answers(pat, angry)) == 2
+
+
+def test_a_copy_that_became_another_replys_meanwhile_is_not_linked_twice(
+    owner: User, account: ConnectedAccount
+) -> None:
+    with time_machine.travel(AT, tick=False):
+        convo = conversation(account, 1, "complaint", AT)
+        copy = Message.objects.create(
+            workspace=convo.workspace,
+            account=account,
+            conversation=convo,
+            network=account.network,
+            external_id="ours-1",
+            kind=MessageKind.OURS,
+            text="Thanks!",
+            sent_at=AT,
+        )
+        first = Reply.objects.create(
+            conversation=convo, author=owner, text="Thanks!", status=ReplyStatus.SENT, sent=copy
+        )
+        second = Reply.objects.create(conversation=convo, author=owner, text="Thanks!")
+        assert claim(second, "me", AT)
+        assert not replies._record(second, "me", Published(external_id="ours-1", url=""))
+    second.refresh_from_db()
+    assert second.status == ReplyStatus.QUEUED and second.check_first and second.sent is None
+    assert "Not sure it went out (the copy Porch found belongs to another reply)" in second.error
+    assert Reply.objects.get(sent=copy) == first
 
 
 def test_a_check_that_failed_is_made_again_before_the_next_send(

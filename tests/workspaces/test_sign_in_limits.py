@@ -114,6 +114,36 @@ def test_forwarded_for_from_anyone_else_is_ignored(workspace: Workspace, owner: 
     assert codes[-1] == 429
 
 
+@time_machine.travel(NOW, tick=False)
+def test_tries_from_one_ipv6_64_are_counted_together(workspace: Workspace, owner: User) -> None:
+    """Anyone with one IPv6 address has its whole /64: a new address each try is no way round."""
+    codes = [
+        sign_in(Client(REMOTE_ADDR=f"2001:db8:1:2:{n:x}::9"), owner.email, f"guess {n}")
+        for n in range(5)
+    ]
+    assert codes == [200, 200, 200, 200, 429]
+    assert sign_in(Client(REMOTE_ADDR="2001:db8:1:2::1"), owner.email, PASSWORD) == 429
+    assert sign_in(Client(REMOTE_ADDR="2001:db8:1:3::1"), owner.email, PASSWORD) == 302
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_hundred_wrong_passwords_from_anywhere_pause_the_account(
+    workspace: Workspace, owner: User
+) -> None:
+    """The backstop: 99 tries from 33 addresses pause nothing; the 100th pauses the account."""
+    helper = services.create_user("helper@bakery.example", PASSWORD)
+    codes = [
+        c for n in range(33) for c in guesses(Client(REMOTE_ADDR=f"192.0.2.{n}"), owner.email, 3)
+    ]
+    assert codes == [200] * 99
+    assert guesses(Client(REMOTE_ADDR="192.0.2.200"), owner.email, 1) == [429]
+    assert sign_in(Client(REMOTE_ADDR=OWNER_HOME), owner.email, PASSWORD) == 429
+    assert sign_in(Client(REMOTE_ADDR=OWNER_HOME), helper.email, PASSWORD) == 302
+
+    with time_machine.travel(NOW + timedelta(minutes=16), tick=False):
+        assert sign_in(Client(REMOTE_ADDR=OWNER_HOME), owner.email, PASSWORD) == 302
+
+
 @pytest.mark.parametrize(
     ("remote", "forwarded", "expected"),
     [
@@ -123,12 +153,16 @@ def test_forwarded_for_from_anyone_else_is_ignored(workspace: Workspace, owner: 
         ("10.0.0.2", "192.0.2.1, 10.0.0.7", "192.0.2.1"),  # two proxies
         ("10.0.0.2", "", "10.0.0.2"),
         ("10.0.0.2", "garbage", "10.0.0.2"),
+        ("2001:db8:1:2:3:4:5:6", "", "2001:db8:1:2::"),  # an IPv6 client counts as its /64
+        ("::ffff:203.0.113.9", "", "203.0.113.9"),  # IPv4-mapped: the IPv4 address
+        ("::ffff:10.0.0.2", "2001:db8::1, 10.0.0.7", "2001:db8::"),
+        ("fd00::2", "", "fd00::"),  # a trusted IPv6 proxy with no header: its /64
     ],
 )
 def test_client_address_reads_forwarded_for_only_from_trusted_proxies(
     settings, remote: str, forwarded: str, expected: str
 ) -> None:
-    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "fd00::2/128"]
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
 

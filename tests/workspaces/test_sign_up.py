@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from porch.workspaces import services
-from porch.workspaces.models import Workspace
+from porch.workspaces.models import Role, Workspace
 from tests.conftest import PASSWORD
 
 
@@ -46,6 +46,27 @@ def test_an_install_with_only_the_demo_is_still_new(client: Client, db: None) ->
     assert sign_up(client, "ana@bloom.example") == 302
     assert User.objects.get(username="ana@bloom.example").is_superuser
     assert not User.objects.get(username="demo@porch.example").is_staff
+
+
+@pytest.mark.parametrize(("mode", "code"), [("invite", 403), ("open", 302)])
+def test_an_owner_who_is_also_in_the_demo_still_runs_this_porch(
+    client: Client, db: None, settings, mode: str, code: int
+) -> None:
+    """The demo's password is public: its owner inviting the real owner in changes nothing."""
+    demo = User.objects.create_user("demo@porch.example", password=PASSWORD)
+    bakery = services.create_workspace(demo, "Demo Bakery", demo=True)
+    ana = services.new_account("ana@bloom.example", PASSWORD)
+    services.create_workspace(ana, "Bloom Florist")
+    invitation = services.invite(demo.memberships.get(), ana.email, Role.HELPER)
+    services.accept_invitation(invitation, ana)
+    assert set(ana.memberships.values_list("workspace__is_demo", flat=True)) == {True, False}
+
+    settings.SIGNUP = mode
+    assert services.signup_mode() == mode
+    assert "first person here" not in client.get(reverse("signup")).content.decode()
+    assert sign_up(client, "eve@elsewhere.example") == code
+    assert not User.objects.filter(is_superuser=True).exclude(pk=ana.pk).exists()
+    assert bakery.members.count() == 2
 
 
 def test_invitation_is_the_default(client: Client, owner: User) -> None:

@@ -78,7 +78,13 @@ def _is_loopback(host: str) -> bool:
 
 
 def api_for(server_url: str, **kwargs: Any) -> Mastodon:
-    """A Mastodon.py client that raises on rate limits instead of sleeping."""
+    """A Mastodon.py client that raises on rate limits instead of sleeping.
+
+    Mastodon.py makes its own requests (requests, not httpx), so the guarded transport
+    cannot go in: the instance's addresses are vetted only when the account is connected
+    (public_instance_url), not at each request; a name that turns private later is not
+    caught here. The notification stream (stream.py) does use the guarded transport.
+    """
     return Mastodon(
         api_base_url=server_url,
         ratelimit_method="throw",

@@ -12,6 +12,10 @@ A dropped or refused connection is retried with growing waits (BACKOFF); a 401 (
 revoked) calls `on_revoked` and ends the thread; an instance with streaming switched
 off (404) ends it quietly, leaving the account to polling. `stop()` returns at once: it
 shuts the socket the thread is reading from.
+
+Every connection goes through the guarded fetcher's transport (porch/core/fetch.py): the
+instance chooses the streaming address, so one on a private network is refused, and the
+stream ends as with a 404.
 """
 
 import contextlib
@@ -24,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from porch.core.fetch import AddressRefused, GuardedTransport, Network
 from porch.networks.base import NetworkError
 from porch.networks.mastodon.auth import USER_AGENT
 from porch.networks.mastodon.errors import RECONNECT
@@ -95,12 +100,14 @@ class NotificationStream(threading.Thread):
         name: str = "mastodon-stream",
         backoff: tuple[float, ...] = BACKOFF,
         read_timeout: float = READ_TIMEOUT,
+        network: Network | None = None,
     ) -> None:
         super().__init__(name=name, daemon=True)
         self.server_url = server_url.rstrip("/")
         self._token = access_token
         self.on_mention, self.on_revoked = on_mention, on_revoked
         self.backoff, self.read_timeout = backoff, read_timeout
+        self.network = network  # how names are found and dialled (tests give a fake one)
         self.stopped = threading.Event()
         self.connected = threading.Event()  # set while the stream is open
         self.connections = 0  # how many times it connected (for the health of the stream)
@@ -120,6 +127,9 @@ class NotificationStream(threading.Thread):
                     self.on_revoked(exc)
                 log.info("stream of %s ends: %s", self.server_url, exc.message)
                 return
+            except AddressRefused as exc:
+                log.info("stream of %s refused: %s", self.server_url, exc)
+                return
             except (_Ended, httpx.HTTPError, OSError) as exc:
                 log.info("stream of %s dropped (%s): reconnecting", self.server_url, exc)
                 failures += 1
@@ -138,7 +148,10 @@ class NotificationStream(threading.Thread):
     def _listen(self) -> None:
         timeout = httpx.Timeout(10.0, read=self.read_timeout)
         headers = {"Authorization": f"Bearer {self._token}", "User-Agent": USER_AGENT}
-        with httpx.Client(timeout=timeout, headers=headers) as http:
+        transport = GuardedTransport(self.network)
+        with httpx.Client(
+            timeout=timeout, headers=headers, transport=transport, trust_env=False
+        ) as http:
             url = streaming_base(http, self.server_url) + PATH
             with http.stream("GET", url) as response:
                 self._check(response)

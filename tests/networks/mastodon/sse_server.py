@@ -39,6 +39,7 @@ class SSE:
         self.paths: list[str] = []
         self.connected_at: list[float] = []  # time.monotonic() of each stream request
         self.released = threading.Event()
+        self.streaming = ""  # given, /api/v2/instance names it as the streaming address
 
     def next_script(self) -> Script:
         return self.scripts.pop(0) if len(self.scripts) > 1 else self.scripts[0]
@@ -50,6 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         sse = self.server.sse
         sse.paths.append(self.path)
+        if self.path == "/api/v2/instance" and sse.streaming:
+            self._instance(sse.streaming)
+            return
         if not self.path.startswith("/api/v1/streaming/"):
             self.send_error(404)
             return
@@ -72,6 +76,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         if script.hold:
             sse.released.wait(30)
+
+    def _instance(self, streaming: str) -> None:
+        """The part of the real answer the stream reads: configuration.urls.streaming."""
+        body = json.dumps({"configuration": {"urls": {"streaming": streaming}}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

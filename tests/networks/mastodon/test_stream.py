@@ -7,11 +7,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
+import httpcore
 import pytest
 from django.utils import timezone
 from mastodon import Mastodon
 
+from porch.core.fetch import Network
 from porch.inbox.models import Message
 from porch.networks.base import NetworkError
 from porch.networks.mastodon.errors import RECONNECT
@@ -198,3 +201,48 @@ def test_stop_is_safe_before_start_and_twice() -> None:
     stream.start()
     stream.join(timeout=5)
     assert not stream.is_alive() and threading.active_count() >= 1
+
+
+class PublicInstance(Network):
+    """ "social.example" resolves to a public address; connecting there reaches `port` on
+    loopback (the instance's server). Any other name or address is this machine's own."""
+
+    PUBLIC = "93.184.215.14"
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def resolve(self, host: str, port: int) -> list[str]:
+        return [self.PUBLIC] if host == "social.example" else super().resolve(host, port)
+
+    def connect(
+        self, address: str, port: int, timeout: float | None, options: Any
+    ) -> httpcore.NetworkStream:
+        if address == self.PUBLIC:
+            address, port = "127.0.0.1", self.port
+        return super().connect(address, port, timeout, options)
+
+
+def test_a_streaming_address_on_a_private_network_is_refused(settings: Any) -> None:
+    """A public instance may name any streaming address: one on loopback is not dialled."""
+    settings.FETCH_ALLOW_PRIVATE = False
+    mention = Script(events=[event("notification", MENTION)])
+    with serving(mention) as private, serving(Script()) as instance:
+        instance.streaming = private.base_url.replace("http://", "ws://")
+        network = PublicInstance(int(instance.base_url.rsplit(":", 1)[1]))
+        stream = NotificationStream(
+            "http://social.example", "t", unexpected, unexpected, network=network
+        )
+        stream.start()
+        stream.join(timeout=5)
+    assert not stream.is_alive() and stream.connections == 0
+    assert instance.paths == ["/api/v2/instance"] and private.paths == []
+
+
+def test_an_instance_on_a_private_network_is_not_streamed_from(settings: Any) -> None:
+    settings.FETCH_ALLOW_PRIVATE = False
+    with serving(Script(events=[event("notification", MENTION)], hold=True)) as sse:
+        stream = NotificationStream(sse.base_url, "t", unexpected, unexpected, backoff=FAST)
+        stream.start()
+        stream.join(timeout=5)
+        assert not stream.is_alive() and stream.connections == 0 and sse.paths == []
