@@ -6,32 +6,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inbox', '0002_note_savedreply'),
-        ('workspaces', '0002_connectedaccount_monthly_cost_cap_notice'),
+        ("inbox", "0002_note_savedreply"),
+        ("workspaces", "0002_connectedaccount_monthly_cost_cap_notice"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='conversation',
-            name='alerted_at',
+            model_name="conversation",
+            name="alerted_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='InboxSettings',
+            name="InboxSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('opens', models.TimeField(default=datetime.time(9, 0))),
-                ('closes', models.TimeField(default=datetime.time(17, 0))),
-                ('days', models.CharField(default='0,1,2,3,4', help_text='0 = Monday', max_length=20)),
-                ('first_response_target', models.PositiveIntegerField(default=60, help_text='minutes')),
-                ('alert_urgency', models.FloatField(default=0.7, help_text='alert for complaints at or above')),
-                ('alert_emails', models.CharField(blank=True, help_text='comma-separated', max_length=500)),
-                ('alert_webhook', models.URLField(blank=True)),
-                ('quiet_from', models.TimeField(blank=True, null=True)),
-                ('quiet_until', models.TimeField(blank=True, null=True)),
-                ('workspace', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='inbox', to='workspaces.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("opens", models.TimeField(default=datetime.time(9, 0))),
+                ("closes", models.TimeField(default=datetime.time(17, 0))),
+                (
+                    "days",
+                    models.CharField(default="0,1,2,3,4", help_text="0 = Monday", max_length=20),
+                ),
+                (
+                    "first_response_target",
+                    models.PositiveIntegerField(default=60, help_text="minutes"),
+                ),
+                (
+                    "alert_urgency",
+                    models.FloatField(default=0.7, help_text="alert for complaints at or above"),
+                ),
+                (
+                    "alert_emails",
+                    models.CharField(blank=True, help_text="comma-separated", max_length=500),
+                ),
+                ("alert_webhook", models.URLField(blank=True)),
+                ("quiet_from", models.TimeField(blank=True, null=True)),
+                ("quiet_until", models.TimeField(blank=True, null=True)),
+                (
+                    "workspace",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inbox",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
         ),
     ]

@@ -1,26 +1,10 @@
 # Every reply is stored before it is sent (the outbox): ReplyApproval becomes Reply, with
 # the claim, lease, retry and idempotency fields publishing's targets have. Helpers' replies
-# wait for approval by default, as the Members page says.
-
-import uuid
+# wait for approval by default, as the Members page says. The data moves in 0007 and the keys
+# become unique in 0008: PostgreSQL cannot alter a table in the transaction that updated it.
 
 import django.db.models.deletion
-from django.apps.registry import Apps
 from django.db import migrations, models
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-
-
-def give_keys(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    """One idempotency key per stored reply; one cut off while sending is checked first."""
-    reply = apps.get_model("inbox", "Reply")
-    for pk in reply.objects.values_list("pk", flat=True):
-        reply.objects.filter(pk=pk).update(idempotency_key=uuid.uuid4())
-    reply.objects.filter(status="sending").update(status="queued", check_first=True)
-
-
-def helpers_wait(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    """The setting only ever held the old default: make it say what the Members page says."""
-    apps.get_model("inbox", "InboxSettings").objects.update(helpers_need_approval=True)
 
 
 class Migration(migrations.Migration):
@@ -34,7 +18,6 @@ class Migration(migrations.Migration):
             name="helpers_need_approval",
             field=models.BooleanField(default=True),
         ),
-        migrations.RunPython(helpers_wait, migrations.RunPython.noop),
         migrations.RemoveIndex(model_name="replyapproval", name="inbox_reply_status_c362f5_idx"),
         migrations.RenameModel(old_name="ReplyApproval", new_name="Reply"),
         migrations.AlterField(
@@ -117,19 +100,5 @@ class Migration(migrations.Migration):
             model_name="reply",
             name="idempotency_key",
             field=models.UUIDField(null=True, editable=False),
-        ),
-        migrations.RunPython(give_keys, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="reply",
-            name="idempotency_key",
-            field=models.UUIDField(default=uuid.uuid4, editable=False, unique=True),
-        ),
-        migrations.AddIndex(
-            model_name="reply",
-            index=models.Index(fields=["status", "conversation"], name="inbox_reply_by_status"),
-        ),
-        migrations.AddIndex(
-            model_name="reply",
-            index=models.Index(fields=["status", "retry_at"], name="inbox_reply_due"),
         ),
     ]
