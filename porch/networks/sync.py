@@ -11,7 +11,7 @@ network's own wait when it rate-limits.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence, Sized
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,8 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from porch.inbox.ingest import store_incoming
-from porch.networks.base import AccountRef, NetworkClient, NetworkError, TextRules
+from porch.networks.base import AccountRef, Incoming, NetworkClient, NetworkError, TextRules
 from porch.networks.models import SyncState, UsageMonth, month_start
 from porch.networks.registry import client_class
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice
@@ -203,6 +202,23 @@ def wake(account_id: int) -> SyncReport | None:
     return report
 
 
+# Where synced messages go: a feature registers its sink (the inbox, in its AppConfig.ready),
+# so the network layer names no feature. A sink stores a page's items inside the cursor's
+# transaction and returns what was new.
+IncomingSink = Callable[[ConnectedAccount, Sequence[Incoming]], Sized]
+_sinks: list[IncomingSink] = []
+
+
+def register_incoming_sink(sink: IncomingSink) -> None:
+    if sink not in _sinks:
+        _sinks.append(sink)
+
+
+def store_incoming(account: ConnectedAccount, items: Sequence[Incoming]) -> int:
+    """How many of `items` the registered sinks stored as new."""
+    return sum(len(sink(account, items)) for sink in _sinks)
+
+
 def sync_account(account: ConnectedAccount, state: SyncState | None = None) -> SyncReport:
     state = state or SyncState.objects.get_or_create(account=account)[0]
     if account.network == "x" and over_cap(account):
@@ -217,7 +233,7 @@ def sync_account(account: ConnectedAccount, state: SyncState | None = None) -> S
             for _ in range(MAX_PAGES):
                 page = client.fetch_incoming(state.cursor)
                 with transaction.atomic():
-                    new += len(store_incoming(account, page.items))
+                    new += store_incoming(account, page.items)
                     state.cursor = page.cursor
                     SyncState.objects.filter(pk=state.pk).update(cursor=page.cursor)
                 fetched += len(page.items)
