@@ -4,7 +4,9 @@ mastodon-mock is a stateful fake of Mastodon's REST API (a third party's, not Ma
 Mastodon.py talks to it over real HTTP. The seed is a bakery and two of its customers.
 """
 
+import time
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -40,6 +42,23 @@ class Mock:
         """The next request to `path` fails as `effect` says (once)."""
         rule = {"match": {"path": path, "methods": methods}, "effect": effect, "count": 1}
         httpx.post(f"{self.base_url}/api/v1/_mock/faults", json=rule).raise_for_status()
+        if effect.get("type") == "ratelimit":
+            self.settle_date()
+
+    def settle_date(self) -> None:
+        """Waits (a second at most) until the server's Date header agrees with this clock.
+
+        Mastodon.py moves a rate limit's reset by the server's Date. The server (uvicorn, in
+        this process) refreshes that header once a second from time.time(), so just after a
+        test that froze the clock elsewhere it can still say the frozen date, which would put
+        the reset in the past.
+        """
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            date = httpx.get(f"{self.base_url}/api/v1/instance").headers.get("date")
+            if date and abs(parsedate_to_datetime(date).timestamp() - time.time()) < 2:
+                return
+            time.sleep(0.1)
 
     def as_user(self, token: str) -> Mastodon:
         """A customer on the same instance, using Mastodon.py directly."""
