@@ -211,6 +211,15 @@ LINK_HOST = config.env_url("PORCH_LINK_HOST", BASE_URL)
 X_CLIENT_ID = config.env_str("PORCH_X_CLIENT_ID", "")
 X_CLIENT_SECRET = config.env_secret("PORCH_X_CLIENT_SECRET") or ""
 X_BEARER_TOKEN = config.env_secret("PORCH_X_BEARER_TOKEN") or ""
+# The networks Porch can connect: each is one package exporting NETWORK (a NetworkDescriptor).
+# Adding a network is adding its folder under porch/networks/ and a line here.
+NETWORKS = [
+    "porch.networks.x",
+    "porch.networks.bluesky",
+    "porch.networks.mastodon",
+    "porch.networks.facebook",
+]
+
 # Where the network APIs are: the real ones by default; a test server or a proxy otherwise.
 X_API_URL = config.env_url("PORCH_X_API_URL", "https://api.x.com")
 FACEBOOK_GRAPH_URL = config.env_url("PORCH_FACEBOOK_GRAPH_URL", "https://graph.facebook.com/v21.0")

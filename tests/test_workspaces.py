@@ -10,7 +10,6 @@ from porch.workspaces.models import (
     ConnectedAccount,
     Invitation,
     Membership,
-    Network,
     Role,
     Workspace,
 )
@@ -127,7 +126,7 @@ def test_user_text_is_escaped(signed_in: Client, owner: User) -> None:
 
 
 def test_credentials_are_encrypted_at_rest(workspace: Workspace) -> None:
-    account = ConnectedAccount(workspace=workspace, network=Network.BLUESKY, handle="bakery.test")
+    account = ConnectedAccount(workspace=workspace, network="bluesky", handle="bakery.test")
     account.set_credentials({"app_password": "abcd-efgh-ijkl-mnop"})
     account.save()
     stored = ConnectedAccount.objects.values_list("credentials_encrypted", flat=True).get()
@@ -137,7 +136,7 @@ def test_credentials_are_encrypted_at_rest(workspace: Workspace) -> None:
 
 
 def test_credentials_under_another_key_say_how_to_recover(workspace: Workspace, settings) -> None:
-    account = ConnectedAccount(workspace=workspace, network=Network.X, handle="bakery")
+    account = ConnectedAccount(workspace=workspace, network="x", handle="bakery")
     account.set_credentials({"token": "t"})
     settings.SECRET_KEY = "another-key-entirely-" + "x" * 40
     with pytest.raises(SecretError, match="reconnect the account"):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from porch.inbox.models import Conversation, Message, MessageKind
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
 from porch.workspaces import services
-from porch.workspaces.models import ConnectedAccount, Network, Workspace
+from porch.workspaces.models import ConnectedAccount, Workspace
 
 DEMO_EMAIL = "demo@porch.example"
 DEMO_PASSWORD = "porch-demo-bakery"  # noqa: S105 - the published demo login
@@ -21,17 +21,17 @@ DEMO_NAME = "Crumb & Co. Bakery"
 # (network, handle, the network's id for it, server): complete, like a connected account's,
 # though the demo's accounts never reach a network (porch.networks.sync.client_for).
 ACCOUNTS = [
-    (Network.BLUESKY, "crumbandco.bsky.social", "did:plc:crumbandcodemo", "https://bsky.social"),
-    (Network.MASTODON, "crumbandco@bakers.social", "109000000000000001", "https://bakers.social"),
-    (Network.X, "CrumbAndCo", "1000000000000000001", ""),
-    (Network.FACEBOOK, "Crumb & Co. Bakery", "100000000000001", ""),
+    ("bluesky", "crumbandco.bsky.social", "did:plc:crumbandcodemo", "https://bsky.social"),
+    ("mastodon", "crumbandco@bakers.social", "109000000000000001", "https://bakers.social"),
+    ("x", "CrumbAndCo", "1000000000000000001", ""),
+    ("facebook", "Crumb & Co. Bakery", "100000000000001", ""),
 ]
 
 # (hours ago, network, author, text, intent, sentiment, urgency)
 MENTIONS = [
     (
         2,
-        Network.X,
+        "x",
         "maria_runs",
         "@CrumbAndCo ordered a birthday cake for 3pm today and it's still not here. Party starts in an hour!!",
         "complaint",
@@ -40,7 +40,7 @@ MENTIONS = [
     ),
     (
         5,
-        Network.BLUESKY,
+        "bluesky",
         "tom.bsky.social",
         "@crumbandco.bsky.social found a bit of plastic in my cinnamon bun this morning. Not great.",
         "complaint",
@@ -49,7 +49,7 @@ MENTIONS = [
     ),
     (
         9,
-        Network.MASTODON,
+        "mastodon",
         "lena@toot.community",
         "@crumbandco do you have anything gluten free on Saturdays?",
         "question",
@@ -58,7 +58,7 @@ MENTIONS = [
     ),
     (
         14,
-        Network.FACEBOOK,
+        "facebook",
         "Priya Shah",
         "Could I order 40 mini croissants for an office breakfast next Friday? How much would that be?",
         "lead",
@@ -67,7 +67,7 @@ MENTIONS = [
     ),
     (
         20,
-        Network.X,
+        "x",
         "jonnyb",
         "@CrumbAndCo best sourdough in the city, no contest 🍞🔥",
         "praise",
@@ -76,7 +76,7 @@ MENTIONS = [
     ),
     (
         26,
-        Network.BLUESKY,
+        "bluesky",
         "ana.bsky.social",
         "@crumbandco.bsky.social the queue this morning was out the door, worth it though",
         "praise",
@@ -85,7 +85,7 @@ MENTIONS = [
     ),
     (
         31,
-        Network.X,
+        "x",
         "growth_guru_99",
         "@CrumbAndCo Get 10K real followers in 24h!!! DM us now 🚀🚀",
         "spam",
@@ -94,7 +94,7 @@ MENTIONS = [
     ),
     (
         40,
-        Network.MASTODON,
+        "mastodon",
         "sam@mastodon.scot",
         "@crumbandco are you open on the bank holiday?",
         "question",
@@ -103,7 +103,7 @@ MENTIONS = [
     ),
     (
         47,
-        Network.FACEBOOK,
+        "facebook",
         "Derek Hall",
         "Charged twice for my order on Tuesday. Emailed twice, no answer. Please sort this out.",
         "complaint",
@@ -112,7 +112,7 @@ MENTIONS = [
     ),
     (
         55,
-        Network.X,
+        "x",
         "kitchen_kate",
         "@CrumbAndCo do you deliver to Leith? Want to send my mum a treat box",
         "lead",
@@ -121,7 +121,7 @@ MENTIONS = [
     ),
     (
         63,
-        Network.BLUESKY,
+        "bluesky",
         "beans.bsky.social",
         "Teaming up with @crumbandco.bsky.social for a coffee + pastry morning next month ☕🥐",
         "other",
@@ -130,7 +130,7 @@ MENTIONS = [
     ),
     (
         75,
-        Network.X,
+        "x",
         "lou_eats",
         "@CrumbAndCo the almond croissant was a bit dry today, usually love them",
         "complaint",
@@ -139,7 +139,7 @@ MENTIONS = [
     ),
     (
         90,
-        Network.MASTODON,
+        "mastodon",
         "georgie@bakers.social",
         "@crumbandco how do you keep your starter going in winter? mine keeps sulking",
         "question",
@@ -148,7 +148,7 @@ MENTIONS = [
     ),
     (
         110,
-        Network.FACEBOOK,
+        "facebook",
         "Helen McCrae",
         "The wedding cake was perfect, thank you so much to the whole team!",
         "praise",
@@ -157,7 +157,7 @@ MENTIONS = [
     ),
     (
         130,
-        Network.X,
+        "x",
         "mike_builds",
         "@CrumbAndCo any chance of a quote for 200 sandwiches for a site opening?",
         "lead",
@@ -166,7 +166,7 @@ MENTIONS = [
     ),
     (
         150,
-        Network.BLUESKY,
+        "bluesky",
         "rosie.bsky.social",
         "walked past @crumbandco.bsky.social and the smell alone made my day",
         "praise",
@@ -268,7 +268,7 @@ def load_demo() -> tuple[Workspace, bool]:
         post = Post.objects.create(
             workspace=workspace, author=user, text=text, pillar=pillar, status=status, is_demo=True
         )
-        for account in workspace.accounts.filter(network__in=[Network.BLUESKY, Network.MASTODON]):
+        for account in workspace.accounts.filter(network__in=["bluesky", "mastodon"]):
             PostTarget.objects.create(
                 post=post,
                 account=account,

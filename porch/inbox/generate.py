@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from porch.inbox.models import Conversation, ConversationStatus, Intent, Message, MessageKind
 from porch.triage.corpus import Example, load_corpus
-from porch.workspaces.models import ConnectedAccount, Network, Workspace
+from porch.workspaces.models import ConnectedAccount, Workspace, network_choices
 
 Row = dict[str, Any]  # a row to insert: column attnames to values
 BATCH = 5_000  # conversations written per transaction
@@ -57,7 +57,7 @@ def generated_accounts(workspace: Workspace) -> list[ConnectedAccount]:
         ConnectedAccount.objects.get_or_create(
             workspace=workspace, network=network, handle=f"generated-{network}"
         )[0]
-        for network in Network.values
+        for network, _ in network_choices()
     ]
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from porch.inbox.clock import BusinessHours
-from porch.workspaces.models import ConnectedAccount, Network, Workspace, validate_timezone
+from porch.workspaces.models import ConnectedAccount, Workspace, network_choices, validate_timezone
 
 
 class Intent(models.TextChoices):
@@ -110,7 +110,7 @@ class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
-    network = models.CharField(max_length=16, choices=Network.choices)
+    network = models.CharField(max_length=16, choices=network_choices)
     external_id = models.CharField(max_length=255)
     in_reply_to = models.CharField(max_length=255, blank=True)
     kind = models.CharField(max_length=10, choices=MessageKind.choices)

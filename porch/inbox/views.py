@@ -38,7 +38,7 @@ from porch.inbox.queries import FILTERS, inbox
 from porch.inbox.replies import ReplyError, check_reply
 from porch.triage.services import record_correction
 from porch.workspaces.access import signed_in_user, workspace_view
-from porch.workspaces.models import Membership, Network, Role
+from porch.workspaces.models import Membership, Role, network_choices
 
 PAGE_SIZE = 50
 STATS_WEEKS = 12
@@ -85,7 +85,7 @@ def inbox_list(request: HttpRequest, member: Membership) -> HttpResponse:
         "rows": rows,
         "filters": filters,
         "intents": Intent.choices,
-        "networks": Network.choices,
+        "networks": network_choices(),
         "accounts": workspace.accounts.order_by("network", "handle"),
         "people": _members(member),
         "statuses": [*ConversationStatus.choices, ("all", "All")],

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from porch.workspaces.models import ConnectedAccount, Network, Workspace
+from porch.workspaces.models import ConnectedAccount, Workspace, network_choices
 
 
 class PostKind(models.TextChoices):
@@ -26,7 +26,7 @@ class HistoryPost(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="history")
     account = models.ForeignKey(ConnectedAccount, on_delete=models.CASCADE, related_name="history")
-    network = models.CharField(max_length=16, choices=Network.choices)
+    network = models.CharField(max_length=16, choices=network_choices)
     external_id = models.CharField(max_length=255)
     kind = models.CharField(max_length=8, choices=PostKind.choices, default=PostKind.POST)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.IMPORT)
@@ -156,7 +156,7 @@ class Revenue(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     amount = models.DecimalField(max_digits=10, decimal_places=2)
-    network = models.CharField(max_length=16, choices=Network.choices, blank=True)
+    network = models.CharField(max_length=16, choices=network_choices, blank=True)
     pillar = models.CharField(max_length=60, blank=True)
     note = models.CharField(max_length=200, blank=True)
 
@@ -190,7 +190,7 @@ class EngagementCell(models.Model):
 
     account = models.ForeignKey(ConnectedAccount, on_delete=models.CASCADE, related_name="+")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    network = models.CharField(max_length=16, choices=Network.choices)
+    network = models.CharField(max_length=16, choices=network_choices)
     pillar = models.CharField(max_length=60, blank=True)
     weekday = models.PositiveSmallIntegerField()
     hour = models.PositiveSmallIntegerField()

@@ -31,7 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from porch.insights.models import EngagementCell, HistoryPost, PostKind
-from porch.workspaces.models import ConnectedAccount, Network, Workspace
+from porch.workspaces.models import ConnectedAccount, Workspace, network_choices
 
 MIN_POSTS = 10
 Z95 = 1.96
@@ -174,7 +174,7 @@ def what_works(workspace: Workspace, account: ConnectedAccount | None = None) ->
         _section("Day of the week", found, "weekday", days),
         _section("Hour of the day", found, "hour", hours),
         _section("Length", found, "length_group", lengths),
-        _section("Network", found, "network", dict(Network.choices)),
+        _section("Network", found, "network", dict(network_choices())),
     ]
     for field, title, yes, no in FORMATS:
         sections.append(_section(title, found, field, {True: yes, False: no}))

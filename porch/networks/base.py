@@ -20,9 +20,34 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, ClassVar, Literal, Self
 
 Kind = Literal["mention", "reply", "direct"]
+
+
+class ErrorCode(StrEnum):
+    """What kind of failure a NetworkError is, whatever the network said: each network's
+    errors.py maps its own codes and messages to one of these."""
+
+    OTHER = "other"
+    INVALID = "invalid"  # the network refused the input as it is
+    TOO_LONG = "too_long"  # the text is over the network's limit
+    TOO_MANY_MEDIA = "too_many_media"
+    MEDIA = "media"  # an image the network could not take or process
+    DUPLICATE = "duplicate"  # the same post was already published
+    NOT_FOUND = "not_found"  # the post, reply target or account is gone
+    FORBIDDEN = "forbidden"  # not allowed (policy, blocked, missing permission)
+    UNAUTHORIZED = "unauthorized"  # credentials expired or revoked: reconnect
+    RATE_LIMITED = "rate_limited"
+    USAGE_CAP = "usage_cap"  # a plan's or the app's monthly usage is spent
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    NOT_SUPPORTED = "not_supported"  # the network or server does not offer this
+    DEMO_ACCOUNT = "demo_account"  # one of the demo's made-up accounts on a real network
+    INCOMPLETE = "incomplete_connection"  # stored settings lack what a client needs
+    CREDENTIALS_UNREADABLE = "credentials_unreadable"  # encrypted under another secret key
 
 
 class NetworkError(Exception):
@@ -34,7 +59,7 @@ class NetworkError(Exception):
         retry_after: float | None = None,
         reconnect: bool = False,
         outcome_unknown: bool = False,
-        code: str = "",
+        code: ErrorCode | str = ErrorCode.OTHER,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -210,3 +235,31 @@ class NetworkClient(ABC):
 
     @abstractmethod
     def rules(self) -> TextRules: ...
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a network can do, for features to ask instead of naming networks."""
+
+    search: bool = False  # public posts matching a query
+    direct_messages: bool = False
+    stream: bool = False  # it pushes notifications (see NetworkDescriptor.stream)
+    followers_only: bool = False  # posts that only followers see
+    paid_reads: bool = False  # reads cost money: a monthly cost cap applies
+    one_text_per_account: bool = False  # the same text may not go out on two accounts
+
+
+@dataclass(frozen=True)
+class NetworkDescriptor:
+    """Everything the rest of Porch may know about one network. Each network's package
+    (`porch/networks/<name>/__init__.py`) exports one as `NETWORK`; settings.NETWORKS lists
+    the packages and `porch.networks.registry` returns their descriptors. Dotted paths are
+    imported when first used, so listing the networks imports no client library."""
+
+    name: str  # stored in ConnectedAccount.network
+    label: str  # what the owner reads
+    client: str  # dotted path of its NetworkClient subclass
+    can: Capabilities = field(default_factory=Capabilities)
+    # (shortest, longest) multiples of settings' sync intervals between two polls
+    poll_scale: tuple[int, int] = (1, 1)
+    connect_urls: str = ""  # dotted path of the module whose `urlpatterns` connect an account

@@ -4,7 +4,7 @@ listening searches an accepted plan sets up."""
 from django.db import models
 
 from porch.publishing.models import Post
-from porch.workspaces.models import Network, Workspace
+from porch.workspaces.models import Workspace, network_choices
 
 
 class Workshop(models.Model):
@@ -63,7 +63,7 @@ class ListeningSearch(models.Model):
     )
     query = models.CharField(max_length=200)
     kind = models.CharField(max_length=12, choices=SearchKind.choices)
-    network = models.CharField(max_length=16, choices=Network.choices)
+    network = models.CharField(max_length=16, choices=network_choices)
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -16,11 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from porch.networks.base import TextRules
+from porch.networks.registry import descriptor
 from porch.networks.sync import rules_for
 from porch.publishing.links import track_links
 from porch.publishing.models import Post, PostImage, PostStatus, PostTarget, TargetState
 from porch.publishing.slots import next_free_slot
-from porch.workspaces.models import ConnectedAccount, Membership, Network
+from porch.workspaces.models import ConnectedAccount, Membership
 
 DUPLICATE_DAYS = 30
 SIMILAR = 0.9  # SequenceMatcher ratio at or above which two posts count as the same
@@ -211,7 +212,7 @@ def check(draft: Draft, now: datetime) -> list[str]:
     """Raise ComposeError for what must change; return warnings the author may override."""
     if not draft.versions:
         raise ComposeError("Pick at least one account to post to.")
-    _refuse_same_text_on_x(draft.versions)
+    _refuse_one_text_on_many_accounts(draft.versions)
     for version in draft.versions:
         _check_version(version, draft.images)
     return [
@@ -226,14 +227,18 @@ def _day(target: PostTarget) -> str:
     return f"{target.scheduled_at:%-d %b}" if target.scheduled_at else "recently"
 
 
-def _refuse_same_text_on_x(versions: list[Version]) -> None:
-    on_x = [v for v in versions if v.account.network == Network.X]
-    for index, version in enumerate(on_x):
-        for other in on_x[:index]:
-            if comparable(version.text) == comparable(other.text):
+def _refuse_one_text_on_many_accounts(versions: list[Version]) -> None:
+    """Networks that refuse one text on several accounts (X) are told apart by descriptor."""
+    for index, version in enumerate(versions):
+        network = descriptor(version.account.network)
+        if not network.can.one_text_per_account:
+            continue
+        for other in versions[:index]:
+            same = other.account.network == network.name
+            if same and comparable(version.text) == comparable(other.text):
                 raise ComposeError(
-                    f"X does not allow the same text on several accounts ({other.account} and "
-                    f"{version.account}): change the wording of one of them."
+                    f"{network.label} does not allow the same text on several accounts "
+                    f"({other.account} and {version.account}): change the wording of one of them."
                 )
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from porch.workspaces import secrets as secretbox
 
@@ -107,11 +108,10 @@ class Invitation(models.Model):
         return self.unusable_because() is None
 
 
-class Network(models.TextChoices):
-    X = "x", "X"
-    BLUESKY = "bluesky", "Bluesky"
-    MASTODON = "mastodon", "Mastodon"
-    FACEBOOK = "facebook", "Facebook Page"
+def network_choices() -> list[tuple[str, str]]:
+    """(name, label) of the installed networks (settings.NETWORKS, each package's NETWORK),
+    read when first asked, so this layer names no network and imports none."""
+    return [(n.name, n.label) for n in (import_string(f"{p}.NETWORK") for p in settings.NETWORKS)]
 
 
 class AccountStatus(models.TextChoices):
@@ -123,7 +123,7 @@ class AccountStatus(models.TextChoices):
 
 class ConnectedAccount(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="accounts")
-    network = models.CharField(max_length=16, choices=Network.choices)
+    network = models.CharField(max_length=16, choices=network_choices)
     handle = models.CharField(max_length=255)
     external_id = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)

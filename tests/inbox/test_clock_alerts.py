@@ -12,7 +12,7 @@ from aiosmtpd.handlers import Mailbox
 from porch.inbox.alerts import in_quiet_hours, maybe_alert
 from porch.inbox.clock import BusinessHours, business_seconds, percentile, week_stats
 from porch.inbox.models import Conversation, InboxSettings, Message
-from porch.workspaces.models import ConnectedAccount, Network, Workspace
+from porch.workspaces.models import ConnectedAccount, Workspace
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.clock  # what it checks depends on the time (make test-clock)
@@ -55,7 +55,7 @@ def smtp(tmp_path: Path, settings) -> Iterator[mailbox.Maildir]:
 
 def complaint(workspace: Workspace, urgency: float) -> Conversation:
     account = ConnectedAccount.objects.create(
-        workspace=workspace, network=Network.BLUESKY, handle="s.test"
+        workspace=workspace, network="bluesky", handle="s.test"
     )
     at = datetime.now(UTC)
     convo = Conversation.objects.create(

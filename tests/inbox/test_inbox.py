@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from porch.inbox.models import Conversation, ConversationStatus, Message, SavedReply
 from porch.workspaces import services
-from porch.workspaces.models import ConnectedAccount, Network, Workspace
+from porch.workspaces.models import ConnectedAccount, Workspace
 from tests.conftest import PASSWORD
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -17,7 +17,7 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def account(workspace: Workspace) -> ConnectedAccount:
     return ConnectedAccount.objects.create(
-        workspace=workspace, network=Network.BLUESKY, handle="shop.test"
+        workspace=workspace, network="bluesky", handle="shop.test"
     )
 
 
@@ -109,7 +109,7 @@ def test_resolved_conversations_leave_the_open_queue(
 def test_another_workspaces_conversation_is_not_found(signed_in: Client, db: None) -> None:
     stranger = services.create_user("x@other.example", PASSWORD)
     theirs = services.create_workspace(stranger, "Other")
-    acct = ConnectedAccount.objects.create(workspace=theirs, network=Network.X, handle="other")
+    acct = ConnectedAccount.objects.create(workspace=theirs, network="x", handle="other")
     convo = add(acct, 1, "complaint")
     mine = signed_in.get(reverse("home"))["Location"].split("/")[2]
     assert signed_in.get(reverse("conversation", args=[mine, convo.pk])).status_code == 404

@@ -21,7 +21,7 @@ from porch.inbox.models import (
     SavedReply,
 )
 from porch.networks.sync import sync_account
-from porch.workspaces.models import ConnectedAccount, Network, Role, Workspace
+from porch.workspaces.models import ConnectedAccount, Role, Workspace
 from tests.conftest import PASSWORD, add_member
 from tests.inbox.test_inbox import conversation
 from tests.networks.mastodon.conftest import DOMAIN, Mock, mock, mock_server, pat  # noqa: F401
@@ -38,7 +38,7 @@ def always_open(workspace: Workspace, target: int = 60) -> InboxSettings:
 @pytest.fixture
 def account(workspace: Workspace) -> ConnectedAccount:
     return ConnectedAccount.objects.create(
-        workspace=workspace, network=Network.BLUESKY, handle="shop.test"
+        workspace=workspace, network="bluesky", handle="shop.test"
     )
 
 
@@ -181,7 +181,7 @@ def test_filters_by_account_and_assignee(
     signed_in: Client, account: ConnectedAccount, owner: User
 ) -> None:
     other = ConnectedAccount.objects.create(
-        workspace=account.workspace, network=Network.MASTODON, handle="shop@m.example"
+        workspace=account.workspace, network="mastodon", handle="shop@m.example"
     )
     now = timezone.now()
     conversation(account, 1, "question", now, assigned_to=owner)
@@ -274,7 +274,7 @@ def test_another_workspace_cannot_approve_or_check(
 def shop(mock: Mock, workspace: Workspace) -> ConnectedAccount:  # noqa: F811
     account = ConnectedAccount(
         workspace=workspace,
-        network=Network.MASTODON,
+        network="mastodon",
         handle=f"cornerbakery@{DOMAIN}",
         server_url=mock.base_url,
     )

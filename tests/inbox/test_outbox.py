@@ -34,7 +34,7 @@ from porch.inbox.replies import claim, send_due
 from porch.inbox.tasks import send_due_replies
 from porch.networks.base import Outgoing, Published
 from porch.networks.sync import client_for, sync_account
-from porch.workspaces.models import ConnectedAccount, Membership, Network, Role, Workspace
+from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
 from tests.conftest import add_member, free_port
 from tests.inbox.test_inbox import conversation
 from tests.networks.loopback import running
@@ -76,7 +76,7 @@ def x_account(workspace: Workspace, settings: Any) -> ConnectedAccount:
     settings.X_BEARER_TOKEN = ""
     account = ConnectedAccount(
         workspace=workspace,
-        network=Network.X,
+        network="x",
         handle="cornerbakery",
         external_id=ME,
         timezone="Europe/London",
@@ -171,7 +171,7 @@ def test_a_reply_x_cannot_take_is_kept_shown_retried_with_backoff_and_sent_once(
 def shop(mock: Mock, workspace: Workspace) -> ConnectedAccount:  # noqa: F811
     account = ConnectedAccount(
         workspace=workspace,
-        network=Network.MASTODON,
+        network="mastodon",
         handle=f"cornerbakery@{DOMAIN}",
         server_url=mock.base_url,
         timezone="Europe/London",
@@ -395,7 +395,7 @@ def test_a_discarded_reply_leaves_the_thread_but_one_being_sent_cannot_be(
 @pytest.fixture
 def account(workspace: Workspace) -> ConnectedAccount:
     return ConnectedAccount.objects.create(
-        workspace=workspace, network=Network.BLUESKY, handle="shop.test"
+        workspace=workspace, network="bluesky", handle="shop.test"
     )
 
 

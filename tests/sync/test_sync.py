@@ -30,7 +30,7 @@ from porch.networks.base import (
 )
 from porch.networks.models import SyncState, UsageMonth, month_start
 from porch.networks.sync import claim_due, sync_account
-from porch.workspaces.models import AccountStatus, ConnectedAccount, Network, Notice, Workspace
+from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice, Workspace
 
 
 def mention(n: int, reply_to: str = "", root: str = "") -> Incoming:
@@ -101,7 +101,7 @@ def script(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 @pytest.fixture
 def account(workspace: Workspace) -> ConnectedAccount:
-    made = ConnectedAccount(workspace=workspace, network=Network.X, handle="cornerbakery")
+    made = ConnectedAccount(workspace=workspace, network="x", handle="cornerbakery")
     made.set_credentials({"access_token": "secret-token"})
     made.save()
     return made

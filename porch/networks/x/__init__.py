@@ -8,3 +8,13 @@ payloads.py X's JSON replies -> Incoming, PostMetrics, AccountMetrics
 rules.py    twitter-text v3 weighted length (280), URL detection
 costs.py    pay-per-use prices and the estimate
 """
+
+from porch.networks.base import Capabilities, NetworkDescriptor
+
+NETWORK = NetworkDescriptor(
+    name="x",
+    label="X",
+    client="porch.networks.x.client.XClient",
+    can=Capabilities(search=True, direct_messages=True, paid_reads=True, one_text_per_account=True),
+    poll_scale=(8, 40),
+)
