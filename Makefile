@@ -40,6 +40,7 @@ check: $(VENV)/.dev
 	$(BIN)/ruff format --check porch tests
 	$(BIN)/ruff check porch tests
 	$(BIN)/mypy porch tests
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m porch.bench

@@ -1,65 +1,30 @@
 """The `porch` command: the one entry point for people and scripts.
 
+Here live the commands that run Porch itself (serve, worker, migrate, demo); every app's
+own commands live in its folder, `porch/<app>/cli.py`, listed in its `commands`, and are
+collected below without loading Django, so `porch --help` and `porch triage` work before
+any setting is read. Shared helpers (loading Django, one-line errors) are in porch/core/cli.py.
+
 Each command is a few lines calling library code. Settings come from the environment
 (PORCH_*, DATABASE_URL); a bad one stops the command with one line saying what to fix.
 """
 
 import errno
 import os
+import pkgutil
 import socket
 import sys
-from collections.abc import Callable
-from functools import wraps
+from collections.abc import Callable, Iterator
+from importlib import import_module
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from porch.core.cli import SetupError, with_django
+from porch.workspaces.cli import one_workspace
+
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class SetupError(click.ClickException):
-    """Printed as one line, exit status 2."""
-
-    exit_code = 2
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"porch: {self.message}", err=True)
-
-
-def setup_django() -> None:
-    """Load settings and connect to the database, turning failures into one clear line."""
-    from porch.config import ConfigError
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "porch.settings")
-    try:
-        import django
-
-        django.setup()
-    except ConfigError as exc:
-        raise SetupError(str(exc)) from None
-    check_database()
-
-
-def check_database() -> None:
-    from django.db import OperationalError, connection
-
-    try:
-        connection.ensure_connection()
-    except OperationalError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        where = (
-            "DATABASE_URL" if os.environ.get("DATABASE_URL") else "the SQLite file under PORCH_DATA"
-        )
-        raise SetupError(f"cannot open the database ({where}): {first}") from None
-
-
-def with_django(func: F) -> F:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        setup_django()
-        return func(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def migrate(verbose: bool = False) -> None:
@@ -128,7 +93,7 @@ def serve(host: str, port: int | None, worker: bool, run_migrate: bool, threads:
     from django.conf import settings
     from waitress import serve as waitress_serve
 
-    from porch.core import demo
+    from porch import demo
     from porch.core.worker import start_in_thread
     from porch.wsgi import application
 
@@ -202,7 +167,7 @@ def demo(ctx: click.Context, then_serve: bool, port: int | None) -> None:
 
     Example: porch demo --port 8001
     """
-    from porch.core.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+    from porch.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 
     migrate()
     workspace, created = load_demo()
@@ -212,92 +177,6 @@ def demo(ctx: click.Context, then_serve: bool, port: int | None) -> None:
     click.echo(f"Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}")
     if then_serve:
         ctx.invoke(serve, port=port)
-
-
-def new_password(given: str | None) -> str:
-    """--password, or asked for twice without echo."""
-    if given is not None:
-        return given
-    entered: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return entered
-
-
-@main.command()
-@click.argument("email")
-@click.option("--password", default=None, help="The password (asked for when left out).")
-@click.option(
-    "--workspace", "business", default=None, help="Also create a workspace owned by them."
-)
-@click.option("--admin", is_flag=True, help="Give access to Django's admin.")
-@with_django
-def createuser(email: str, password: str | None, business: str | None, admin: bool) -> None:
-    """Create a user (and optionally their workspace). The first user also runs Porch (admin).
-
-    Example: porch createuser owner@shop.example --workspace "Corner Café"
-    """
-    from porch.workspaces import services
-
-    try:
-        email = services.check_new_email(email)
-        user = services.new_account(email, new_password(password), admin=admin)
-    except services.MemberError as exc:
-        raise click.ClickException(str(exc)) from None
-    if business:
-        workspace = services.create_workspace(user, business)
-        click.echo(f"Created {email}, owner of {workspace.name!r}")
-    else:
-        click.echo(f"Created {email}" + (" (admin)" if user.is_superuser else ""))
-
-
-@main.command()
-@click.argument("email")
-@click.option("--password", default=None, help="The new password (asked for when left out).")
-@with_django
-def resetpassword(email: str, password: str | None) -> None:
-    """Set a user's password where Porch cannot send mail; also lifts any sign-in pause.
-
-    Example: porch resetpassword owner@shop.example
-    """
-    from django.contrib.auth.models import User
-
-    from porch.workspaces import services
-
-    if not User.objects.filter(username=email.strip().lower()).exists():
-        raise click.ClickException(f"There is no account for {email}.")
-    try:
-        services.reset_password(email, new_password(password))
-    except services.MemberError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"New password set for {email.strip().lower()}")
-
-
-@main.command()
-@click.option("--account", "account_id", type=int, default=None, help="Only this account (its id).")
-@with_django
-def sync(account_id: int | None) -> None:
-    """Sync connected accounts now and print what was fetched.
-
-    Example: porch sync --account 3
-    """
-    from porch.inbox.models import Message
-    from porch.networks.sync import sync_account
-    from porch.workspaces.models import AccountStatus, ConnectedAccount
-
-    accounts = ConnectedAccount.objects.filter(is_demo=False).select_related("workspace")
-    if account_id is not None:
-        accounts = accounts.filter(pk=account_id)
-        if not accounts.exists():
-            raise click.ClickException(f"no connected account with id {account_id}")
-    else:
-        accounts = accounts.exclude(status=AccountStatus.NEEDS_RECONNECT)
-    for account in accounts:
-        before = set(Message.objects.filter(account=account).values_list("pk", flat=True))
-        report = sync_account(account)
-        click.echo(report.line())
-        for message in Message.objects.filter(account=account).exclude(pk__in=before):
-            click.echo(
-                f"  {message.get_kind_display()} from {message.author_handle}: {message.text}"
-            )
 
 
 @main.command(name="generate-inbox")
@@ -315,12 +194,9 @@ def generate_inbox(slug: str, messages: int) -> None:
 
     Example: porch generate-inbox --workspace corner-bakery --messages 1000000
     """
-    from porch.inbox.generate import fill
-    from porch.workspaces.models import Workspace
+    from porch.bench.generate_inbox import fill
 
-    workspace = Workspace.objects.filter(slug=slug).first()
-    if workspace is None:
-        raise click.ClickException(f"no workspace {slug!r}: use the slug in its web address")
+    workspace = one_workspace(slug)
     done = fill(workspace, messages)
     click.echo(
         f"Added {done.messages} messages in {done.conversations} conversations "
@@ -328,18 +204,24 @@ def generate_inbox(slug: str, messages: int) -> None:
     )
 
 
-from porch.triage.cli import triage  # noqa: E402
+def app_cli_modules() -> Iterator[str]:
+    """Every `porch/<app>/cli.py`: an app's commands live in its own folder."""
+    root = Path(__file__).parent
+    for package in pkgutil.iter_modules([str(root)]):
+        if package.ispkg and (root / package.name / "cli.py").is_file():
+            yield f"porch.{package.name}.cli"
 
-main.add_command(triage)
 
-from porch.insights.cli import import_history, report  # noqa: E402
+def add_app_commands(group: click.Group) -> None:
+    """Add each app's `commands` to `group`; two commands of one name are a mistake."""
+    for module in app_cli_modules():
+        for command in getattr(import_module(module), "commands", []):
+            if command.name in group.commands:
+                raise RuntimeError(f"two `porch {command.name}` commands (one in {module})")
+            group.add_command(command)
 
-main.add_command(import_history)
-main.add_command(report)
 
-from porch.plans.cli import plan  # noqa: E402
-
-main.add_command(plan)
+add_app_commands(main)
 
 
 def run() -> None:

@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
+from porch.errors import InputError
 
-class ConfigError(Exception):
+
+class ConfigError(InputError):
     """A setting is missing or malformed: the message names it and its expected form."""
 
 

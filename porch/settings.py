@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "porch.triage",
     "porch.insights",
     "porch.plans",
+    "porch.dashboard",
     "axes",
 ]
 
@@ -92,8 +93,18 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Django's own loaders, and each installed network's templates/ folder.
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                        "porch.networks.loader.Loader",
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -218,7 +229,12 @@ NETWORKS = [
     "porch.networks.bluesky",
     "porch.networks.mastodon",
     "porch.networks.facebook",
+    "porch.networks.fake",
 ]
+# The fake network's world (porch/networks/fake/store.py): one SQLite file that the web
+# process and the workers share. The demo's made-up accounts run on DEMO_NETWORK.
+FAKE_NETWORK_DB = config.env_str("PORCH_FAKE_NETWORK_DB", str(DATA_DIR / "fake-network.sqlite3"))
+DEMO_NETWORK = "fake"
 
 # Where the network APIs are: the real ones by default; a test server or a proxy otherwise.
 X_API_URL = config.env_url("PORCH_X_API_URL", "https://api.x.com")

@@ -1,6 +1,9 @@
 """Shared fixtures: real SQLite (or PostgreSQL when DATABASE_URL is set), no mocked database."""
 
+import itertools
 import socket
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -10,6 +13,15 @@ from porch.workspaces import services
 from porch.workspaces.models import Membership, Role, Workspace
 
 PASSWORD = "correct horse battery staple"
+_fake_networks = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def fake_network(settings: Any) -> Path:
+    """Each test gets an empty fake network of its own (porch/networks/fake/store.py)."""
+    fresh = Path(settings.DATA_DIR) / f"fake-network-{next(_fake_networks)}.sqlite3"
+    settings.FAKE_NETWORK_DB = str(fresh)
+    return fresh
 
 
 @pytest.fixture

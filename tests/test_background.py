@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from porch.core import scheduler
+from porch.core import scheduler, worker
 from porch.core.models import PeriodicJob, WorkerHeartbeat
 from porch.core.worker import Heartbeat, beat, make_worker, new_worker_id
 from porch.inbox.models import Conversation, Reply
 from porch.insights.models import HistoryImport
+from porch.networks.streams import start_streams
 from porch.workspaces import services
 from porch.workspaces.models import Workspace
 
@@ -325,3 +326,27 @@ def test_a_beat_that_breaks_is_logged_and_the_next_beat_still_happens(
     assert len(ticks) == 2
     assert "heartbeat failed" in caplog.text and "a job's bug" in caplog.text
     assert WorkerHeartbeat.objects.get(worker_id="worker-a").last_seen == ticks[-1]
+
+
+def test_every_worker_starts_the_consumers_the_apps_register(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert start_streams in worker.CONSUMERS  # registered by porch/networks/apps.py
+    monkeypatch.setattr(worker, "CONSUMERS", [])
+
+    class Listening:
+        def stop(self) -> None: ...
+
+    listening = Listening()
+
+    def listen() -> Listening:
+        return listening
+
+    def nothing_to_listen_to() -> None:
+        return None
+
+    worker.register_consumer(listen)
+    worker.register_consumer(listen)  # registered again: still started once
+    worker.register_consumer(nothing_to_listen_to)
+
+    assert worker.start_consumers() == [listening]  # what to stop when the worker stops

@@ -1,11 +1,24 @@
-"""The demo workspace is a living, clearly-marked fictional bakery."""
+"""The demo workspace is a living, clearly-marked fictional bakery, on the fake network:
+what it sends goes there, and a made-up customer writes there now and then."""
 
+from datetime import timedelta
+
+import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from porch.core.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
-from porch.inbox.models import Message
-from porch.publishing.models import Post
+from porch.core.scheduler import PERIODIC
+from porch.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+from porch.inbox.models import Conversation, Message, ReplyStatus
+from porch.inbox.services import submit_reply
+from porch.networks.fake import store as fake_network
+from porch.networks.fake.customer import customer_posts, demo_accounts, visit
+from porch.networks.models import SyncState
+from porch.networks.poller import sync_account
+from porch.publishing.engine import publish_due
+from porch.publishing.models import Post, PostTarget, TargetState
+from porch.workspaces.models import Membership
 
 
 def test_demo_loads_once_and_is_marked_everywhere(db: None) -> None:
@@ -25,3 +38,61 @@ def test_demo_dashboard_shows_the_banner_and_complaints(client: Client, db: None
     page = client.get(reverse("dashboard", args=[workspace.slug])).content.decode()
     assert "This is the demo workspace" in page
     assert "birthday cake" in page
+
+
+def test_a_reply_from_the_demo_goes_out_to_the_fake_network(db: None) -> None:
+    workspace, _ = load_demo()
+    owner = User.objects.get(username=DEMO_EMAIL)
+    member = Membership.objects.get(workspace=workspace, user=owner)
+    conversation = Conversation.objects.get(workspace=workspace, contact_handle="maria_runs")
+    asked = conversation.messages.get().external_id
+    reply = submit_reply(member, owner, conversation, "So sorry Maria, it's on its way now!")
+    assert reply.status == ReplyStatus.SENT
+    sent = fake_network.posts_by(conversation.account.handle)
+    assert [(p.text, p.reply_to) for p in sent if p.reply_to] == [(reply.text, asked)]
+
+
+def test_past_posts_went_out_and_due_ones_go_out_on_the_fake_network(db: None) -> None:
+    workspace, _ = load_demo()
+    published = PostTarget.objects.filter(post__workspace=workspace, state=TargetState.PUBLISHED)
+    assert published.exists() and all(t.url.startswith("https://fake.invalid/") for t in published)
+    due = list(PostTarget.objects.filter(post__workspace=workspace, state=TargetState.SCHEDULED))
+    assert due
+    last = max(target.scheduled_at for target in due if target.scheduled_at is not None)
+    with time_machine.travel(last + timedelta(minutes=1)):
+        publish_due("demo-worker")
+    assert not PostTarget.objects.filter(post__workspace=workspace, state=TargetState.SCHEDULED)
+    on_network = {p.text for t in due for p in fake_network.posts_by(t.account.handle)}
+    assert {t.text for t in due} <= on_network
+
+
+def test_a_made_up_customer_writes_and_the_sync_brings_it_to_the_inbox(db: None) -> None:
+    workspace, _ = load_demo()
+    before = Message.objects.filter(workspace=workspace).count()
+    posted = [visit(demo_accounts()) for _ in range(4)]  # one to each account in turn
+    states = SyncState.objects.filter(account__workspace=workspace)
+    assert states.count() == 4
+    for state in states:
+        sync_account(state.account, state)
+    arrived = Message.objects.filter(workspace=workspace, external_id__in=posted)
+    assert (
+        arrived.count() == 4 and Message.objects.filter(workspace=workspace).count() == before + 4
+    )
+    assert {m.account.handle for m in arrived} == {a.handle for a in workspace.accounts.all()}
+
+
+def test_a_customer_thanks_the_shop_for_an_answer(db: None) -> None:
+    workspace, _ = load_demo()
+    owner = User.objects.get(username=DEMO_EMAIL)
+    member = Membership.objects.get(workspace=workspace, user=owner)
+    conversation = Conversation.objects.get(workspace=workspace, contact_handle="maria_runs")
+    submit_reply(member, owner, conversation, "On its way!")
+    accounts = [conversation.account]
+    thanks = fake_network.get_post(visit(accounts))
+    assert thanks is not None and thanks.author == "maria_runs" and thanks.reply_to
+    assert visit(accounts) != thanks.external_id  # thanked once; then someone new writes
+
+
+def test_the_customer_job_is_scheduled_and_quiet_without_a_demo(db: None) -> None:
+    assert "fake-customer-posts" in {job.name for job in PERIODIC}
+    assert customer_posts.call() == ""

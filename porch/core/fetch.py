@@ -44,6 +44,8 @@ import httpcore
 import httpx
 from django.conf import settings
 
+from porch.errors import InputError
+
 MAX_BYTES = 5 * 1024 * 1024
 SECONDS = 20.0
 GAP = 5.0
@@ -59,7 +61,7 @@ _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.I)
 SocketOptions = Iterable[httpcore.SOCKET_OPTION] | None
 
 
-class FetchError(Exception):
+class FetchError(InputError):
     """The address could not be fetched: the message says why, in words for the user."""
 
 

@@ -27,21 +27,20 @@ class Periodic:
     interval: int  # seconds
 
 
-# Each app adds its periodic work here (syncs, due posts, feeds, reports).
-PERIODIC: list[Periodic] = [
-    Periodic("prune-finished-tasks", "porch.core.tasks.prune_finished_tasks", 3600),
-    # Every second, so an account due for a sync waits at most a second (inbox_flag_p95).
-    Periodic("sync-due-accounts", "porch.networks.tasks.sync_due_accounts", 1),
-    Periodic("sync-metrics", "porch.insights.tasks.sync_metrics", 3600),
-    Periodic("weekly-reports", "porch.insights.tasks.weekly_reports", 3600),
-    Periodic("publish-due", "porch.publishing.tasks.publish_due_posts", 5),
-    Periodic("poll-feeds", "porch.publishing.tasks.poll_feeds", 900),
-    Periodic("weekly-plan-review", "porch.plans.tasks.weekly_plan_reviews", 3600),
-]
+# Filled by the apps: each app's AppConfig.ready() registers its own periodic work.
+PERIODIC: list[Periodic] = []
+
+
+class PeriodicConflict(Exception):
+    """Two apps registered different jobs under one name."""
 
 
 def register(job: Periodic) -> None:
-    if all(existing.name != job.name for existing in PERIODIC):
+    """Add an app's periodic job; registering the same job again changes nothing."""
+    same_name = [existing for existing in PERIODIC if existing.name == job.name]
+    if same_name and same_name[0] != job:
+        raise PeriodicConflict(f"periodic job {job.name!r} is registered twice, differently")
+    if not same_name:
         PERIODIC.append(job)
 
 

@@ -1,5 +1,6 @@
 """Running background workers: django-tasks-db's worker plus Porch's heartbeat and scheduler,
-and the listeners to the networks' notification streams (porch/networks/streams.py).
+and the long-running consumers the apps register (the networks' notification streams:
+`register_consumer(start_streams)` in porch/networks/apps.py).
 
 `porch worker` runs one in the foreground (start as many as you like, on any machine that
 reaches the database); `porch serve` runs one in a thread beside the web server.
@@ -9,6 +10,11 @@ A worker killed mid-task (kill -9, a lost machine) leaves its task RUNNING. Ever
 seconds and queues them again, or fails them after TASK_ATTEMPTS tries; each is claimed
 by a conditional UPDATE, so two workers never take back the same task. An app that keeps
 state of its own for a task registers `on_taken_back(task_path, handler)` to follow.
+
+An app with a long-running consumer (a stream listener) registers `register_consumer(start)`
+in its AppConfig.ready(): every worker calls `start()` when it starts; what it returns (if
+anything) is stopped when a foreground worker stops. In `porch serve` its threads are
+daemons that end with the process.
 """
 
 import logging
@@ -18,7 +24,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, transaction
@@ -29,7 +35,6 @@ from django_tasks_db.models import DBTaskResult
 
 from porch.core import scheduler
 from porch.core.models import WorkerHeartbeat
-from porch.networks.streams import start_streams
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,27 @@ TAKEN_BACK: dict[str, TakenBack] = {}
 
 def on_taken_back(task_path: str, handler: TakenBack) -> None:
     TAKEN_BACK[task_path] = handler
+
+
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+# Starts a long-running consumer; returns what to stop, or None when there is nothing to run.
+Consumer = Callable[[], Stoppable | None]
+CONSUMERS: list[Consumer] = []
+
+
+def register_consumer(start: Consumer) -> None:
+    """Have every worker start this consumer; registering it again changes nothing."""
+    if start not in CONSUMERS:
+        CONSUMERS.append(start)
+
+
+def start_consumers() -> list[Stoppable]:
+    """Start every registered consumer; returns those to stop."""
+    started = (start() for start in CONSUMERS)
+    return [consumer for consumer in started if consumer is not None]
 
 
 def take_back_abandoned() -> list[str]:
@@ -160,20 +186,20 @@ def run_foreground(interval: float = 0.5) -> None:
     heartbeat = Heartbeat(worker)
     heartbeat.start()
     worker.configure_signals()
-    streams = start_streams()
+    consumers = start_consumers()
     log.info("worker %s started", worker.worker_id)
     try:
         worker.run()
     finally:
         heartbeat.stopped.set()
-        if streams is not None:
-            streams.stop()
+        for consumer in consumers:
+            consumer.stop()
 
 
 def start_in_thread(interval: float = 0.5) -> Worker:
     """Run a worker in a daemon thread of this process (for `porch serve`)."""
     worker = make_worker(new_worker_id(), interval)
     Heartbeat(worker).start()
-    start_streams()  # daemon threads: they end with the process
+    start_consumers()  # daemon threads: they end with the process
     threading.Thread(target=worker.run, name="porch-worker", daemon=True).start()
     return worker

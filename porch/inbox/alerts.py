@@ -1,15 +1,45 @@
-"""Alerts: an urgent complaint reaches the right person at once, once per conversation."""
+"""Alerts: an urgent complaint reaches the right people at once, once per conversation.
+
+The inbox's sink stores an urgent complaint and enqueues `send_alert` once its transaction
+commits (`alert_soon`); the task's first try decides (complaint, urgency, quiet hours) and
+records one AlertDelivery for each way the alert goes out: an e-mail to the recipients,
+the webhook. Each is sent the way replies are (inbox/replies.py):
+
+    claim     a conditional UPDATE (status and claimed_at as read): one sender wins
+    send      with the delivery's key (the e-mail's Message-ID, the webhook's `id`)
+    mark      sent, only while still holding the claim; a delivery that went out is
+              never sent again
+    failure   the claim is given back and the next try is enqueued with backoff
+              (RETRY_WAITS), then Porch gives up (logged, and said on the delivery)
+    death     a claim whose worker died between send and mark is taken over once its lease
+              (PORCH_PUBLISH_LEASE, as for replies) ran out, and sent again with the same
+              key, so a receiver that got the first one can tell it is the same alert
+
+The conversation's `alerted_at` is set once every delivery is settled and one went out.
+"""
 
 import logging
+import uuid
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from porch.core.fetch import FetchError, post_json
+from porch.core.fetch import AddressRefused, FetchError, post_json
 from porch.core.mail import header, message
-from porch.inbox.models import Conversation, InboxSettings, Intent
+from porch.inbox.models import (
+    AlertChannel,
+    AlertDelivery,
+    AlertStatus,
+    Conversation,
+    InboxSettings,
+    Intent,
+)
 from porch.workspaces.models import Role
 
 log = logging.getLogger(__name__)
@@ -36,16 +66,38 @@ def recipients(conversation: Conversation, config: InboxSettings) -> list[str]:
     return [m.user.email for m in leads.select_related("user") if m.user.email]
 
 
-def maybe_alert(conversation: Conversation, attempt: int = 0) -> bool:
-    """Alert about an urgent complaint unless already alerted or in quiet hours.
+def wants_alert(conversation: Conversation, config: InboxSettings) -> bool:
+    """An urgent complaint not alerted yet."""
+    urgent = conversation.urgency >= config.alert_urgency
+    return conversation.intent == Intent.COMPLAINT and urgent and conversation.alerted_at is None
 
-    The conversation is claimed (`alerted_at`) while its alert goes out; when sending
-    fails the claim is given back, the failure logged and a retry enqueued with backoff
-    (RETRY_WAITS). So a complaint counts as alerted only once its alert went, and one
-    bad record never raises into the batch of complaints that found it."""
+
+def alert_soon(conversation: Conversation) -> None:
+    """From the inbox's sink, in its transaction: enqueue the alert once it commits."""
+    if wants_alert(conversation, InboxSettings.of(conversation.workspace)):
+        conversation_id = conversation.pk
+        transaction.on_commit(lambda: _enqueue(conversation_id, 0, None))
+
+
+def _enqueue(conversation_id: int, attempt: int, run_after: datetime | None) -> None:
+    from porch.inbox.tasks import retry_alert, send_alert  # the task module imports this one
+
     try:
-        return _alert(conversation)
-    except Exception as exc:  # a bad record or a mail server down: retry, never stop the batch
+        if attempt == 0:
+            send_alert.enqueue(conversation_id)
+        else:
+            retry_alert.using(run_after=run_after).enqueue(conversation_id, attempt)
+    except Exception as exc:  # the queue itself is down: say so, the batch goes on
+        log.error("alert for conversation %s not queued: %s", conversation_id, exc)
+
+
+def maybe_alert(conversation: Conversation, attempt: int = 0) -> bool:
+    """Send the alert about an urgent complaint unless it went already or it is quiet
+    hours; True when this call completed it. What fails is retried later with backoff,
+    and one bad record never raises into the batch of complaints that found it."""
+    try:
+        return _alert(conversation, attempt)
+    except Exception as exc:  # a bad record or the database: retry, never stop the batch
         log.warning(
             "alert for conversation %s not sent (try %d): %s: %s",
             conversation.pk,
@@ -57,53 +109,157 @@ def maybe_alert(conversation: Conversation, attempt: int = 0) -> bool:
         return False
 
 
-def _alert(conversation: Conversation) -> bool:
+def _alert(conversation: Conversation, attempt: int) -> bool:
+    deliveries = _decided(conversation)
+    if deliveries is None:
+        return False
+    sender, unfinished = sender_id(), False
+    for delivery in deliveries:
+        if delivery.status in (AlertStatus.SENT, AlertStatus.FAILED):
+            continue
+        if not (_claim(delivery, sender) and _deliver(conversation, delivery, sender)):
+            unfinished = True
+    if unfinished:
+        retry_later(conversation.pk, attempt)
+    return _finish(conversation)
+
+
+def _decided(conversation: Conversation) -> list[AlertDelivery] | None:
+    """The alert's deliveries: those recorded by an earlier try, else made now if the
+    conversation needs an alert now; None when it does not."""
+    found = list(AlertDelivery.objects.filter(conversation=conversation).order_by("pk"))
+    if found:
+        return found
     config = InboxSettings.of(conversation.workspace)
-    if conversation.intent != Intent.COMPLAINT or conversation.urgency < config.alert_urgency:
-        return False
+    if not wants_alert(conversation, config) or in_quiet_hours(config, timezone.now()):
+        return None
+    if Conversation.objects.filter(pk=conversation.pk, alerted_at__isnull=False).exists():
+        return None
+    channels = [AlertChannel.EMAIL] if recipients(conversation, config) else []
+    channels += [AlertChannel.WEBHOOK] if config.alert_webhook else []
+    for channel in channels:
+        AlertDelivery.objects.get_or_create(conversation=conversation, channel=channel)
+    return list(AlertDelivery.objects.filter(conversation=conversation).order_by("pk"))
+
+
+def sender_id() -> str:
+    return f"alerts-{uuid.uuid4().hex[:12]}"
+
+
+def _claim(delivery: AlertDelivery, sender: str) -> bool:
+    """Take the delivery if nobody changed it since we read it; a claim older than the
+    lease is taken over (its worker died, maybe after sending)."""
     now = timezone.now()
-    if in_quiet_hours(config, now):
-        return False
-    mine = Conversation.objects.filter(pk=conversation.pk, alerted_at__isnull=True)
-    if not mine.update(alerted_at=now):
-        return False
+    if delivery.status == AlertStatus.SENDING:
+        held_since = delivery.claimed_at or now
+        if held_since > now - timedelta(seconds=settings.PUBLISH_LEASE):
+            return False
+    as_read = AlertDelivery.objects.filter(
+        pk=delivery.pk, status=delivery.status, claimed_at=delivery.claimed_at
+    )
+    changed = as_read.update(
+        status=AlertStatus.SENDING, claimed_by=sender, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return changed == 1
+
+
+def _held(delivery: AlertDelivery, sender: str) -> QuerySet[AlertDelivery]:
+    return AlertDelivery.objects.filter(
+        pk=delivery.pk, status=AlertStatus.SENDING, claimed_by=sender
+    )
+
+
+def _deliver(conversation: Conversation, delivery: AlertDelivery, sender: str) -> bool:
+    """Send a delivery we hold and mark it; a failure gives the claim back (or, where
+    trying again cannot help, marks it failed)."""
+    config = InboxSettings.of(conversation.workspace)
     try:
-        send(conversation, config)
-    except BaseException:
-        Conversation.objects.filter(pk=conversation.pk, alerted_at=now).update(alerted_at=None)
-        raise
+        SENDERS[delivery.channel](conversation, config, delivery.key)
+    except Exception as exc:  # the mail server or the webhook's host: try again later
+        refused = isinstance(exc, AddressRefused)
+        status = AlertStatus.FAILED if refused else AlertStatus.QUEUED
+        _held(delivery, sender).update(status=status, error=header(str(exc), 500))
+        log.warning(
+            "%s alert for conversation %s not sent: %s: %s",
+            delivery.channel,
+            conversation.pk,
+            type(exc).__name__,
+            header(str(exc)),
+        )
+        return refused
+    mark_sent(delivery, sender)
     return True
 
 
+def mark_sent(delivery: AlertDelivery, sender: str) -> None:
+    _held(delivery, sender).update(status=AlertStatus.SENT, sent_at=timezone.now(), error="")
+
+
+def _finish(conversation: Conversation) -> bool:
+    """Mark the conversation alerted once every delivery is settled and one went out (or
+    there was nobody to tell); True for the call that marked it."""
+    statuses = set(
+        AlertDelivery.objects.filter(conversation=conversation).values_list("status", flat=True)
+    )
+    if not statuses <= {AlertStatus.SENT, AlertStatus.FAILED}:
+        return False
+    if statuses and AlertStatus.SENT not in statuses:
+        return False
+    unmarked = Conversation.objects.filter(pk=conversation.pk, alerted_at__isnull=True)
+    return unmarked.update(alerted_at=timezone.now()) == 1
+
+
 def retry_later(conversation_id: int, attempt: int) -> None:
-    """Enqueue the next try of a failed alert, or give up after the last wait."""
+    """Enqueue the next try of an alert, or give up after the last wait."""
     if attempt >= len(RETRY_WAITS):
         log.error("alert for conversation %s given up after %d tries", conversation_id, attempt + 1)
+        AlertDelivery.objects.filter(
+            conversation_id=conversation_id, status=AlertStatus.QUEUED
+        ).update(status=AlertStatus.FAILED)
         return
-    from porch.inbox.tasks import retry_alert  # the task module imports this one
-
-    try:
-        run_after = timezone.now() + timedelta(seconds=RETRY_WAITS[attempt])
-        retry_alert.using(run_after=run_after).enqueue(conversation_id, attempt + 1)
-    except Exception as exc:  # the queue itself is down: say so, the batch goes on
-        log.error("alert retry for conversation %s not queued: %s", conversation_id, exc)
+    run_after = timezone.now() + timedelta(seconds=RETRY_WAITS[attempt])
+    _enqueue(conversation_id, attempt + 1, run_after)
 
 
-def send(conversation: Conversation, config: InboxSettings) -> None:
-    """Email the alert (a failure raises, so it is retried), then post the webhook once."""
+def _content(conversation: Conversation) -> tuple[str, str, str]:
+    """(subject, the latest message's text, the conversation's address in Porch)."""
     latest = conversation.messages.order_by("-sent_at").first()
     text = latest.text if latest else ""
     link = f"{settings.BASE_URL}/w/{conversation.workspace.slug}/inbox/{conversation.pk}/"
     network = conversation.account.get_network_display()
+    subject = f"Complaint from {header(conversation.contact_handle)} on {network}"
+    return subject, text, link
+
+
+def send_email(conversation: Conversation, config: InboxSettings, key: uuid.UUID) -> None:
+    subject, text, link = _content(conversation)
     who = header(conversation.contact_handle)
-    subject = f"Complaint from {who} on {network}"
     body = f"{who} wrote:\n\n{text}\n\nAnswer it in Porch: {link}\n"
-    to = recipients(conversation, config)
-    if to:
-        message(subject, body, to).send()
-    if config.alert_webhook:
-        payload = {"subject": subject, "text": text, "url": link, "urgency": conversation.urgency}
-        try:
-            post_json(config.alert_webhook, payload)  # the guarded fetcher: no private hosts
-        except FetchError as exc:
-            log.warning("alert webhook for conversation %s failed: %s", conversation.pk, exc)
+    mail = message(subject, body, recipients(conversation, config))
+    if mail.to:
+        host = urlsplit(settings.BASE_URL).hostname or "porch.localhost"
+        mail.extra_headers["Message-ID"] = f"<alert-{key}@{host}>"  # the same on every try
+        mail.send()
+
+
+def send_webhook(conversation: Conversation, config: InboxSettings, key: uuid.UUID) -> None:
+    """POST the alert through the guarded fetcher (no private hosts); not 2xx fails."""
+    if not config.alert_webhook:
+        return
+    subject, text, link = _content(conversation)
+    payload = {
+        "id": str(key),  # the same on every try: a receiver can drop a repeat
+        "subject": subject,
+        "text": text,
+        "url": link,
+        "urgency": conversation.urgency,
+    }
+    answer = post_json(config.alert_webhook, payload)
+    if not 200 <= answer.status_code < 300:
+        raise FetchError(f"the webhook answered HTTP {answer.status_code}")
+
+
+SENDERS: dict[str, Callable[[Conversation, InboxSettings, uuid.UUID], None]] = {
+    AlertChannel.EMAIL: send_email,
+    AlertChannel.WEBHOOK: send_webhook,
+}

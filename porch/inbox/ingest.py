@@ -1,87 +1,125 @@
-"""Storing what a sync fetched: each message once, in its conversation."""
+"""The inbox's sink for the poller: each synced message stored once, in its conversation.
+
+prepare(batch)          no transaction held: which items are new, and their triage
+                        (classifying may be slow; the database is not locked meanwhile)
+store(batch, prepared)  inside the poller's transaction with the cursor: messages and
+                        conversations written; an urgent complaint's alert is enqueued
+                        once it commits (inbox/alerts.py)
+"""
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from django.db import transaction
 
-from porch.inbox.alerts import maybe_alert
+from porch.inbox.alerts import alert_soon
 from porch.inbox.models import Conversation, Intent, Message
 from porch.networks.base import Incoming
+from porch.networks.poller import Batch, Sink
+from porch.triage.base import Triage
 from porch.triage.services import classifier_for
 from porch.workspaces.models import ConnectedAccount
 
 
-def _conversation(account: ConnectedAccount, item: Incoming) -> Conversation:
-    root = item.root_id or item.external_id
+class Triaged(NamedTuple):
+    item: Incoming
+    triage: Triage
+
+
+def _known(account: ConnectedAccount, items: Sequence[Incoming]) -> set[str]:
+    ids = [item.external_id for item in items]
+    found = Message.objects.filter(account=account, external_id__in=ids)
+    return set(found.values_list("external_id", flat=True))
+
+
+def prepare(batch: Batch) -> list[Triaged]:
+    """The items not stored yet (each once), classified in one batch."""
+    known, fresh = _known(batch.account, batch.items), []
+    for item in batch.items:
+        if item.external_id not in known:
+            known.add(item.external_id)
+            fresh.append(item)
+    if not fresh:
+        return []
+    results = classifier_for(batch.account.workspace).classify([i.text for i in fresh])
+    return [Triaged(item, result) for item, result in zip(fresh, results, strict=True)]
+
+
+def store(batch: Batch, prepared: list[Triaged]) -> int:
+    return len(store_triaged(batch.account, prepared))
+
+
+INBOX_SINK: Sink[list[Triaged]] = Sink(prepare, store)
+
+
+def _conversation(
+    account: ConnectedAccount, item: Incoming, seen: dict[int, Conversation]
+) -> Conversation:
+    """The item's conversation (its parent's, else its thread's), one object per row."""
     parent = Message.objects.filter(account=account, external_id=item.in_reply_to).first()
     if parent is not None:
-        return parent.conversation
+        return seen.setdefault(parent.conversation_id, parent.conversation)
     conversation, _ = Conversation.objects.get_or_create(
         account=account,
-        root_external_id=root,
+        root_external_id=item.root_id or item.external_id,
         defaults={
             "workspace": account.workspace,
             "contact_handle": item.author_handle,
+            "is_demo": account.is_demo,
             "first_message_at": item.sent_at,
             "last_message_at": item.sent_at,
         },
     )
-    return conversation
+    return seen.setdefault(conversation.pk, conversation)
 
 
-def triage(messages: list[Message]) -> None:
-    """Classify new messages in one batch; a conversation takes its most pressing intent."""
-    if not messages:
-        return
-    results = classifier_for(messages[0].workspace).classify([m.text for m in messages])
-    for message, result in zip(messages, results, strict=True):
-        message.intent, message.intent_scores = result.intent, result.intent_scores
-        message.sentiment, message.sentiment_score = result.sentiment, result.sentiment_score
-        message.urgency = result.urgency
-        message.save(
-            update_fields=["intent", "intent_scores", "sentiment", "sentiment_score", "urgency"]
-        )
-        convo = message.conversation
-        if convo.intent != Intent.COMPLAINT or result.intent == Intent.COMPLAINT:
-            convo.intent = result.intent
-        convo.urgency = max(convo.urgency, result.urgency)
-        convo.save(update_fields=["intent", "urgency"])
-    for convo in {m.conversation_id: m.conversation for m in messages}.values():
-        transaction.on_commit(lambda convo=convo: maybe_alert(convo))  # type: ignore[misc]
+def _message(account: ConnectedAccount, conversation: Conversation, entry: Triaged) -> Message:
+    item, result = entry
+    return Message.objects.create(
+        workspace=account.workspace,
+        account=account,
+        conversation=conversation,
+        network=account.network,
+        external_id=item.external_id,
+        in_reply_to=item.in_reply_to,
+        kind=item.kind,
+        author_handle=item.author_handle,
+        author_name=item.author_name,
+        text=item.text,
+        url=item.url,
+        sent_at=item.sent_at,
+        intent=result.intent,
+        intent_scores=result.intent_scores,
+        sentiment=result.sentiment,
+        sentiment_score=result.sentiment_score,
+        urgency=result.urgency,
+        is_demo=account.is_demo,
+    )
+
+
+def _follow(conversation: Conversation, entry: Triaged) -> None:
+    """A conversation takes its latest time and its most pressing intent."""
+    item, result = entry
+    conversation.last_message_at = max(conversation.last_message_at, item.sent_at)
+    if conversation.intent != Intent.COMPLAINT or result.intent == Intent.COMPLAINT:
+        conversation.intent = result.intent
+    conversation.urgency = max(conversation.urgency, result.urgency)
 
 
 @transaction.atomic
-def store_incoming(account: ConnectedAccount, items: Sequence[Incoming]) -> list[Message]:
-    """Store new items (those already stored are skipped), triaged; returns the new ones."""
-    known = set(
-        Message.objects.filter(
-            account=account, external_id__in=[i.external_id for i in items]
-        ).values_list("external_id", flat=True)
-    )
+def store_triaged(account: ConnectedAccount, prepared: Sequence[Triaged]) -> list[Message]:
+    """Store the prepared items not stored meanwhile (one of our replies, say); returns
+    the new messages."""
+    known = _known(account, [entry.item for entry in prepared])
+    seen: dict[int, Conversation] = {}
     created = []
-    for item in items:
-        if item.external_id in known:
+    for entry in prepared:
+        if entry.item.external_id in known:
             continue
-        known.add(item.external_id)
-        conversation = _conversation(account, item)
-        created.append(
-            Message.objects.create(
-                workspace=account.workspace,
-                account=account,
-                conversation=conversation,
-                network=account.network,
-                external_id=item.external_id,
-                in_reply_to=item.in_reply_to,
-                kind=item.kind,
-                author_handle=item.author_handle,
-                author_name=item.author_name,
-                text=item.text,
-                url=item.url,
-                sent_at=item.sent_at,
-            )
-        )
-        if item.sent_at > conversation.last_message_at:
-            conversation.last_message_at = item.sent_at
-            conversation.save(update_fields=["last_message_at"])
-    triage(created)
+        conversation = _conversation(account, entry.item, seen)
+        created.append(_message(account, conversation, entry))
+        _follow(conversation, entry)
+    for conversation in seen.values():
+        conversation.save(update_fields=["last_message_at", "intent", "urgency"])
+        alert_soon(conversation)
     return created

@@ -7,22 +7,9 @@ from django.conf import settings
 from django.db import models
 
 from porch.inbox.clock import BusinessHours
+from porch.triage.base import Intent as Intent  # defined once, by triage; used from here too
+from porch.triage.base import Sentiment as Sentiment
 from porch.workspaces.models import ConnectedAccount, Workspace, network_choices, validate_timezone
-
-
-class Intent(models.TextChoices):
-    COMPLAINT = "complaint", "Complaint"
-    QUESTION = "question", "Question"
-    LEAD = "lead", "Lead"
-    PRAISE = "praise", "Praise"
-    SPAM = "spam", "Spam"
-    OTHER = "other", "Other"
-
-
-class Sentiment(models.TextChoices):
-    NEGATIVE = "negative", "Negative"
-    NEUTRAL = "neutral", "Neutral"
-    POSITIVE = "positive", "Positive"
 
 
 class ConversationStatus(models.TextChoices):
@@ -262,3 +249,45 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.text[:40]}"
+
+
+class AlertChannel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class AlertStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Not sent"
+
+
+class AlertDelivery(models.Model):
+    """One way an urgent complaint's alert goes out (e-mail, the webhook), sent by
+    inbox/alerts.py: claimed under a lease, never sent again once it went, retried with
+    backoff when it failed; `key` goes with every send (Message-ID, the webhook's `id`)."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="alert_deliveries"
+    )
+    channel = models.CharField(max_length=10, choices=AlertChannel.choices)
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        max_length=10, choices=AlertStatus.choices, default=AlertStatus.QUEUED
+    )
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "channel"], name="one_alert_per_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} alert: {self.get_status_display()}"

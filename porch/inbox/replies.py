@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from porch.errors import InputError
 from porch.inbox.models import (
     Conversation,
     ConversationStatus,
@@ -32,8 +33,15 @@ from porch.inbox.models import (
     Reply,
     ReplyStatus,
 )
-from porch.networks.base import NetworkClient, NetworkError, Outgoing, Published, TextRules
-from porch.networks.sync import DEMO, client_for, mark_reconnect
+from porch.networks.base import (
+    ErrorCode,
+    NetworkClient,
+    NetworkError,
+    Outgoing,
+    Published,
+    TextRules,
+)
+from porch.networks.sync import client_for, mark_reconnect
 from porch.networks.sync import rules_for as network_rules
 from porch.publishing.engine import LONGEST_WAIT, MAX_ATTEMPTS, crash_point, worker_name
 from porch.workspaces.models import AccountStatus, ConnectedAccount
@@ -46,7 +54,7 @@ FIND_SINCE = timedelta(minutes=5)
 LATER = re.compile(r":? (?:Porch|it) (?:will )?tr(?:ies|y) again later$")
 
 
-class ReplyError(Exception):
+class ReplyError(InputError):
     """The reply cannot be stored or sent as it is: the message says why and what to do."""
 
 
@@ -184,7 +192,7 @@ def send_claimed(reply: Reply, sender: str) -> bool:
                 found = client.publish(outgoing)
                 crash_point("after-reply")
     except ReplyError as exc:
-        refused = NetworkError(str(exc), permanent=True, code="refused")
+        refused = NetworkError(str(exc), permanent=True, code=ErrorCode.REFUSED_BY_PORCH)
         return _failed(reply, sender, refused, unresolved=not checked)
     except NetworkError as exc:
         return _failed(reply, sender, exc, unresolved=not checked)
@@ -313,9 +321,9 @@ def explain(
             f"Porch could not tell whether it went out ({said}). Look for it on {name}; "
             "Try again checks before it sends."
         )
-    if exc.code == "refused":
+    if exc.code == ErrorCode.REFUSED_BY_PORCH:
         return f"Not sent: {said}. Edit it below and send it again, or discard it."
-    if exc.code == DEMO:
+    if exc.code == ErrorCode.DEMO_ACCOUNT:
         return f"Not sent: {said}. Your reply is kept here."
     if not exc.permanent:
         return f"Not sent: {name} kept failing ({said}). Press Try again later."

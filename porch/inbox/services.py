@@ -7,17 +7,35 @@ approve        owner or manager: one conditional UPDATE queues it, so it goes on
 send_back      owner or manager: back to the helper with a comment
 retry          the author, owner or manager: a failed reply is queued again
 discard        the author, owner or manager: a failed or sent-back reply is removed
+update_conversation  any member: status, intent, who handles it; a changed intent is a
+               correction the workspace's triage model learns from
+add_note       any member: a note on the conversation for the team
+saved replies, inbox settings   owner or manager
+
+A refusal by role is NotAllowed; anything else refused is a PorchError (porch/errors.py)
+whose message the page shows.
 """
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from porch.inbox.models import Conversation, InboxSettings, Reply, ReplyStatus
+from porch.errors import InputError, NotAllowed
+from porch.inbox.models import (
+    Conversation,
+    ConversationStatus,
+    InboxSettings,
+    Intent,
+    MessageKind,
+    Note,
+    Reply,
+    ReplyStatus,
+    SavedReply,
+)
 from porch.inbox.replies import ReplyError, check_length, last_incoming, send_now
 from porch.networks.base import NetworkError
 from porch.networks.sync import rules_for
+from porch.triage.services import record_correction
 from porch.workspaces.models import ConnectedAccount, Membership, Role
 
 UNSENT = [
@@ -35,12 +53,12 @@ def needs_approval(member: Membership) -> bool:
 
 def _in_workspace(member: Membership, conversation: Conversation) -> None:
     if conversation.workspace_id != member.workspace_id:
-        raise PermissionDenied("This conversation is not in your workspace.")
+        raise NotAllowed("This conversation is not in your workspace.")
 
 
 def _manager(member: Membership) -> None:
     if not member.at_least(Role.MANAGER):
-        raise PermissionDenied("Only an owner or manager can do this.")
+        raise NotAllowed("Only an owner or manager can do this.")
 
 
 def _author_or_manager(member: Membership, user: User, reply: Reply) -> None:
@@ -140,3 +158,79 @@ def pending_replies(member: Membership) -> QuerySet[Reply]:
     return Reply.objects.filter(
         status=ReplyStatus.PENDING, conversation__workspace=member.workspace
     )
+
+
+NOT_SAVED = "Not saved: pick a status, an intent and a member of this team."
+
+
+def update_conversation(
+    member: Membership,
+    user: User,
+    conversation: Conversation,
+    *,
+    status: str,
+    intent: str,
+    assigned_to: int | None,
+) -> None:
+    """Set the status, the intent and who handles it; a new intent is a correction."""
+    _in_workspace(member, conversation)
+    known = status in ConversationStatus.values and intent in Intent.values
+    if not known or (assigned_to is not None and not _in_team(member, assigned_to)):
+        raise InputError(NOT_SAVED)
+    if intent != conversation.intent:
+        _correct(conversation, intent, user)
+    conversation.status, conversation.intent = status, intent
+    conversation.assigned_to_id = assigned_to
+    if status == ConversationStatus.RESOLVED and conversation.resolved_at is None:
+        conversation.resolved_at = timezone.now()
+    conversation.save()
+
+
+def _in_team(member: Membership, user_id: int) -> bool:
+    return member.workspace.members.filter(user_id=user_id).exists()
+
+
+def _correct(conversation: Conversation, intent: str, user: User) -> None:
+    """The member's label becomes a correction that retrains the workspace's triage model."""
+    latest = conversation.messages.exclude(kind=MessageKind.OURS).order_by("-sent_at").first()
+    if latest is not None:
+        record_correction(conversation.workspace, latest.text, intent, user)
+        latest.intent = intent
+        latest.save(update_fields=["intent"])
+
+
+def add_note(member: Membership, user: User, conversation: Conversation, text: str) -> Note:
+    _in_workspace(member, conversation)
+    if not text.strip():
+        raise InputError("The note is empty: write something first.")
+    return Note.objects.create(conversation=conversation, author=user, text=text)
+
+
+def _own_saved_reply(member: Membership, item: SavedReply) -> None:
+    _manager(member)
+    if item.workspace_id != member.workspace_id:
+        raise NotAllowed("This saved reply is not in your workspace.")
+
+
+def add_saved_reply(member: Membership, title: str, text: str) -> SavedReply:
+    _manager(member)
+    return SavedReply.objects.create(workspace=member.workspace, title=title, text=text)
+
+
+def change_saved_reply(member: Membership, item: SavedReply, title: str, text: str) -> None:
+    _own_saved_reply(member, item)
+    item.title, item.text = title, text
+    item.save(update_fields=["title", "text"])
+
+
+def delete_saved_reply(member: Membership, item: SavedReply) -> None:
+    _own_saved_reply(member, item)
+    item.delete()
+
+
+def save_settings(member: Membership, config: InboxSettings) -> None:
+    """Store the inbox settings as changed on the settings page (owner or manager)."""
+    _manager(member)
+    if config.workspace_id != member.workspace_id:
+        raise NotAllowed("These settings are another workspace's.")
+    config.save()

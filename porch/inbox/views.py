@@ -5,12 +5,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from porch.core.feedback import refusals_shown
 from porch.core.params import parse_id
 from porch.inbox import services
 from porch.inbox.clock import ResponseClock, response_clock, weekly
@@ -29,16 +29,15 @@ from porch.inbox.models import (
     Intent,
     Message,
     MessageKind,
-    Note,
     Reply,
     ReplyStatus,
     SavedReply,
 )
 from porch.inbox.queries import FILTERS, inbox
 from porch.inbox.replies import ReplyError, check_reply
-from porch.triage.services import record_correction
+from porch.networks import registry
 from porch.workspaces.access import signed_in_user, workspace_view
-from porch.workspaces.models import Membership, Role, network_choices
+from porch.workspaces.models import Membership, Role
 
 PAGE_SIZE = 50
 STATS_WEEKS = 12
@@ -85,7 +84,7 @@ def inbox_list(request: HttpRequest, member: Membership) -> HttpResponse:
         "rows": rows,
         "filters": filters,
         "intents": Intent.choices,
-        "networks": network_choices(),
+        "networks": registry.choices(offered=True),
         "accounts": workspace.accounts.order_by("network", "handle"),
         "people": _members(member),
         "statuses": [*ConversationStatus.choices, ("all", "All")],
@@ -174,14 +173,9 @@ def reply(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "The reply is empty: write something first.")
         return back
-    try:
-        sent = services.submit_reply(
-            member, signed_in_user(request), convo, form.cleaned_data["text"]
-        )
-    except ReplyError as exc:
-        messages.error(request, str(exc))
-        return back
-    _tell(request, sent)
+    with refusals_shown(request):
+        text = form.cleaned_data["text"]
+        _tell(request, services.submit_reply(member, signed_in_user(request), convo, text))
     return back
 
 
@@ -279,32 +273,18 @@ def approvals(request: HttpRequest, member: Membership) -> HttpResponse:
     return render(request, "inbox/approvals.html", context)
 
 
-def correct(convo: Conversation, intent: str, user: User) -> None:
-    """The owner's label becomes a correction that retrains the workspace's triage model."""
-    latest = convo.messages.exclude(kind="ours").order_by("-sent_at").first()
-    if latest is not None:
-        record_correction(convo.workspace, latest.text, intent, user)
-        latest.intent = intent
-        latest.save(update_fields=["intent"])
-
-
 @workspace_view()
 @require_POST
 def update(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """Status, intent (a correction the triage model learns from) and who handles it."""
     convo = _conversation(member, pk)
     form = TriageForm(request.POST, members=_members(member))
-    if form.is_valid():
-        if form.cleaned_data["intent"] != convo.intent:
-            correct(convo, form.cleaned_data["intent"], signed_in_user(request))
-        convo.status = form.cleaned_data["status"]
-        convo.intent = form.cleaned_data["intent"]
-        convo.assigned_to_id = form.cleaned_data["assigned_to"]
-        if convo.status == ConversationStatus.RESOLVED and convo.resolved_at is None:
-            convo.resolved_at = timezone.now()
-        convo.save()
+    if not form.is_valid():
+        messages.error(request, services.NOT_SAVED)
+        return redirect("conversation", slug=member.workspace.slug, pk=pk)
+    with refusals_shown(request):
+        services.update_conversation(member, signed_in_user(request), convo, **form.cleaned_data)
         messages.success(request, "Saved.")
-    else:
-        messages.error(request, "Not saved: pick a status, an intent and a member of this team.")
     return redirect("conversation", slug=member.workspace.slug, pk=pk)
 
 
@@ -314,9 +294,8 @@ def add_note(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     convo = _conversation(member, pk)
     form = NoteForm(request.POST)
     if form.is_valid():
-        Note.objects.create(
-            conversation=convo, author=signed_in_user(request), text=form.cleaned_data["text"]
-        )
+        with refusals_shown(request):
+            services.add_note(member, signed_in_user(request), convo, form.cleaned_data["text"])
     return redirect("conversation", slug=member.workspace.slug, pk=pk)
 
 
@@ -324,7 +303,7 @@ def add_note(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
 def saved_replies(request: HttpRequest, member: Membership) -> HttpResponse:
     form = SavedReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        SavedReply.objects.create(workspace=member.workspace, **form.cleaned_data)
+        services.add_saved_reply(member, form.cleaned_data["title"], form.cleaned_data["text"])
         messages.success(request, f"Saved “{form.cleaned_data['title']}”.")
         return redirect("saved_replies", slug=member.workspace.slug)
     items = member.workspace.saved_replies.order_by("title")
@@ -338,14 +317,14 @@ def saved_reply_edit(request: HttpRequest, member: Membership, pk: int) -> HttpR
     """Change a saved reply's title or text, or (POST with `delete`) remove it."""
     item = get_object_or_404(SavedReply, pk=pk, workspace=member.workspace)
     if request.method == "POST" and "delete" in request.POST:
-        item.delete()
+        services.delete_saved_reply(member, item)
         messages.success(request, f"Deleted “{item.title}”.")
         return redirect("saved_replies", slug=member.workspace.slug)
     initial = {"title": item.title, "text": item.text}
     form = SavedReplyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        item.title, item.text = form.cleaned_data["title"], form.cleaned_data["text"]
-        item.save(update_fields=["title", "text"])
+        title, text = form.cleaned_data["title"], form.cleaned_data["text"]
+        services.change_saved_reply(member, item, title, text)
         messages.success(request, f"Saved “{item.title}”.")
         return redirect("saved_replies", slug=member.workspace.slug)
     context = {"member": member, "form": form, "item": item}
@@ -357,7 +336,7 @@ def inbox_settings(request: HttpRequest, member: Membership) -> HttpResponse:
     config = InboxSettings.of(member.workspace)
     form = InboxSettingsForm(request.POST or None, instance=config)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_settings(member, form.save(commit=False))
         messages.success(request, "Inbox settings saved.")
         return redirect("inbox_settings", slug=member.workspace.slug)
     context = {"member": member, "form": form, "workspace_zone": member.workspace.timezone}

@@ -4,16 +4,14 @@ from pathlib import Path
 
 import click
 
-
-def _setup() -> None:
-    from porch.cli import setup_django  # porch.cli imports this module: import at call time
-
-    setup_django()
+from porch.core.cli import with_django
+from porch.workspaces.cli import one_workspace
 
 
 @click.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--account", "account_id", type=int, required=True, help="The account's id.")
+@with_django
 def import_history(file: Path, account_id: int) -> None:
     """Import an account's history from the file its network gave you.
 
@@ -22,7 +20,6 @@ def import_history(file: Path, account_id: int) -> None:
 
     Example: porch import ~/Downloads/twitter-2026-11-20.zip --account 3
     """
-    _setup()
     from porch.insights.history import import_file
     from porch.insights.importers import ArchiveError
     from porch.workspaces.models import ConnectedAccount
@@ -50,12 +47,12 @@ def import_history(file: Path, account_id: int) -> None:
 @click.option("--workspace", "slug", default=None, help="The workspace's slug (if several).")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--email", is_flag=True, help="Email it to the workspace's owners.")
+@with_django
 def report(week: str, slug: str | None, pdf_path: Path | None, email: bool) -> None:
     """Make the weekly report: print its figures, write a PDF, email it.
 
     Example: porch report --week 2026-W47 --pdf report.pdf
     """
-    _setup()
     from porch.core.mail import why_not_sent
     from porch.insights.report import (
         ReportError,
@@ -66,18 +63,12 @@ def report(week: str, slug: str | None, pdf_path: Path | None, email: bool) -> N
     )
     from porch.workspaces.models import Workspace
 
-    workspaces = Workspace.objects.filter(is_demo=False)
-    if slug:
-        workspaces = Workspace.objects.filter(slug=slug)
-    found = list(workspaces[:2])
-    if len(found) != 1:
-        why = f"no workspace {slug!r}" if slug else "choose a workspace with --workspace SLUG"
-        raise click.ClickException(why)
+    workspace = one_workspace(slug, Workspace.objects.filter(is_demo=False))
     try:
-        made = build_report(found[0], week)
+        made = build_report(workspace, week)
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{found[0].name}, week {made.week} ({made.period})")
+    click.echo(f"{workspace.name}, week {made.week} ({made.period})")
     for label, value in made.lines():
         click.echo(f"  {label}: {value}")
     if pdf_path is not None:
@@ -87,7 +78,7 @@ def report(week: str, slug: str | None, pdf_path: Path | None, email: bool) -> N
             raise click.ClickException(f"cannot write {pdf_path}: {exc.strerror}") from None
         click.echo(f"PDF written to {pdf_path}")
     if email:
-        to = owners_emails(found[0])
+        to = owners_emails(workspace)
         if not to:
             raise click.ClickException("the workspace's owners have no email address")
         try:
@@ -95,3 +86,6 @@ def report(week: str, slug: str | None, pdf_path: Path | None, email: bool) -> N
         except OSError as exc:  # smtplib's errors included
             raise click.ClickException(f"the report was not emailed: {why_not_sent(exc)}") from None
         click.echo(f"Emailed to {', '.join(to)}")
+
+
+commands: list[click.Command] = [import_history, report]

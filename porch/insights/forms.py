@@ -3,22 +3,27 @@
 from django import forms
 from django.conf import settings
 
+from porch.insights.importers import formats
 from porch.insights.models import Activity, Revenue
+from porch.networks.registry import descriptor
 from porch.workspaces.models import ConnectedAccount, Workspace
 
 
 class ImportForm(forms.Form):
     account = forms.ModelChoiceField(queryset=ConnectedAccount.objects.none(), label="Account")
-    file = forms.FileField(
-        label="History file",
-        help_text="The X archive (.zip), Mastodon export (.zip) or Bluesky "
-        "repository (.car) you downloaded from the network.",
-    )
+    file = forms.FileField(label="History file")
 
     def __init__(self, workspace: Workspace, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        accounts = workspace.accounts.exclude(network="facebook").order_by("network", "handle")
+        importable = [network for network, _ in formats()]
+        accounts = workspace.accounts.filter(network__in=importable).order_by("network", "handle")
         self.fields["account"].queryset = accounts  # type: ignore[attr-defined]
+        files = _one_of([archive.file for _, archive in formats()])
+        self.fields["file"].help_text = f"The {files} you downloaded from the network."
+
+    def import_steps(self) -> list[tuple[str, str]]:
+        """(network, where it offers its history file), for the import page."""
+        return [(descriptor(network).label, archive.steps) for network, archive in formats()]
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
@@ -28,10 +33,15 @@ class ImportForm(forms.Form):
 
 
 def too_big_message() -> str:
-    return (
-        f"The file is bigger than the {settings.IMPORT_MAX_MB} MB Porch takes. Upload only "
-        "data/tweets.js from an X archive, or ask whoever runs Porch to raise PORCH_IMPORT_MAX_MB."
-    )
+    smaller = "".join(f"{archive.smaller}, or " for _, archive in formats() if archive.smaller)
+    advice = f"{smaller}ask whoever runs Porch to raise PORCH_IMPORT_MAX_MB."
+    taken = f"The file is bigger than the {settings.IMPORT_MAX_MB} MB Porch takes."
+    return f"{taken} {advice[0].upper()}{advice[1:]}"
+
+
+def _one_of(names: list[str]) -> str:
+    """The names as "a, b or c"."""
+    return " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 class OutsideTimeForm(forms.Form):

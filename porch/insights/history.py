@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
-from porch.insights.importers import ArchiveError, ImportedPost, has_hashtag, has_link, open_history
+from porch.insights.importers import (
+    ArchiveError,
+    ImportedPost,
+    has_hashtag,
+    has_link,
+    open_history,
+    reader_of,
+)
 from porch.insights.models import HistoryImport, HistoryPost, ImportState, Source
 from porch.insights.whatworks import rebuild_cells
 from porch.workspaces.models import ConnectedAccount
@@ -53,18 +60,12 @@ def import_file(
 
 def _check_owner(path: Path, account: ConnectedAccount, owner: str) -> None:
     """Refuse a file that says it belongs to another account (where both sides are known)."""
-    if not owner:
+    reader = reader_of(account.network)
+    if not owner or reader is None:
         return
-    if account.network == "bluesky":
-        mine = account.external_id
-        if not mine:  # a repository always names its DID: one Porch cannot match is refused
-            raise ArchiveError(
-                path.name,
-                f"Porch does not know the Bluesky id (DID) of {account}, so cannot tell the "
-                "repository is its own: reconnect the account, then import",
-            )
-    else:
-        mine = account.handle.lstrip("@").split("@")[0]
+    mine = reader.owner(account.handle, account.external_id)
+    if not mine and reader.owner_unknown:  # a file that names its owner by an id Porch lacks
+        raise ArchiveError(path.name, reader.owner_unknown.format(account=account))
     if mine and owner.lower() != mine.lower():
         raise ArchiveError(
             path.name, f"this export is of {owner}, not of {account}: choose that account's file"

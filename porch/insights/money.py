@@ -17,8 +17,9 @@ from django.db.models import Count, Q, Sum
 from porch.inbox.models import Conversation, Intent
 from porch.insights.models import ActiveTime, Activity, Revenue
 from porch.insights.whatworks import own_posts
+from porch.networks import registry
 from porch.publishing.models import TrackedLink
-from porch.workspaces.models import Workspace, network_choices
+from porch.workspaces.models import Workspace
 
 
 @dataclass
@@ -132,7 +133,7 @@ def where_the_money_is(workspace: Workspace, start: date, end: date) -> MoneyPag
         return hours_of * part / whole if whole else 0.0
 
     networks = []
-    for value, label in network_choices():
+    for value, label in registry.choices(offered=True):
         talk = by_network.get(value, {"n": 0, "leads": 0, "complaints": 0})
         mine = [r for (net, _), r in posts_by.items() if net == value]
         line = Line(

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from porch.core.mail import header, message
 from porch.core.params import in_range
+from porch.errors import InputError
 from porch.insights import charts
 from porch.insights.influence import Influence, daily_engagement, daily_sentiment, influence
 from porch.insights.models import SentReport
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
-class ReportError(ValueError):
+class ReportError(InputError, ValueError):
     """A report that cannot be made; the message says what to change."""
 
 

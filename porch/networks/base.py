@@ -1,6 +1,7 @@
 """The network interface every network implements, and the one error it raises.
 
-    NetworkError                 every failure talking to a network
+    NetworkError                 every failure talking to a network (a PorchError: its
+                                 .message is what the owner reads; .code an ErrorCode)
       .permanent = True          retrying the same call cannot help (bad input, duplicate,
                                  policy block); the owner is told why
       .permanent = False         try again later: after .retry_after seconds when the
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, Self
+
+from porch.errors import PorchError
 
 Kind = Literal["mention", "reply", "direct"]
 
@@ -48,9 +51,10 @@ class ErrorCode(StrEnum):
     DEMO_ACCOUNT = "demo_account"  # one of the demo's made-up accounts on a real network
     INCOMPLETE = "incomplete_connection"  # stored settings lack what a client needs
     CREDENTIALS_UNREADABLE = "credentials_unreadable"  # encrypted under another secret key
+    REFUSED_BY_PORCH = "refused_by_porch"  # Porch's own checks stopped it before sending
 
 
-class NetworkError(Exception):
+class NetworkError(PorchError):
     def __init__(
         self,
         message: str,
@@ -59,7 +63,8 @@ class NetworkError(Exception):
         retry_after: float | None = None,
         reconnect: bool = False,
         outcome_unknown: bool = False,
-        code: ErrorCode | str = ErrorCode.OTHER,
+        code: ErrorCode = ErrorCode.OTHER,
+        detail: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -68,6 +73,7 @@ class NetworkError(Exception):
         self.reconnect = reconnect
         self.outcome_unknown = outcome_unknown
         self.code = code
+        self.detail = detail  # the network's own code ("190", "RecordNotFound"), for its client
 
     def __repr__(self) -> str:
         return (
@@ -250,6 +256,16 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class ArchiveFormat:
+    """The history file a network gives its users, for Porch's history import."""
+
+    reader: str  # dotted path of its ArchiveReader (porch/networks/archives.py)
+    file: str  # what to upload, for the import form: "X archive (.zip)"
+    steps: str  # where the network offers it, as its menus name the way
+    smaller: str = ""  # what to upload instead of a file that is too big
+
+
+@dataclass(frozen=True)
 class NetworkDescriptor:
     """Everything the rest of Porch may know about one network. Each network's package
     (`porch/networks/<name>/__init__.py`) exports one as `NETWORK`; settings.NETWORKS lists
@@ -263,3 +279,32 @@ class NetworkDescriptor:
     # (shortest, longest) multiples of settings' sync intervals between two polls
     poll_scale: tuple[int, int] = (1, 1)
     connect_urls: str = ""  # dotted path of the module whose `urlpatterns` connect an account
+    archive: ArchiveFormat | None = None  # its history file, where Porch can import one
+    # Dotted paths of profile_url(handle, server_url) -> str, the account's public page,
+    # and of post_url(handle, external_id) -> str, a post's ("" = none to link to).
+    profile_url: str = ""
+    post_url: str = ""
+    # The connect page's card: a line on what connecting asks for, the template of its
+    # button or link, and the dotted path of a function () -> str saying why accounts
+    # cannot be connected on this install now ("" when they can).
+    blurb: str = ""
+    connect_card: str = ""
+    connect_check: str = ""
+    # Dotted path of finish(request, pending, code, callback_url) -> (AccountRef,
+    # credentials): the end of an OAuth sign-in started by its connect view (`pending` is
+    # what that view kept in the session; NetworkError when the network refuses).
+    oauth_finish: str = ""
+    # Dotted path of its stream module, where can.stream: enabled() -> bool (settings may
+    # turn it off) and listen(account, credentials, on_mention, on_revoked) -> a thread to
+    # start, or None when the account cannot be listened to (porch/networks/streams.py).
+    stream: str = ""
+    # Dotted paths of the TextRules a plan writes to: a stock account's post, and its bio.
+    post_rules: str = ""
+    bio_rules: str = ""
+    plan_label: str = ""  # its name in the plan workshop and plans ("" = label)
+    # Dotted path of estimated_cost(reads, writes) -> Decimal, where can.paid_reads: what
+    # a month's posts read and created cost (the poller pauses an account at its cap).
+    costs: str = ""
+    # Its periodic jobs: (name, dotted path of a task, seconds between runs), registered
+    # with the scheduler by the networks app (the fake network's made-up customer).
+    periodic: tuple[tuple[str, str, int], ...] = ()

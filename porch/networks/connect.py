@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from porch.networks.base import AccountRef
-from porch.networks.models import SyncState
+from porch.networks.models import INCOMING, SyncState
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice, Workspace
 
 
@@ -22,7 +22,7 @@ def save_connection(
     account.set_credentials(credentials)
     account.status, account.status_detail, account.rate_limited_until = AccountStatus.OK, "", None
     account.save()
-    SyncState.objects.get_or_create(account=account)
+    SyncState.objects.get_or_create(account=account, source=INCOMING, key="")
     Notice.objects.filter(account=account, key="reconnect", dismissed_at__isnull=True).update(
         dismissed_at=timezone.now()
     )

@@ -1,16 +1,27 @@
-"""Per-account sync state (cursor, adaptive interval, lease) and monthly usage."""
+"""What the poller keeps per (account, source): cursor, adaptive interval, lease; and
+each account's monthly usage."""
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from porch.networks.registry import descriptor
 from porch.workspaces.models import ConnectedAccount
+
+INCOMING = "incoming"  # the source every account has: its mentions, replies and messages
 
 
 class SyncState(models.Model):
-    account = models.OneToOneField(ConnectedAccount, on_delete=models.CASCADE, related_name="sync")
+    """One thing the poller fetches for an account: a source (`incoming`, a feature's
+    `search`) and what for (`key`: a search's query; "" for incoming), with its cursor."""
+
+    account = models.ForeignKey(ConnectedAccount, on_delete=models.CASCADE, related_name="syncs")
+    source = models.CharField(max_length=40, default=INCOMING)
+    key = models.CharField(max_length=500, blank=True, help_text="what the source fetches for")
     cursor = models.TextField(blank=True)
     next_sync_at = models.DateTimeField(default=timezone.now, db_index=True)
     interval = models.PositiveIntegerField(default=60, help_text="seconds, adapted to activity")
@@ -25,8 +36,16 @@ class SyncState(models.Model):
         default=False, help_text="the network's stream said something arrived: sync it now"
     )
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "source", "key"], name="one_sync_state_per_source"
+            )
+        ]
+
     def __str__(self) -> str:
-        return f"sync of {self.account}"
+        what = f"{self.source} {self.key}".strip()
+        return f"sync of {self.account} ({what})"
 
 
 def month_start(day: date | None = None) -> date:
@@ -50,9 +69,12 @@ class UsageMonth(models.Model):
         return f"{self.account} {self.month:%Y-%m}"
 
     def estimated_cost(self) -> Decimal:
-        """What the network bills for this month's use (only X bills per post)."""
-        if self.account.network != "x":
+        """What the network bills for this month's use (where it bills per post read)."""
+        try:
+            path = descriptor(self.account.network).costs
+        except ValueError:  # a network no longer installed bills nothing here
+            path = ""
+        if not path:
             return Decimal("0.00")
-        from porch.networks.x.costs import estimated_cost
-
+        estimated_cost: Callable[[int, int], Decimal] = import_string(path)
         return estimated_cost(self.reads, self.writes)

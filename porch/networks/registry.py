@@ -8,7 +8,7 @@ from functools import cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from porch.networks.base import NetworkClient, NetworkDescriptor
+from porch.networks.base import AccountRef, NetworkClient, NetworkDescriptor
 
 
 @cache
@@ -41,6 +41,26 @@ def client_class(network: str) -> type[NetworkClient]:
     return found
 
 
-def choices() -> list[tuple[str, str]]:
-    """(name, label) of every installed network, for forms and filters."""
-    return [(network.name, network.label) for network in descriptors()]
+def choices(offered: bool = False) -> list[tuple[str, str]]:
+    """(name, label) of every installed network, or of those an owner can connect (with a
+    connect page: not the fake network), for forms, filters and tables."""
+    found = [n for n in descriptors() if n.connect_urls or not offered]
+    return [(network.name, network.label) for network in found]
+
+
+def profile_url(account: AccountRef) -> str:
+    """The account's public page on its network; "" where there is none to link to."""
+    network = _installed(tuple(settings.NETWORKS)).get(account.network)
+    if network is None or not network.profile_url:
+        return ""
+    found: str = import_string(network.profile_url)(account)
+    return found
+
+
+def post_url(network: str, handle: str, external_id: str) -> str:
+    """The page of one of an account's posts; "" where the network has none Porch can make."""
+    installed = _installed(tuple(settings.NETWORKS)).get(network)
+    if installed is None or not installed.post_url:
+        return ""
+    found: str = import_string(installed.post_url)(handle, external_id)
+    return found

@@ -1,11 +1,11 @@
-"""Background syncs: the scheduler enqueues this every few seconds."""
+"""Background polls: the scheduler enqueues this every second."""
 
 from django_tasks import task
 
-from porch.networks.sync import claim_due, sync_account
+from porch.networks.poller import claim_due, poll
 
 
 @task()
 def sync_due_accounts() -> int:
-    """Sync every account whose turn has come; returns how many new messages arrived."""
-    return sum(sync_account(state.account, state).new for state in claim_due())
+    """Poll every (account, source) whose turn has come; returns how many new items arrived."""
+    return sum(poll(state).new for state in claim_due())

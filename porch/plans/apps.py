@@ -8,3 +8,8 @@ class PlansConfig(AppConfig):
     label = "plans"
     verbose_name = "Plans"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from porch.core.scheduler import Periodic, register
+
+        register(Periodic("weekly-plan-review", "porch.plans.tasks.weekly_plan_reviews", 3600))

@@ -5,14 +5,15 @@ from typing import Any
 
 import click
 
+from porch.core.cli import OneLineError, with_django
 from porch.plans.questions import STEPS, Answers, Question, Step, problems
+from porch.workspaces.cli import one_workspace
 
 
-class PlanCliError(click.ClickException):
+class PlanCliError(OneLineError):
     """Printed as one line."""
 
-    def show(self, file: object = None) -> None:
-        click.echo(f"porch plan: {self.message}", err=True)
+    prefix = "porch plan"
 
 
 def read_answers(path: Path) -> Answers:
@@ -72,26 +73,16 @@ def ask_all(answers: Answers) -> Answers:
     help="A YAML file with the answers (no questions asked).",
 )
 @click.option("--workspace", "slug", default=None, help="The workspace's slug (if several).")
+@with_django
 def plan(answers_file: Path | None, slug: str | None) -> None:
     """Run the readiness workshop, print the plan and store it for the workspace.
 
     Example: porch plan --answers bakery.yaml --workspace corner-bakery
     """
-    from porch.cli import setup_django  # porch.cli imports this module: import at call time
-
-    setup_django()
     from porch.plans.export import markdown
     from porch.plans.services import store_plan, workshop_of
-    from porch.workspaces.models import Workspace
 
-    workspaces = Workspace.objects.filter(slug=slug) if slug else Workspace.objects.all()
-    if workspaces.count() != 1:
-        raise PlanCliError(
-            f"no workspace {slug!r}: use the slug in its web address"
-            if slug
-            else "say which workspace with --workspace SLUG"
-        )
-    workspace = workspaces.get()
+    workspace = one_workspace(slug, error=PlanCliError)
     workshop = workshop_of(workspace)
     if answers_file is None:
         answers = ask_all(dict(workshop.answers))
@@ -105,3 +96,6 @@ def plan(answers_file: Path | None, slug: str | None) -> None:
     workshop.answers = stored.answers
     workshop.save(update_fields=["answers", "updated_at"])
     click.echo(markdown(workspace.name, stored.version, stored.content))
+
+
+commands: list[click.Command] = [plan]

@@ -1,38 +1,37 @@
-"""The limits a plan writes to, counted the way each network counts.
+"""The limits a plan writes to, counted the way each network counts: each installed
+network's descriptor names the rules of a stock account's post (`post_rules`) and of its
+profile bio (`bio_rules`), kept in its folder (porch/networks/<name>/limits.py).
 
-Posts: X 280 weighted characters (URLs 23), Bluesky 300 graphemes, Mastodon 500 (a stock
-instance; URLs 23), Facebook 63,206. Profile bios: X 160 (counted like a post), Bluesky
-256 graphemes, Mastodon 500 (the "about" note of a stock instance), Facebook Page "about"
-255 characters.
+POST_LIMITS and BIO_LIMITS read like dicts from network name to TextRules; they ask the
+registry each time, so they follow settings.NETWORKS.
 """
 
-from collections.abc import Callable
+from collections.abc import Iterator, Mapping
 
+from django.utils.module_loading import import_string
+
+from porch.networks import registry
 from porch.networks.base import TextRules
-from porch.networks.bluesky.rules import RULES as BLUESKY_RULES
-from porch.networks.bluesky.rules import graphemes
-from porch.networks.mastodon.rules import DEFAULT_LIMITS, count_characters
-from porch.networks.x.rules import RULES as X_RULES
-from porch.networks.x.rules import weighted_length
-
-FACEBOOK_POST_LENGTH = 63_206
 
 
-def _rules(max_length: int, counter: Callable[[str], int]) -> TextRules:
-    return TextRules(
-        max_length=max_length, counter=counter, max_images=4, max_image_bytes=0, max_alt_text=0
-    )
+class _Limits(Mapping[str, TextRules]):
+    def __init__(self, field: str) -> None:
+        self.field = field  # the descriptor's dotted path: post_rules or bio_rules
+
+    def _paths(self) -> dict[str, str]:
+        found = {network.name: getattr(network, self.field) for network in registry.descriptors()}
+        return {name: path for name, path in found.items() if path}
+
+    def __getitem__(self, network: str) -> TextRules:
+        rules: TextRules = import_string(self._paths()[network])
+        return rules
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths())
+
+    def __len__(self) -> int:
+        return len(self._paths())
 
 
-POST_LIMITS: dict[str, TextRules] = {
-    "x": X_RULES,
-    "bluesky": BLUESKY_RULES,
-    "mastodon": DEFAULT_LIMITS.text_rules(),
-    "facebook": _rules(FACEBOOK_POST_LENGTH, len),
-}
-BIO_LIMITS: dict[str, TextRules] = {
-    "x": _rules(160, weighted_length),
-    "bluesky": _rules(256, graphemes),
-    "mastodon": _rules(500, count_characters),
-    "facebook": _rules(255, len),
-}
+POST_LIMITS: Mapping[str, TextRules] = _Limits("post_rules")
+BIO_LIMITS: Mapping[str, TextRules] = _Limits("bio_rules")

@@ -8,9 +8,12 @@ lists of choice keys, and the hours are a whole number.
 
 import re
 import unicodedata
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from porch.networks import registry
 
 Answers = dict[str, Any]
 
@@ -22,12 +25,30 @@ GOALS = {
     "expert": "Being the helpful expert who solves people's problems",
     "offers": "Offers and promotions just for followers",
 }
-NETWORKS = {
-    "x": "X (Twitter)",
-    "bluesky": "Bluesky",
-    "mastodon": "Mastodon",
-    "facebook": "Facebook",
-}
+
+
+class _Networks(Mapping[str, str]):
+    """The installed networks a plan can write for (those whose descriptors name post and
+    bio rules), name: what the workshop calls them; read from the registry when asked."""
+
+    def _all(self) -> dict[str, str]:
+        return {
+            network.name: network.plan_label or network.label
+            for network in registry.descriptors()
+            if network.post_rules and network.bio_rules
+        }
+
+    def __getitem__(self, name: str) -> str:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+NETWORKS: Mapping[str, str] = _Networks()
 VOICES = {
     "friendly": "Friendly and warm",
     "expert": "Knowledgeable and calm",
@@ -44,7 +65,7 @@ class Question:
     purpose: str  # the one line shown under the question: why it is asked
     kind: str = "text"  # text, url, lines, choice, choices, hours
     required: bool = False
-    choices: dict[str, str] = field(default_factory=dict)
+    choices: Mapping[str, str] = field(default_factory=dict)
     example: str = ""
 
 

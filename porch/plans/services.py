@@ -9,6 +9,9 @@ Accepting a plan sets Porch up, and doing it twice adds nothing twice:
   such account yet gets no slots: the plan page says so, and accepting again after
   connecting one adds them (the other steps are already done and are not repeated);
 - the ten first posts as drafts (never scheduled, never published) waiting for review.
+
+The workshop, accepting and asking for a review are an owner's or manager's (NotAllowed
+otherwise), as the pages have always said; anyone in the workspace reads the plan.
 """
 
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from porch.errors import NotAllowed
 from porch.inbox.models import InboxSettings
 from porch.plans.generate import generate
 from porch.plans.models import ListeningSearch, Plan, PlanDraft, PlanOrigin, Workshop
@@ -26,7 +30,18 @@ from porch.plans.questions import STEPS, Answers, Step, clean_answers, first_una
 from porch.plans.writing import llm_rewriter
 from porch.publishing.compose import Draft, Version, create_post
 from porch.publishing.models import Pillar, PostingSlot
-from porch.workspaces.models import ConnectedAccount, Membership, Workspace
+from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
+
+
+def _manager(member: Membership) -> None:
+    if not member.at_least(Role.MANAGER):
+        raise NotAllowed("Only an owner or manager can change the plan.")
+
+
+def _own(member: Membership, plan: Plan) -> None:
+    _manager(member)
+    if plan.workspace_id != member.workspace_id:
+        raise NotAllowed("This plan belongs to another workspace.")
 
 
 def workshop_of(workspace: Workspace) -> Workshop:
@@ -53,6 +68,26 @@ def save_step(workshop: Workshop, step: Step, raw: Answers) -> dict[str, str]:
     workshop.step = STEPS[min(index + 1, len(STEPS) - 1)].key
     workshop.save()
     return {}
+
+
+def answer_step(member: Membership, step: Step, raw: Answers) -> dict[str, str]:
+    """The workshop page's step: saved, or what is wrong with it per question."""
+    _manager(member)
+    return save_step(workshop_of(member.workspace), step, raw)
+
+
+def finish_workshop(member: Membership) -> Plan:
+    """A new plan version from the workshop's answers so far."""
+    _manager(member)
+    return store_plan(member.workspace, workshop_of(member.workspace).answers)
+
+
+def review_now(member: Membership) -> Plan | None:
+    """Propose a new version from the week so far; None when no plan was accepted yet."""
+    _manager(member)
+    from porch.plans.review import review_workspace  # review.py stores through this module
+
+    return review_workspace(member.workspace, force=True)
 
 
 def resume_step(workshop: Workshop) -> str:
@@ -119,6 +154,8 @@ def plan_accounts(plan: Plan) -> list[ConnectedAccount]:
 
 @transaction.atomic
 def accept(plan: Plan, member: Membership, user: User) -> Setup:
+    """Set Porch up from the plan (see the module); an owner or manager of its workspace."""
+    _own(member, plan)
     content, workspace = plan.content, plan.workspace
     accounts = plan_accounts(plan)
     searches = sum(

@@ -9,22 +9,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from porch.core.params import parse_int
-from porch.plans import export
+from porch.plans import export, services
 from porch.plans.generate import WEEKDAYS
 from porch.plans.models import ListeningSearch, Plan
 from porch.plans.questions import STEP_KEYS, STEPS, Answers, Question, step_by_key
-from porch.plans.review import review_workspace
-from porch.plans.services import (
-    accept as accept_plan,
-)
-from porch.plans.services import (
-    latest_plan,
-    plan_accounts,
-    resume_step,
-    save_step,
-    store_plan,
-    workshop_of,
-)
+from porch.plans.services import latest_plan, plan_accounts, resume_step, workshop_of
 from porch.workspaces.access import signed_in_user, workspace_view
 from porch.workspaces.models import Membership, Role, Workspace
 
@@ -64,10 +53,10 @@ def wizard(request: HttpRequest, member: Membership, step: str = "") -> HttpResp
             q.key: request.POST.getlist(q.key) if q.kind == "choices" else request.POST.get(q.key)
             for q in current.questions
         }
-        errors = save_step(workshop, current, raw)
+        errors = services.answer_step(member, current, raw)
         if not errors:
             if request.POST.get("action") == "finish" or index == len(STEPS) - 1:
-                plan = store_plan(member.workspace, workshop.answers)
+                plan = services.finish_workshop(member)
                 messages.success(request, f"Your plan is ready (version {plan.version}).")
                 return redirect("plan", slug=slug)
             if request.POST.get("action") == "stop":
@@ -114,7 +103,7 @@ def plan_page(request: HttpRequest, member: Membership) -> HttpResponse:
 @workspace_view(Role.MANAGER)
 def accept(request: HttpRequest, member: Membership) -> HttpResponse:
     plan = _plan_or_404(member.workspace, request)
-    setup = accept_plan(plan, member, signed_in_user(request))
+    setup = services.accept(plan, member, signed_in_user(request))
     messages.success(request, setup.line())
     return redirect("plan", slug=member.workspace.slug)
 
@@ -122,7 +111,7 @@ def accept(request: HttpRequest, member: Membership) -> HttpResponse:
 @require_POST
 @workspace_view(Role.MANAGER)
 def review(request: HttpRequest, member: Membership) -> HttpResponse:
-    plan = review_workspace(member.workspace, force=True)
+    plan = services.review_now(member)
     if plan is None:
         messages.error(request, "Accept a plan first: the review compares your week with it.")
     else:

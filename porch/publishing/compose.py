@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from porch.errors import InputError
 from porch.networks.base import TextRules
 from porch.networks.registry import descriptor
 from porch.networks.sync import rules_for
@@ -33,7 +34,7 @@ _ATTACHES = regex.compile(
 )
 
 
-class ComposeError(Exception):
+class ComposeError(InputError):
     """The post cannot be scheduled as it is: the message says why and what to do."""
 
 

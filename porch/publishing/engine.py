@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from porch.networks.base import Media, NetworkClient, NetworkError, Outgoing, Published
+from porch.networks.base import ErrorCode, Media, NetworkClient, NetworkError, Outgoing, Published
 from porch.networks.sync import client_for, mark_reconnect
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
 from porch.publishing.slots import same_wall_time_later
@@ -150,7 +150,7 @@ def _publish_one(client: NetworkClient, outgoing: Outgoing, index: int) -> Publi
     try:
         return client.publish(outgoing)
     except NetworkError as exc:
-        if index and exc.code == "NotFound":  # the network has not shown the part before yet
+        if index and exc.code == ErrorCode.NOT_FOUND:  # the part before is not shown yet
             raise NetworkError(exc.message, permanent=False, retry_after=10) from exc
         raise
 
@@ -229,7 +229,7 @@ def explain(target: PostTarget, exc: NetworkError, retry_at: datetime | None) ->
     if retry_at is not None:
         why = "Not sure it went out" if exc.outcome_unknown else f"{name} said: {exc.message}"
         return f"{why}. Porch checks and tries again at {local_hhmm(retry_at, zone)}."
-    if "long" in exc.message.lower() or exc.code in ("too_long", "TooLong"):
+    if exc.code == ErrorCode.TOO_LONG:
         return f"{name} refused it: {exc.message}. Shorten it, then press Retry."
     if not exc.permanent:
         return f"{name} kept failing ({exc.message}). Press Retry to try again."

@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from porch.core.fetch import Fetched, FetchError, checked_url
 from porch.core.fetch import fetch as guarded_fetch
+from porch.errors import InputError
+from porch.networks.base import AccountRef
+from porch.networks.registry import profile_url as network_profile_url
 from porch.publishing.models import Feed, FeedEntry, Post, PostSource, PostStatus
 from porch.workspaces.models import ConnectedAccount, Workspace
 
@@ -24,14 +27,9 @@ log = logging.getLogger(__name__)
 
 POLL_EVERY = timedelta(minutes=15)
 INVITE = "Continue the conversation: reply here, we read every message."
-PROFILE = {
-    "x": "https://x.com/{handle}",
-    "bluesky": "https://bsky.app/profile/{handle}",
-    "facebook": "https://www.facebook.com/{external_id}",
-}
 
 
-class FeedError(Exception):
+class FeedError(InputError):
     """The feed or newsletter could not be read: the message says why and what to do."""
 
 
@@ -173,12 +171,9 @@ def fetch_for_drafts(workspace_id: int, kind: str, url: str) -> dict[str, str | 
 
 
 def profile_url(account: ConnectedAccount) -> str:
-    if account.network == "mastodon":
-        user, _, server = account.handle.partition("@")
-        return f"{account.server_url or 'https://' + server}/@{user}"
-    return PROFILE.get(account.network, "").format(
-        handle=account.handle, external_id=account.external_id or account.handle
-    )
+    """The account's public page, as its network makes it ("" where there is none)."""
+    ref = AccountRef(account.network, account.handle, account.external_id, account.server_url)
+    return network_profile_url(ref)
 
 
 def conversation_footer(workspace: Workspace) -> tuple[str, list[tuple[str, str]]]:

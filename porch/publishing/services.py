@@ -1,19 +1,23 @@
 """What people do to posts after writing them, and to the weekly posting times: submit,
-approve, send back, edit, retry, reschedule, stop repeating, themes and slots.
+approve, send back, edit, retry, reschedule, stop repeating, themes and slots, drafts
+from a feed or a newsletter.
 
 Each function takes the member who acts and checks their role here, whatever page or
 command calls it. A helper's posts wait for an owner or manager: a helper's change to a
 post that was approved (its text or its time) sends the whole post back for approval,
 and nothing of it goes out until it is approved again.
+
+A refusal by role is NotAllowed; anything else refused is a ComposeError or FeedError
+(PorchErrors, porch/errors.py) whose message the page shows.
 """
 
 import uuid
 from datetime import datetime, time
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from porch.errors import NotAllowed
 from porch.networks.sync import rules_for
 from porch.publishing import feeds, tasks
 from porch.publishing.compose import ComposeError, split_thread
@@ -28,13 +32,13 @@ UNAPPROVED = (PostStatus.DRAFT, PostStatus.AWAITING_APPROVAL)
 
 def _require(member: Membership, role: Role, why: str) -> None:
     if not member.at_least(role):
-        raise PermissionDenied(why)
+        raise NotAllowed(why)
 
 
 def _own(member: Membership, post: Post) -> None:
     """Never act on another workspace's post, whoever calls."""
     if post.workspace_id != member.workspace_id:
-        raise PermissionDenied("This post belongs to another workspace.")
+        raise NotAllowed("This post belongs to another workspace.")
 
 
 def can_approve(member: Membership) -> bool:
@@ -195,7 +199,7 @@ def add_pillar(member: Membership, name: str) -> None:
 def _own_account(member: Membership, account: ConnectedAccount) -> None:
     _slots_role(member)
     if account.workspace_id != member.workspace_id:
-        raise PermissionDenied("This account belongs to another workspace.")
+        raise NotAllowed("This account belongs to another workspace.")
 
 
 def add_slots(member: Membership, account: ConnectedAccount, at: time, weekdays: list[int]) -> None:
@@ -223,6 +227,11 @@ def fetch_for_drafts(member: Membership, kind: str, url: str) -> str:
     one; anyone may draft a newsletter issue (a helper's draft waits for approval).
     """
     if kind == "feed" and not can_add_feeds(member):
-        raise PermissionDenied("Only an owner or manager can add a blog feed.")
+        raise NotAllowed("Only an owner or manager can add a blog feed.")
     job = tasks.fetch_for_drafts.enqueue(member.workspace_id, kind, feeds.check_address(url))
     return str(job.id)
+
+
+def newsletter_from_text(member: Membership, pasted: str) -> Post:
+    """A draft from a newsletter issue's pasted text; anyone may (a draft goes nowhere)."""
+    return feeds.newsletter_draft(member.workspace, pasted=pasted)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from porch.core.feedback import refusals_shown
 from porch.core.params import parse_date, parse_id, parse_int, parse_local_time
 from porch.networks.sync import rules_for
 from porch.publishing import feeds, services
@@ -121,7 +122,7 @@ def compose(request: HttpRequest, member: Membership) -> HttpResponse:
                 messages.success(request, _saved_message(post))
                 return redirect("post", member.workspace.slug, post.pk)
         except ComposeError as exc:
-            context["error"] = str(exc)
+            context["error"] = exc.message
     return render(request, "publishing/compose.html", context)
 
 
@@ -174,7 +175,7 @@ def _when(at: datetime | None, account: ConnectedAccount) -> str:
 def post_action(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     post = get_object_or_404(Post, pk=pk, workspace=member.workspace)
     action = request.POST.get("action", "")
-    try:
+    with refusals_shown(request):
         if action == "approve":
             services.approve(member, post)
             messages.success(request, "Approved: it goes out at its time.")
@@ -187,8 +188,6 @@ def post_action(request: HttpRequest, member: Membership, pk: int) -> HttpRespon
         elif action == "submit":
             services.submit(member, post)
             messages.success(request, _saved_message(post))
-    except ComposeError as exc:
-        messages.error(request, str(exc))
     return redirect("post", member.workspace.slug, post.pk)
 
 
@@ -198,7 +197,7 @@ def target_action(request: HttpRequest, member: Membership, pk: int) -> HttpResp
     target = get_object_or_404(PostTarget, pk=pk, post__workspace=member.workspace)
     action = request.POST.get("action", "")
     waits = False
-    try:
+    with refusals_shown(request):
         if action in ("edit", "edit_retry"):
             thread = request.POST.get("thread") == "on"
             waits = services.edit(member, target, request.POST.get("text", ""), thread)
@@ -213,8 +212,6 @@ def target_action(request: HttpRequest, member: Membership, pk: int) -> HttpResp
                 raise ComposeError("Pick a date and time.")
             waits = services.reschedule(member, target, at)
             messages.success(request, f"Moved: {WAITS}" if waits else "Moved.")
-    except ComposeError as exc:
-        messages.error(request, str(exc))
     return redirect("post", member.workspace.slug, target.post_id)
 
 
@@ -223,10 +220,8 @@ def queue(request: HttpRequest, member: Membership) -> HttpResponse:
     """Upcoming posts, posts waiting for approval, drafts, and each account's weekly slots."""
     workspace = member.workspace
     if request.method == "POST":
-        try:
+        with refusals_shown(request):
             _change_slots(request, member)
-        except ComposeError as exc:
-            messages.error(request, str(exc))
         return redirect("publishing_queue", workspace.slug)
     upcoming = PostTarget.objects.filter(
         post__workspace=workspace,
@@ -318,15 +313,13 @@ def feeds_page(request: HttpRequest, member: Membership) -> HttpResponse:
     if request.method == "POST":
         url = request.POST.get("url", "").strip()
         kind = "feed" if request.POST.get("action") == "feed" else "newsletter"
-        try:
+        with refusals_shown(request):
             if kind == "feed" or url:  # fetched by a worker; this page shows how it went
                 job = services.fetch_for_drafts(member, kind, url)
                 page = reverse("publishing_feeds", args=[workspace.slug])
                 return redirect(f"{page}?fetch={job}")
-            post = feeds.newsletter_draft(workspace, pasted=request.POST.get("pasted", ""))
+            post = services.newsletter_from_text(member, request.POST.get("pasted", ""))
             return redirect("post", workspace.slug, post.pk)
-        except feeds.FeedError as exc:
-            messages.error(request, str(exc))
         return redirect("publishing_feeds", workspace.slug)
     heading, links = feeds.conversation_footer(workspace)
     context = {

@@ -8,9 +8,31 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
+from django.db.models import TextChoices
 
-INTENTS = ("complaint", "question", "praise", "lead", "spam", "other")
-SENTIMENTS = ("negative", "neutral", "positive")
+
+class Intent(TextChoices):
+    """What a message wants; the order is the models' output columns (model files store it)."""
+
+    COMPLAINT = "complaint"
+    QUESTION = "question"
+    PRAISE = "praise"
+    LEAD = "lead"
+    SPAM = "spam"
+    OTHER = "other"
+
+
+class Sentiment(TextChoices):
+    """How a message feels; the order is the models' output columns."""
+
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+# The values as plain strings, in the models' column order.
+INTENTS: tuple[str, ...] = tuple(str(intent.value) for intent in Intent)
+SENTIMENTS: tuple[str, ...] = tuple(str(sentiment.value) for sentiment in Sentiment)
 
 
 class Triage(NamedTuple):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
+from porch.core.cli import OneLineError
 from porch.triage.base import INTENTS, Classifier
 
 if TYPE_CHECKING:
@@ -20,13 +21,11 @@ if TYPE_CHECKING:
 BATCH = 8192
 
 
-class TriageCliError(click.ClickException):
+class TriageCliError(OneLineError):
     """Printed as one line, exit status 2."""
 
+    prefix = "porch triage"
     exit_code = 2
-
-    def show(self, file: object = None) -> None:
-        click.echo(f"porch triage: {self.message}", err=True)
 
 
 def _classifier(tier: str, model: Path | None) -> Classifier:
@@ -203,13 +202,13 @@ def train_transformer(
 
     Example: porch triage train-transformer --device cuda
     """
-    from porch.triage.corpus import CORPUS_DIR, load_corpus
-    from porch.triage.transformer import SHIPPED_MODEL_DIR
-    from porch.triage.transformer_train import (
+    from porch.bench.train_transformer import (
         FineTuneSettings,
         TrainingUnavailable,
         train_and_export,
     )
+    from porch.triage.corpus import CORPUS_DIR, load_corpus
+    from porch.triage.transformer import SHIPPED_MODEL_DIR
 
     examples = load_corpus(corpus or CORPUS_DIR)
     settings = FineTuneSettings(epochs=epochs, seed=seed, device=device)
@@ -240,7 +239,11 @@ def eval_tweeteval(directory: Path, model: Path | None, tier: str) -> None:
 
     Example: porch triage eval tweeteval-sentiment ../shared/data/tweeteval/sentiment
     """
-    from porch.triage.evaluation import TWEETEVAL_ANCHORS, EvaluationError, tweeteval_sentiment
+    from porch.bench.triage_evaluation import (
+        TWEETEVAL_ANCHORS,
+        EvaluationError,
+        tweeteval_sentiment,
+    )
 
     try:
         score = tweeteval_sentiment(_classifier(tier, model), directory)
@@ -260,7 +263,7 @@ def eval_airline(file: Path, model: Path | None, tier: str) -> None:
 
     Example: porch triage eval airline ../shared/data/twitter_airline_sentiment/Tweets.csv
     """
-    from porch.triage.evaluation import EvaluationError, airline
+    from porch.bench.triage_evaluation import EvaluationError, airline
 
     try:
         report = airline(_classifier(tier, model), file)
@@ -297,7 +300,12 @@ def eval_learning_curve(
 
     Example: porch triage eval learning-curve labelled.csv --label-column label --k 0,50,200
     """
-    from porch.triage.evaluation import EvaluationError, is_positive, learning_curve, read_table
+    from porch.bench.triage_evaluation import (
+        EvaluationError,
+        is_positive,
+        learning_curve,
+        read_table,
+    )
     from porch.triage.learning import TrainableModel
 
     base = cast(TrainableModel, _classifier(tier, model))
@@ -315,3 +323,6 @@ def eval_learning_curve(
     for k, score in curve:
         click.echo(f"k={k} macro_f1={score:.4f}", nl=True)
         sys.stdout.flush()
+
+
+commands: list[click.Command] = [triage]

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
+from porch.errors import Unavailable
 from porch.triage import features, lexicon
 from porch.triage.base import (
     ADAPTER_L2,
@@ -51,7 +52,7 @@ ADAPTER_SCALE = 20.0
 Array = np.ndarray[Any, Any]
 
 
-class ModelFileError(Exception):
+class ModelFileError(Unavailable):
     """A model file is missing, unreadable or made for other feature settings."""
 
 

@@ -17,7 +17,7 @@ not good" comes out negative). Leaving the negators out, or also zeroing polarit
 or 1.0, scored lower on the dev sets (airline sentiment F1 0.658 -> 0.655 / 0.649 / 0.646,
 complaint_vs_negative 0.720 -> 0.716 / 0.716 / 0.712), so the table stays whole.
 
-They are written to models/learnt_lexicon.tsv (word, polarity, neutrality; rounded, sorted),
+They are written to trained/learnt_lexicon.tsv (word, polarity, neutrality; rounded, sorted),
 which `porch triage distil-lexicon` makes and `read` parses as text: loading it runs no code
 and needs no transformer. The fast tier is served with numpy alone, as before; the file's digest
 is part of fast.feature_settings, so a fast model trained with another one is refused.
@@ -32,12 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from porch.errors import InputError
 from porch.triage.text import vader_lexicon
 
 if TYPE_CHECKING:
     from porch.triage.transformer import TransformerModel
 
-LEXICON_FILE = Path(__file__).with_name("models") / "learnt_lexicon.tsv"
+LEXICON_FILE = Path(__file__).with_name("trained") / "learnt_lexicon.tsv"
 TEMPLATES = ("{}", "it was {}", "so {}!", "the {} one")
 WORD = re.compile(r"[a-z][a-z]+")
 # The normaliser's own tokens (text.py): they are not words, and VADER's table rates those
@@ -49,7 +50,7 @@ REMAKE = "remake the file with 'porch triage distil-lexicon'"
 Array = np.ndarray[Any, Any]
 
 
-class LexiconError(Exception):
+class LexiconError(InputError):
     """The learnt lexicon file is missing or not word, polarity, neutrality lines."""
 
 

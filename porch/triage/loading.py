@@ -1,8 +1,8 @@
 """Choosing and loading a classifier: `load_classifier(tier, path)`.
 
-The fast tier's default model ships in porch/triage/models/default/. The transformer tier
+The fast tier's default model ships in porch/triage/trained/default/. The transformer tier
 lives in porch.triage.transformer (the optional `porch[transformer]` extra, its model in
-porch/triage/models/transformer/); asking for it when that module cannot be imported raises
+porch/triage/trained/transformer/); asking for it when that module cannot be imported raises
 TierUnavailable with what to install. `best_tier()` is the transformer tier where it is
 installed, else the fast one: the inbox and `porch triage classify` use it by default.
 """
@@ -12,14 +12,15 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import cast
 
+from porch.errors import Unavailable
 from porch.triage.base import Classifier
 from porch.triage.fast import FastModel, load_model
 
-DEFAULT_MODEL_DIR = Path(__file__).with_name("models") / "default"
+DEFAULT_MODEL_DIR = Path(__file__).with_name("trained") / "default"
 TIERS = ("fast", "transformer")
 
 
-class TierUnavailable(Exception):
+class TierUnavailable(Unavailable):
     """The tier asked for is unknown or its code or dependencies are not installed."""
 
 

@@ -7,10 +7,8 @@ v<version>/ (see fast.py for the format); a row here says which version is in us
 from django.conf import settings
 from django.db import models
 
-from porch.triage.base import INTENTS
+from porch.triage.base import Intent
 from porch.workspaces.models import Workspace
-
-INTENT_CHOICES = [(intent, intent.title()) for intent in INTENTS]
 
 
 class TriageCorrection(models.Model):
@@ -18,7 +16,7 @@ class TriageCorrection(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     text = models.TextField()
-    intent = models.CharField(max_length=20, choices=INTENT_CHOICES)
+    intent = models.CharField(max_length=20, choices=Intent.choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

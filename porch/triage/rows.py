@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from porch.errors import InputError
+
 JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
 
-class RowsError(Exception):
+class RowsError(InputError):
     """The input cannot be read at all (missing file, bad encoding, no such column)."""
 
 

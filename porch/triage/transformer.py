@@ -1,7 +1,8 @@
 """The transformer tier: a fine-tuned MiniLM served with onnxruntime and tokenizers.
 
-No PyTorch here: fine-tuning lives in transformer_train.py. A model is a directory of three
-files, and a fourth once a workspace's corrections adapted it; none can run code when loaded:
+No PyTorch here: fine-tuning lives in porch/bench/train_transformer.py. A model is a
+directory of three files, and a fourth once a workspace's corrections adapted it; none can
+run code when loaded:
 
 - ``model.onnx``: inputs ``input_ids`` and ``attention_mask`` (batch x sequence, int64),
   outputs ``intent`` (batch x 6 probabilities), ``sentiment`` (batch x 3), ``urgency`` and
@@ -71,7 +72,7 @@ FAST_SENTIMENT_SHARE = 0.4
 # trains. Validation macro recall of the mix (share 0.4) for 0.2 / 0.3 / 0.4: 0.6232 / 0.6261 /
 # 0.6220.
 NEUTRAL_OFFSET = 0.3
-SHIPPED_MODEL_DIR = Path(__file__).with_name("models") / "transformer"
+SHIPPED_MODEL_DIR = Path(__file__).with_name("trained") / "transformer"
 THREADS_VARIABLE = "PORCH_TRIAGE_THREADS"
 
 Array = np.ndarray[Any, Any]

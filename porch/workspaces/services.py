@@ -17,10 +17,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
+from porch.errors import InputError
 from porch.workspaces.models import Invitation, Membership, Role, Workspace
 
 
-class MemberError(Exception):
+class MemberError(InputError):
     """Refused: the message says why in one line, for the person who asked."""
 
 

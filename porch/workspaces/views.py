@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
-from porch.inbox.models import InboxSettings
 from porch.workspaces import services
 from porch.workspaces.access import SESSION_KEY, signed_in_user, workspace_view
 from porch.workspaces.forms import (
@@ -27,6 +26,7 @@ from porch.workspaces.forms import (
     WorkspaceForm,
 )
 from porch.workspaces.models import Invitation, Membership, Role
+from porch.workspaces.pages import members_page_facts
 from porch.workspaces.signin import client_ip
 
 # Accounts made here sign in at once, without a password check to count.
@@ -121,7 +121,7 @@ def members(request: HttpRequest, member: Membership) -> HttpResponse:
         "people": workspace.members.select_related("user").order_by("user__email"),
         "invitations": services.pending_invitations(workspace),
         "invitation_days": settings.INVITATION_DAYS,
-        "helper_replies_wait": InboxSettings.of(workspace).helpers_need_approval,
+        **members_page_facts(workspace),
     }
     return render(request, "workspaces/members.html", context)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from porch.core.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+from porch.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 from porch.inbox.models import Conversation
 from porch.publishing.models import Post
 from porch.workspaces.models import ConnectedAccount

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from mastodon import Mastodon
 from playwright.sync_api import Locator, Page, expect
 
+from porch.core.worker import make_worker, new_worker_id
 from porch.inbox.models import Conversation, MessageKind, SavedReply
 from porch.networks.base import AccountRef
 from porch.networks.connect import save_connection
@@ -83,6 +84,11 @@ def answer_from_the_inbox(page: Page, who: str) -> str:
     return filled
 
 
+def send_queued_alert() -> None:
+    """A worker runs the alert task that storing the complaint enqueued."""
+    make_worker(new_worker_id(), interval=0, max_tasks=1).run()
+
+
 def one_alert(box: mailbox.Maildir, network_name: str) -> None:
     mails = list(box)
     assert len(mails) == 1, [m["Subject"] for m in mails]
@@ -108,6 +114,7 @@ def test_bluesky_complaint_reaches_the_top_and_is_answered_in_three_clicks(
     uri = mention(customer, shop, angry)
     network.settle()
     assert sync_due_accounts.call() == 1  # the worker's sync task
+    send_queued_alert()
 
     filled = answer_from_the_inbox(page, customer.handle)
     assert filled.startswith("Sorry maria")
@@ -137,6 +144,7 @@ def test_mastodon_complaint_reaches_the_top_and_is_answered_in_three_clicks(
 
     angry = pat.status_post("@cornerbakery my order never arrived and nobody answers the phone")
     assert sync_due_accounts.call() == 1
+    send_queued_alert()
 
     filled = answer_from_the_inbox(page, "pat")
     assert filled.startswith("Sorry Pat")

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from playwright.sync_api import Browser, Page, ViewportSize
 
-from porch.core.demo import DEMO_EMAIL, load_demo
+from porch.demo import DEMO_EMAIL, load_demo
 from porch.inbox.models import Conversation
 
 pytestmark = pytest.mark.browser

@@ -3,8 +3,8 @@
 from click.testing import CliRunner
 from django.db.models import Count, Max, Min
 
+from porch.bench.generate_inbox import fill
 from porch.cli import main
-from porch.inbox.generate import fill
 from porch.inbox.models import Conversation, Message, MessageKind
 from porch.workspaces.models import Workspace
 

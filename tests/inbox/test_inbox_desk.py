@@ -20,7 +20,7 @@ from porch.inbox.models import (
     ReplyStatus,
     SavedReply,
 )
-from porch.networks.sync import sync_account
+from porch.networks.poller import sync_account
 from porch.workspaces.models import ConnectedAccount, Role, Workspace
 from tests.conftest import PASSWORD, add_member
 from tests.inbox.test_inbox import conversation

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils.html import escape
 from mastodon import Mastodon
 
 from porch.core import scheduler
+from porch.errors import NotAllowed
 from porch.inbox import replies, services
 from porch.inbox.models import (
     Conversation,
@@ -33,7 +33,8 @@ from porch.inbox.models import (
 from porch.inbox.replies import claim, send_due
 from porch.inbox.tasks import send_due_replies
 from porch.networks.base import Outgoing, Published
-from porch.networks.sync import client_for, sync_account
+from porch.networks.poller import sync_account
+from porch.networks.sync import client_for
 from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
 from tests.conftest import add_member, free_port
 from tests.inbox.test_inbox import conversation
@@ -428,17 +429,17 @@ def test_only_owners_and_managers_approve_and_only_the_author_retries_their_own(
     owners = Reply.objects.create(
         conversation=convo, author=owner, text="x", status=ReplyStatus.FAILED
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.approve(as_helper, helper, pending)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.retry(as_helper, helper, owners)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.discard(as_helper, helper, owners)
     from porch.workspaces import services as workspaces
 
     stranger = workspaces.create_user("x@other.example", "correct horse battery staple")
     theirs = workspaces.create_workspace(stranger, "Other")
     outsider = Membership.objects.get(user=stranger, workspace=theirs)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.submit_reply(outsider, stranger, convo, "hello")
     assert Reply.objects.filter(status=ReplyStatus.PENDING).count() == 1

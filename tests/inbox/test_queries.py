@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from porch.inbox.generate import fill
+from porch.bench.generate_inbox import fill
 from porch.inbox.models import Conversation, ConversationStatus, Intent
 from porch.inbox.queries import inbox
 from porch.workspaces.models import Workspace

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from porch.networks.sync import sync_account
+from porch.networks.poller import sync_account
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice, Workspace
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

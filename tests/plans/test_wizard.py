@@ -8,11 +8,14 @@ from django.contrib.auth.models import User
 from django.test import Client
 from pypdf import PdfReader
 
+from porch.errors import NotAllowed
 from porch.inbox.models import InboxSettings
+from porch.plans import services as plans
 from porch.plans.models import ListeningSearch, Plan, Workshop
+from porch.plans.questions import STEPS
 from porch.publishing.models import Pillar, Post, PostingSlot, PostStatus, PostTarget, TargetState
 from porch.workspaces import services
-from porch.workspaces.models import ConnectedAccount, Role, Workspace
+from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
 from tests.conftest import add_member
 from tests.plans.sample import FORM_STEPS
 
@@ -149,6 +152,31 @@ def test_helpers_read_the_plan_but_cannot_change_it(client: Client, workspace: W
     assert client.get(f"/w/{workspace.slug}/plan/").status_code == 200
     assert client.get(f"/w/{workspace.slug}/plan/workshop/business/").status_code == 403
     assert client.post(f"/w/{workspace.slug}/plan/accept/").status_code == 403
+
+
+def test_the_plan_services_check_the_role_and_the_workspace(
+    signed_in: Client, workspace: Workspace, owner: User
+) -> None:
+    walk(signed_in, workspace.slug)
+    plan = Plan.objects.get(workspace=workspace)
+    helper = add_member(workspace, "helper@bakery.example", Role.HELPER)
+    them = Membership.objects.get(workspace=workspace, user=helper)
+    step = STEPS[0]
+    with pytest.raises(NotAllowed):
+        plans.accept(plan, them, helper)
+    with pytest.raises(NotAllowed):
+        plans.answer_step(them, step, dict(FORM_STEPS[0][1]))
+    with pytest.raises(NotAllowed):
+        plans.finish_workshop(them)
+    with pytest.raises(NotAllowed):
+        plans.review_now(them)
+    stranger = services.create_user("other@shop.example", "correct horse battery staple")
+    other = services.create_workspace(stranger, "Other Shop", "UTC")
+    with pytest.raises(NotAllowed):
+        plans.accept(plan, Membership.objects.get(workspace=other, user=stranger), stranger)
+    plan.refresh_from_db()
+    assert plan.accepted_at is None and not Post.objects.exists()
+    assert Plan.objects.filter(workspace=workspace).count() == 1
 
 
 def test_other_workspaces_plans_stay_hidden(signed_in: Client, workspace: Workspace) -> None:

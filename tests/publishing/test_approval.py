@@ -6,11 +6,11 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from time_machine import TimeMachineFixture
 
+from porch.errors import NotAllowed
 from porch.publishing import services
 from porch.publishing.compose import ComposeError, Draft, Version, create_post
 from porch.publishing.engine import publish_due
@@ -158,13 +158,13 @@ def test_roles_are_checked_in_the_services_not_only_in_the_pages(
     draft = Draft("Pie", [Version(sky, "Pie at noon")], "at", AT)
     post = create_post(member(workspace, helper), helper, draft)
     them = member(workspace, helper)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.approve(them, post)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.send_back(them, post, "Looks fine")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.add_slots(them, sky, time(9, 0), [0, 1])
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.add_pillar(them, "Specials")
     assert Post.objects.get(pk=post.pk).status == PostStatus.AWAITING_APPROVAL
     assert not PostingSlot.objects.exists() and not Pillar.objects.exists()
@@ -184,8 +184,8 @@ def test_the_services_refuse_another_workspaces_posts(
     stranger = workspaces.create_user("other@shop.example", "another long passphrase")
     theirs = workspaces.create_workspace(stranger, "Other Shop", "UTC")
     outsider = member(theirs, stranger)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.edit(outsider, post.targets.get(), "Not your pie", thread=False)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.stop_repeating(outsider, post)
     assert post.targets.get().text == "Pie"

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from porch.bench.triage_evaluation import learning_curve
 from porch.triage import lexicon, services
 from porch.triage.base import INTENTS, SENTIMENTS
-from porch.triage.evaluation import learning_curve
 from porch.triage.fast import ModelFileError
 from porch.triage.learning import Correction, as_examples, retrain
 from porch.triage.loading import best_classifier, best_tier, load_classifier
@@ -254,12 +254,12 @@ def test_the_inbox_triages_with_the_transformer_until_a_workspace_learns(workspa
 
 @pytest.mark.skipif(not HAS_TORCH, reason="training needs PyTorch (pip install torch==2.13.0)")
 def test_fine_tuning_a_tiny_model_writes_a_loadable_model(tmp_path: Path):
-    from porch.triage.corpus import load_corpus
-    from porch.triage.transformer_train import (
+    from porch.bench.train_transformer import (
         FineTuneSettings,
         TrainingUnavailable,
         train_and_export,
     )
+    from porch.triage.corpus import load_corpus
 
     settings = FineTuneSettings(epochs=1, probe_epochs=0, max_length=16, quantize=False)
     try:

@@ -27,7 +27,7 @@ from atproto_client import Client, Session  # type: ignore[import-untyped, unuse
 from atproto_client.request import Request  # type: ignore[import-untyped, unused-ignore]
 
 from porch.core.fetch import AddressRefused, FetchError, GuardedTransport, vet_url
-from porch.networks.base import AccountRef, NetworkError
+from porch.networks.base import AccountRef, ErrorCode, NetworkError
 from porch.networks.bluesky.errors import SDK_ERRORS, as_network_error, private_address, status_of
 
 DEFAULT_PDS = "https://bsky.social"
@@ -81,13 +81,15 @@ def _login_error(exc: BaseException, handle: str, server: str) -> NetworkError:
             f"Bluesky did not accept that handle and app password for @{handle}: check both "
             "(Settings > Privacy and security > App passwords)",
             permanent=True,
-            code="AuthenticationRequired",
+            code=ErrorCode.UNAUTHORIZED,
+            detail="AuthenticationRequired",
         )
     if status in (404, 405, 501) or isinstance(exc.__cause__ or exc, httpx.ConnectError):
         return NetworkError(
             f"No Bluesky server (PDS) answered at {server}: check the server address",
             permanent=status is not None,
-            code="NoServer",
+            code=ErrorCode.UNREACHABLE,
+            detail="NoServer",
         )
     return as_network_error(exc, handle=handle)
 
@@ -103,5 +105,6 @@ def _require_app_password(client: Client, session: Session) -> None:
         "That is the account's main password: create an app password for Porch in Bluesky "
         "(Settings > Privacy and security > App passwords) and use that instead",
         permanent=True,
-        code="MainPassword",
+        code=ErrorCode.FORBIDDEN,
+        detail="MainPassword",
     )

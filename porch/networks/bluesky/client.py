@@ -26,6 +26,7 @@ from porch.core.fetch import AddressRefused, GuardedTransport
 from porch.networks.base import (
     AccountMetrics,
     AccountRef,
+    ErrorCode,
     Incoming,
     Media,
     NetworkClient,
@@ -163,10 +164,12 @@ class BlueskyClient(NetworkClient):
         try:
             items, next_cursor, more = walk(cursor, lambda page: self._search_page(query, page))
         except NetworkError as error:
-            if error.code not in NOT_SERVED | {"HTTP 501"}:
+            if error.detail not in NOT_SERVED | {"HTTP 501"}:
                 raise
-            message = f"Search is not available on this Bluesky server ({error.code})"
-            raise NetworkError(message, permanent=True, code=error.code) from error
+            message = f"Search is not available on this Bluesky server ({error.detail})"
+            raise NetworkError(
+                message, permanent=True, code=ErrorCode.NOT_SUPPORTED, detail=error.detail
+            ) from error
         return Page(items, next_cursor, more)
 
     def _search_page(
@@ -216,7 +219,8 @@ class BlueskyClient(NetworkClient):
         returns the post already there instead of making a second one.
         """
         if problem := refusal(post):
-            raise NetworkError(problem, permanent=True, code="Refused")
+            code = ErrorCode.INVALID if RULES.fits(post.text) else ErrorCode.TOO_LONG
+            raise NetworkError(problem, permanent=True, code=code, detail="Refused")
         rkey = record_key(post.idempotency_key)
         data = models.ComAtprotoRepoCreateRecord.Data(
             repo=self._did(), collection=POST_COLLECTION, rkey=rkey, record=self._record(post)
@@ -244,7 +248,8 @@ class BlueskyClient(NetworkClient):
                 "A post with different text went out under this post's idempotency key: "
                 f"{published.url}",
                 permanent=True,
-                code="KeyInUse",
+                code=ErrorCode.DUPLICATE,
+                detail="KeyInUse",
             )
         return published
 
@@ -260,7 +265,7 @@ class BlueskyClient(NetworkClient):
         try:
             record = self._call(lambda api: api.com.atproto.repo.get_record(params))
         except NetworkError as error:
-            if error.code == "RecordNotFound":
+            if error.detail == "RecordNotFound":
                 return None
             raise
         self.usage.reads += 1
@@ -296,7 +301,8 @@ class BlueskyClient(NetworkClient):
             raise NetworkError(
                 "The post to reply to is not on Bluesky (deleted, hidden, or not yet visible)",
                 permanent=True,
-                code="NotFound",
+                code=ErrorCode.NOT_FOUND,
+                detail="NotFound",
             )
         parent = models.ComAtprotoRepoStrongRef.Main(uri=posts[0].uri, cid=posts[0].cid)
         reply = getattr(posts[0].record, "reply", None)
@@ -330,11 +336,17 @@ class BlueskyClient(NetworkClient):
             repo, rkey = repo_of(external_id), rkey_of(external_id)
         except AtProtocolError:
             raise NetworkError(
-                f"Not a Bluesky post: {external_id}", permanent=True, code="BadUri"
+                f"Not a Bluesky post: {external_id}",
+                permanent=True,
+                code=ErrorCode.INVALID,
+                detail="BadUri",
             ) from None
         if repo != self._did():
             raise NetworkError(
-                "Porch can delete only the account's own posts", permanent=True, code="NotOwn"
+                "Porch can delete only the account's own posts",
+                permanent=True,
+                code=ErrorCode.FORBIDDEN,
+                detail="NotOwn",
             )
         data = models.ComAtprotoRepoDeleteRecord.Data(
             repo=repo, collection=POST_COLLECTION, rkey=rkey

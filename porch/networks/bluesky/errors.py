@@ -32,18 +32,29 @@ from atproto_client.models.common import XrpcError  # type: ignore[import-untype
 from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped, unused-ignore]
 from atproto_server.exceptions import InvalidTokenError  # type: ignore[import-untyped, unused-ignore]
 
-from porch.networks.base import NetworkError
+from porch.networks.base import ErrorCode, NetworkError
 
 SDK_ERRORS = (AtProtocolError, httpx.HTTPError)
 NOT_SERVED = frozenset({"MethodNotImplemented", "XRPCNotSupported"})
 TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthMissing", "AuthRequired"})
 # httpx errors raised before the request left this machine: nothing was written.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# XRPC error names that say what kind of refusal it is; the rest are looked at by message.
+_REFUSALS = {
+    "RecordNotFound": ErrorCode.NOT_FOUND,
+    "NotFound": ErrorCode.NOT_FOUND,
+    "BlobTooLarge": ErrorCode.MEDIA,
+    "InvalidMimeType": ErrorCode.MEDIA,
+    "Forbidden": ErrorCode.FORBIDDEN,
+    "AccountTakedown": ErrorCode.FORBIDDEN,
+}
 
 
 def private_address(exc: Exception) -> NetworkError:
     """The PDS is on a private network: the guarded transport refused to connect (fetch.py)."""
-    return NetworkError(str(exc), permanent=True, code="PrivateAddress")
+    return NetworkError(
+        str(exc), permanent=True, code=ErrorCode.UNREACHABLE, detail="PrivateAddress"
+    )
 
 
 def reconnect_error(handle: str) -> NetworkError:
@@ -51,7 +62,8 @@ def reconnect_error(handle: str) -> NetworkError:
         f"Bluesky no longer accepts Porch's session for @{handle}: reconnect the account",
         permanent=True,
         reconnect=True,
-        code="ExpiredToken",
+        code=ErrorCode.UNAUTHORIZED,
+        detail="ExpiredToken",
     )
 
 
@@ -97,7 +109,8 @@ def as_network_error(exc: BaseException, *, handle: str, write: bool = False) ->
             "Bluesky asked Porch to slow down (rate limit); Porch will try again later",
             permanent=False,
             retry_after=seconds_until_reset(exc),
-            code="RateLimitExceeded",
+            code=ErrorCode.RATE_LIMITED,
+            detail="RateLimitExceeded",
         )
     if _is_token_error(exc):
         return reconnect_error(handle)
@@ -106,7 +119,8 @@ def as_network_error(exc: BaseException, *, handle: str, write: bool = False) ->
     if isinstance(exc, httpx.HTTPError):
         return _transport(exc, write)
     if isinstance(exc, exceptions.ModelError):
-        return NetworkError(f"Bluesky sent a reply Porch could not read: {exc}", permanent=True)
+        text = f"Bluesky sent a reply Porch could not read: {exc}"
+        return NetworkError(text, permanent=True, code=ErrorCode.SERVER_ERROR)
     return NetworkError(f"Bluesky client error: {exc}", permanent=True)
 
 
@@ -122,16 +136,42 @@ def _from_reply(exc: "exceptions.RequestErrorBase", write: bool) -> NetworkError
     detail = server_message(exc) or name
     if status == 501 or name in NOT_SERVED:
         return NetworkError(
-            f"This Bluesky server does not offer that ({detail})", permanent=True, code=name
+            f"This Bluesky server does not offer that ({detail})",
+            permanent=True,
+            code=ErrorCode.NOT_SUPPORTED,
+            detail=name,
         )
     if status >= 500 or status in (408, 409):
         return NetworkError(
             f"Bluesky's server had a problem ({name}); Porch will try again",
             permanent=False,
             outcome_unknown=write,
-            code=name,
+            code=ErrorCode.TIMEOUT if status == 408 else ErrorCode.SERVER_ERROR,
+            detail=name,
         )
-    return NetworkError(f"Bluesky refused the request: {detail}", permanent=True, code=name)
+    return NetworkError(
+        f"Bluesky refused the request: {detail}",
+        permanent=True,
+        code=_refusal_code(status, name, detail),
+        detail=name,
+    )
+
+
+def _refusal_code(status: int, name: str, message: str) -> ErrorCode:
+    """What kind of refusal a 4xx reply is, from its XRPC name and (for records the PDS
+    finds invalid, e.g. "Record/text must not be longer than 300 graphemes") its message."""
+    if name in _REFUSALS:
+        return _REFUSALS[name]
+    lowered = message.lower()
+    if "longer than" in lowered or "too long" in lowered:
+        return ErrorCode.TOO_LONG
+    if status == 413:
+        return ErrorCode.MEDIA
+    if status == 404:
+        return ErrorCode.NOT_FOUND
+    if status == 403:
+        return ErrorCode.FORBIDDEN
+    return ErrorCode.INVALID
 
 
 def _transport(exc: BaseException, write: bool) -> NetworkError:
@@ -147,5 +187,5 @@ def _transport(exc: BaseException, write: bool) -> NetworkError:
         message,
         permanent=False,
         outcome_unknown=unknown,
-        code="timeout" if timed_out else "connection",
+        code=ErrorCode.TIMEOUT if timed_out else ErrorCode.UNREACHABLE,
     )

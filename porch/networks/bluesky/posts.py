@@ -19,6 +19,8 @@ from atproto_client import models  # type: ignore[import-untyped, unused-ignore]
 from atproto_client.utils import facet_detection  # type: ignore[import-untyped, unused-ignore]
 from atproto_core.uri import AtUri  # type: ignore[import-untyped, unused-ignore]
 
+from porch.networks.base import AccountRef
+
 POST_COLLECTION = "app.bsky.feed.post"
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _TID_BASE_US = 1_672_531_200_000_000  # 2023-01-01T00:00:00Z in microseconds
@@ -71,3 +73,8 @@ def repo_of(uri: str) -> str:
 def post_url(handle_or_did: str, uri: str) -> str:
     """The post's page on bsky.app."""
     return f"https://bsky.app/profile/{handle_or_did}/post/{rkey_of(uri)}"
+
+
+def profile_url(account: AccountRef) -> str:
+    """The account's page on bsky.app."""
+    return f"https://bsky.app/profile/{account.handle}"

@@ -5,6 +5,9 @@ errors.py   Graph's error replies mapped to one NetworkError
 auth.py     checking a Page access token
 cursor.py   the fetch cursor: a time watermark and recently seen ids, per stream
 client.py   FacebookClient: comments, tags and messages in; posts, replies, metrics out
+links.py    the Page's address
+limits.py   what a plan writes to: a post, the Page's about
+views.py    connecting with a Page token (forms.py, urls.py); templates/ its connect card
 """
 
 from porch.networks.base import Capabilities, NetworkDescriptor
@@ -13,6 +16,13 @@ NETWORK = NetworkDescriptor(
     name="facebook",
     label="Facebook Page",
     client="porch.networks.facebook.client.FacebookClient",
+    profile_url="porch.networks.facebook.links.profile_url",
     can=Capabilities(direct_messages=True),
     poll_scale=(10, 40),
+    blurb="A Page access token. Porch tells you before it expires.",
+    connect_urls="porch.networks.facebook.urls",
+    connect_card="networks/facebook/card.html",
+    post_rules="porch.networks.facebook.limits.POST",
+    bio_rules="porch.networks.facebook.limits.BIO",
+    plan_label="Facebook",
 )

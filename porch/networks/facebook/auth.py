@@ -9,7 +9,7 @@ and whether it is a Page token at all; where it cannot be read, expires_at is nu
 from datetime import UTC, datetime
 from typing import Any
 
-from porch.networks.base import AccountRef, NetworkError
+from porch.networks.base import AccountRef, ErrorCode, NetworkError
 from porch.networks.facebook.graph import Graph
 
 NOT_ACCEPTED = (
@@ -22,14 +22,16 @@ def verify_page_token(page_token: str, base_url: str = "") -> tuple[AccountRef, 
     """The Page a token belongs to, and the credentials to store (encrypted)."""
     token = page_token.strip()
     if not token:
-        raise NetworkError("Paste the Page access token.", permanent=True, code="invalid")
+        raise NetworkError("Paste the Page access token.", permanent=True, code=ErrorCode.INVALID)
     graph = Graph(token, base_url)
     try:
         page = graph.get("/me", {"fields": "id,name"})
         info = _token_info(graph, token)
     except NetworkError as error:
         if error.reconnect:
-            raise NetworkError(NOT_ACCEPTED, permanent=True, code=error.code) from error
+            raise NetworkError(
+                NOT_ACCEPTED, permanent=True, code=error.code, detail=error.detail
+            ) from error
         raise
     finally:
         graph.close()
@@ -37,7 +39,8 @@ def verify_page_token(page_token: str, base_url: str = "") -> tuple[AccountRef, 
         raise NetworkError(
             "This is a user access token: paste the token of the Page instead.",
             permanent=True,
-            code="user_token",
+            code=ErrorCode.INVALID,
+            detail="user_token",
         )
     account = AccountRef("facebook", str(page["name"]), str(page["id"]), server_url=base_url)
     return account, {"page_token": token, "expires_at": _expires_at(info)}

@@ -30,6 +30,7 @@ from typing import Any
 from porch.networks.base import (
     AccountMetrics,
     AccountRef,
+    ErrorCode,
     Incoming,
     Kind,
     Media,
@@ -172,7 +173,9 @@ class FacebookClient(NetworkClient):
 
     def search(self, query: str, cursor: str) -> Page:
         raise NetworkError(
-            "Facebook does not offer search of public posts", permanent=True, code="unsupported"
+            "Facebook does not offer search of public posts",
+            permanent=True,
+            code=ErrorCode.NOT_SUPPORTED,
         )
 
     # Publishing -------------------------------------------------------------------------
@@ -187,7 +190,8 @@ class FacebookClient(NetworkClient):
                 "Facebook Page posts are always public: send followers-only offers "
                 "as messages instead.",
                 permanent=True,
-                code="visibility",
+                code=ErrorCode.INVALID,
+                detail="visibility",
             )
         if post.reply_to.startswith("m_"):
             published = self._message_reply(post)
@@ -293,7 +297,7 @@ class FacebookClient(NetworkClient):
         try:
             self.graph.delete(f"/{external_id}")
         except NetworkError as error:
-            if error.code != "not_found":
+            if error.code != ErrorCode.NOT_FOUND:
                 raise
 
     # Metrics and rules ------------------------------------------------------------------
@@ -326,7 +330,7 @@ class FacebookClient(NetworkClient):
             try:
                 nodes |= self.graph.get("/", {"ids": ",".join(chunk), "fields": fields})
             except NetworkError as error:
-                if error.code not in ("not_found", "100"):
+                if error.code != ErrorCode.NOT_FOUND and error.detail != "100":
                     raise
                 nodes |= self._each(chunk, fields)  # one of them is gone: ask one by one
         return nodes
@@ -337,7 +341,7 @@ class FacebookClient(NetworkClient):
             try:
                 nodes[external_id] = self.graph.get(f"/{external_id}", {"fields": fields})
             except NetworkError as error:
-                if error.code not in ("not_found", "100"):
+                if error.code != ErrorCode.NOT_FOUND and error.detail != "100":
                     raise
         return nodes
 
@@ -347,7 +351,7 @@ class FacebookClient(NetworkClient):
             found = self.graph.get(f"/{post_id}/insights", {"metric": "post_impressions"})
             return int(found["data"][0]["values"][0]["value"])
         except NetworkError as error:
-            if not error.permanent or error.code in _TOKEN_ERRORS:
+            if not error.permanent or error.detail in _TOKEN_ERRORS:
                 raise
         except (KeyError, IndexError, TypeError, ValueError):
             pass
@@ -411,11 +415,11 @@ def _check_images(media: Sequence[Media], most: int, where: str) -> None:
     if len(media) > most:
         text = f"at most {most} images" if most else "no images"
         raise NetworkError(
-            f"Facebook takes {text} in {where}.", permanent=True, code="too_many_images"
+            f"Facebook takes {text} in {where}.", permanent=True, code=ErrorCode.TOO_MANY_MEDIA
         )
     if any(len(image.data) > MAX_IMAGE_BYTES for image in media):
         raise NetworkError(
-            "Facebook takes photos of up to 4 MB.", permanent=True, code="image_too_big"
+            "Facebook takes photos of up to 4 MB.", permanent=True, code=ErrorCode.MEDIA
         )
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from porch.networks.base import NetworkError
+from porch.networks.base import ErrorCode, NetworkError
 
 DEFAULT_RATE_LIMIT_WAIT = 600.0  # seconds, when the headers do not say
 RECONNECT = "The Facebook Page token has expired or was revoked: reconnect the page."
@@ -48,20 +48,28 @@ def graph_error(response: httpx.Response, *, write: bool) -> NetworkError:
         return _http_error(response.status_code, write=write)
     code, message = _int(error.get("code")), str(error.get("message") or "")
     if code in _TOKEN_CODES:
-        return NetworkError(RECONNECT, permanent=True, reconnect=True, code=str(code))
+        return NetworkError(
+            RECONNECT,
+            permanent=True,
+            reconnect=True,
+            code=ErrorCode.UNAUTHORIZED,
+            detail=str(code),
+        )
     if code in _RATE_LIMIT_CODES:
         return NetworkError(
             "Facebook's rate limit for this Page was reached; Porch will try again later.",
             permanent=False,
             retry_after=regain_seconds(response.headers) or DEFAULT_RATE_LIMIT_WAIT,
-            code=str(code),
+            code=ErrorCode.RATE_LIMITED,
+            detail=str(code),
         )
     if code in _TRANSIENT_CODES or error.get("is_transient") or response.status_code >= 500:
         return NetworkError(
             f"Facebook had a temporary problem: {message}",
             permanent=False,
             outcome_unknown=write,
-            code=str(code),
+            code=ErrorCode.SERVER_ERROR,
+            detail=str(code),
         )
     return _permanent(code, _int(error.get("error_subcode")), message)
 
@@ -69,19 +77,25 @@ def graph_error(response: httpx.Response, *, write: bool) -> NetworkError:
 def _permanent(code: int, subcode: int, message: str) -> NetworkError:
     if code == 368:
         text = f"Facebook blocked this for going against its policies: {message}"
-        return NetworkError(text, permanent=True, code="368")
+        return NetworkError(text, permanent=True, code=ErrorCode.FORBIDDEN, detail="368")
     if code == 506:
         text = "Facebook refused this as a duplicate of a recent post from the Page."
-        return NetworkError(text, permanent=True, code="506")
+        return NetworkError(text, permanent=True, code=ErrorCode.DUPLICATE, detail="506")
     if 200 <= code <= 299:
         text = f"The Page token lacks a permission Porch needs ({message}): reconnect the page."
-        return NetworkError(text, permanent=True, reconnect=True, code=str(code))
+        return NetworkError(
+            text, permanent=True, reconnect=True, code=ErrorCode.FORBIDDEN, detail=str(code)
+        )
     if code == 100 and subcode == _NOT_FOUND_SUBCODE:
         return NetworkError(
-            "Facebook could not find it: it was deleted.", permanent=True, code="not_found"
+            "Facebook could not find it: it was deleted.",
+            permanent=True,
+            code=ErrorCode.NOT_FOUND,
+            detail=str(code),
         )
     text = message or f"Facebook refused the request ({code})."
-    return NetworkError(text, permanent=True, code=str(code))
+    kind = ErrorCode.TOO_LONG if "too long" in message.lower() else ErrorCode.INVALID
+    return NetworkError(text, permanent=True, code=kind, detail=str(code))
 
 
 def _http_error(status: int, *, write: bool) -> NetworkError:
@@ -90,9 +104,12 @@ def _http_error(status: int, *, write: bool) -> NetworkError:
             f"Facebook had a problem ({status}); Porch will try again.",
             permanent=False,
             outcome_unknown=write and status != 429,
-            code=str(status),
+            code=ErrorCode.RATE_LIMITED if status == 429 else ErrorCode.SERVER_ERROR,
+            detail=str(status),
         )
-    return NetworkError(f"Facebook refused the request ({status}).", permanent=True)
+    return NetworkError(
+        f"Facebook refused the request ({status}).", permanent=True, detail=str(status)
+    )
 
 
 def transport_error(exc: httpx.TransportError, *, write: bool) -> NetworkError:
@@ -103,7 +120,7 @@ def transport_error(exc: httpx.TransportError, *, write: bool) -> NetworkError:
         "Facebook did not answer in time." if timed_out else "Could not connect to Facebook.",
         permanent=False,
         outcome_unknown=write and not never_sent,
-        code="timeout" if timed_out else "unreachable",
+        code=ErrorCode.TIMEOUT if timed_out else ErrorCode.UNREACHABLE,
     )
 
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from django.conf import settings
 
-from porch.networks.base import NetworkError, Usage
+from porch.networks.base import ErrorCode, NetworkError, Usage
 from porch.networks.facebook.errors import graph_error, transport_error, usage_percentages
 
 TIMEOUT = 30.0
@@ -104,7 +104,12 @@ def _json(response: httpx.Response) -> dict[str, Any]:
         return body
     if body is True:  # some writes answer a bare `true`
         return {"success": True}
-    raise NetworkError("Facebook sent an unreadable answer.", permanent=False, code="unreadable")
+    raise NetworkError(
+        "Facebook sent an unreadable answer.",
+        permanent=False,
+        code=ErrorCode.SERVER_ERROR,
+        detail="unreadable",
+    )
 
 
 def _without_token(url: str) -> str:

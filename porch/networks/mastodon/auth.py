@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from mastodon import Mastodon, MastodonError, MastodonIllegalArgumentError, MastodonNetworkError
 
 from porch.core.fetch import AddressRefused, FetchError, vet_url
-from porch.networks.base import AccountRef, NetworkError
+from porch.networks.base import AccountRef, ErrorCode, NetworkError
 from porch.networks.mastodon.errors import to_network_error
 
 SCOPES = ["read", "write"]
@@ -43,7 +43,9 @@ def normalize_instance_url(instance_url: str) -> str:
         raise _invalid(instance_url)
     if parts.scheme == "http" and not _is_loopback(host):
         raise NetworkError(
-            "Use the https:// address of the Mastodon server.", permanent=True, code="invalid"
+            "Use the https:// address of the Mastodon server.",
+            permanent=True,
+            code=ErrorCode.INVALID,
         )
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
@@ -54,7 +56,9 @@ def public_instance_url(instance_url: str) -> str:
     try:
         vet_url(base)
     except AddressRefused as exc:
-        raise NetworkError(str(exc), permanent=True, code="private_address") from None
+        raise NetworkError(
+            str(exc), permanent=True, code=ErrorCode.UNREACHABLE, detail="private_address"
+        ) from None
     except FetchError:  # an unknown name: Mastodon.py says it could not reach it
         pass
     return base
@@ -64,7 +68,7 @@ def _invalid(instance_url: str) -> NetworkError:
     return NetworkError(
         f"{instance_url.strip()!r} is not a Mastodon server address: type it like mastodon.social.",
         permanent=True,
-        code="invalid",
+        code=ErrorCode.INVALID,
     )
 
 
@@ -120,7 +124,7 @@ def _registration_failed(base: str, exc: MastodonNetworkError) -> NetworkError:
     return NetworkError(
         f"Could not reach {urlsplit(base).netloc}: check the address.",
         permanent=False,
-        code="unreachable",
+        code=ErrorCode.UNREACHABLE,
     )
 
 
@@ -128,7 +132,8 @@ def _not_mastodon(base: str) -> NetworkError:
     return NetworkError(
         f"{urlsplit(base).netloc} does not answer like a Mastodon server.",
         permanent=True,
-        code="not_mastodon",
+        code=ErrorCode.NOT_SUPPORTED,
+        detail="not_mastodon",
     )
 
 
@@ -181,13 +186,15 @@ def _log_in(api: Mastodon, base: str, code: str, redirect_uri: str) -> str:
         raise NetworkError(
             "Mastodon did not accept the sign-in (it may have expired): connect again.",
             permanent=True,
-            code="invalid_grant",
+            code=ErrorCode.UNAUTHORIZED,
+            detail="invalid_grant",
         ) from exc
     except MastodonError as exc:  # granted scopes lack read or write
         raise NetworkError(
             "Porch needs to read and write on this account: allow both when connecting.",
             permanent=True,
-            code="scopes",
+            code=ErrorCode.FORBIDDEN,
+            detail="scopes",
         ) from exc
 
 

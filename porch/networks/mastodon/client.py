@@ -26,6 +26,7 @@ from mastodon.types_base import PaginatableList, PaginationInfo
 from porch.networks.base import (
     AccountMetrics,
     AccountRef,
+    ErrorCode,
     Incoming,
     Kind,
     Media,
@@ -168,7 +169,7 @@ class MastodonClient(NetworkClient):
                 context = self._call(lambda: self.api.status_context(status.id))
                 ancestors = context.ancestors
             except NetworkError as error:
-                if error.code != "404":
+                if error.detail != "404":
                     raise
                 ancestors = []  # the thread is gone or hidden from us: its parent is all we know
             roots[parent] = str(ancestors[0].id) if ancestors else parent
@@ -218,7 +219,7 @@ class MastodonClient(NetworkClient):
             raise NetworkError(
                 f"This Mastodon server takes at most {max_images} images in a post.",
                 permanent=True,
-                code="too_many_images",
+                code=ErrorCode.TOO_MANY_MEDIA,
             )
         text, visibility = post.text, VISIBILITY[post.visibility]
         if post.reply_to:
@@ -241,10 +242,12 @@ class MastodonClient(NetworkClient):
         try:
             parent = self._call(lambda: self.api.status(reply_to))
         except NetworkError as error:
-            if error.code != "404":
+            if error.detail != "404":
                 raise
             gone = "The post being replied to was deleted or is no longer visible."
-            raise NetworkError(gone, permanent=True, code="404") from error
+            raise NetworkError(
+                gone, permanent=True, code=ErrorCode.NOT_FOUND, detail="404"
+            ) from error
         if parent.visibility in _PRIVACY:
             visibility = max(visibility, parent.visibility, key=_PRIVACY.index)
         author = parent.account
@@ -282,7 +285,8 @@ class MastodonClient(NetworkClient):
             "Mastodon is still processing an image; Porch will try again.",
             permanent=False,
             retry_after=30,
-            code="media_processing",
+            code=ErrorCode.MEDIA,
+            detail="media_processing",
         )
 
     def _media(self, media_id: str) -> MediaAttachment:

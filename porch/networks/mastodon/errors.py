@@ -27,7 +27,7 @@ from mastodon import (
     MastodonRatelimitError,
 )
 
-from porch.networks.base import NetworkError
+from porch.networks.base import ErrorCode, NetworkError
 
 RECONNECT = "Mastodon no longer accepts Porch's access to this account: reconnect it."
 _REVOKED_WORDS = ("revoked", "invalid_token", "access token is invalid", "expired")
@@ -43,7 +43,9 @@ def to_network_error(
     if isinstance(exc, MastodonNetworkError):
         return _no_answer(exc, write=write)
     if isinstance(exc, MastodonIllegalArgumentError):
-        return NetworkError(f"Mastodon refused the request: {exc}", permanent=True, code="invalid")
+        return NetworkError(
+            f"Mastodon refused the request: {exc}", permanent=True, code=ErrorCode.INVALID
+        )
     status, message = _status_and_message(exc)
     if status is None:
         # An answer that was not the JSON Mastodon sends: a proxy's error page, maintenance.
@@ -51,7 +53,8 @@ def to_network_error(
             "The Mastodon server sent an unreadable answer.",
             permanent=False,
             outcome_unknown=write,
-            code="unreadable",
+            code=ErrorCode.SERVER_ERROR,
+            detail="unreadable",
         )
     return _from_status(status, message, write=write)
 
@@ -63,7 +66,7 @@ def _rate_limited(api: Mastodon | None) -> NetworkError:
         "Mastodon's rate limit was reached; Porch will try again when it resets.",
         permanent=False,
         retry_after=retry_after,
-        code="rate_limited",
+        code=ErrorCode.RATE_LIMITED,
     )
 
 
@@ -78,7 +81,7 @@ def _no_answer(exc: MastodonNetworkError, *, write: bool) -> NetworkError:
         message,
         permanent=False,
         outcome_unknown=write and not _never_sent(exc),
-        code="timeout" if timed_out else "unreachable",
+        code=ErrorCode.TIMEOUT if timed_out else ErrorCode.UNREACHABLE,
     )
 
 
@@ -114,24 +117,44 @@ def _status_and_message(exc: MastodonError) -> tuple[int | None, str]:
 def _from_status(status: int, message: str, *, write: bool) -> NetworkError:
     lowered = message.lower()
     if status == 401 or (status in (400, 403) and any(w in lowered for w in _REVOKED_WORDS)):
-        return NetworkError(RECONNECT, permanent=True, reconnect=True, code="unauthorized")
+        return NetworkError(RECONNECT, permanent=True, reconnect=True, code=ErrorCode.UNAUTHORIZED)
     if status == 403 and any(word in lowered for word in _SCOPE_WORDS):
         return NetworkError(
             "Porch lacks a permission on this Mastodon account: reconnect it.",
             permanent=True,
             reconnect=True,
-            code="forbidden",
+            code=ErrorCode.FORBIDDEN,
         )
     if status == 429:
-        return NetworkError(message or "Too many requests", permanent=False, code="rate_limited")
+        return NetworkError(
+            message or "Too many requests", permanent=False, code=ErrorCode.RATE_LIMITED
+        )
     if status >= 500:
         return NetworkError(
             f"The Mastodon server had a problem ({status}); Porch will try again.",
             permanent=False,
             outcome_unknown=write,
-            code="server_error",
+            code=ErrorCode.SERVER_ERROR,
+            detail=str(status),
         )
-    return NetworkError(_client_error_message(status, message), permanent=True, code=str(status))
+    return NetworkError(
+        _client_error_message(status, message),
+        permanent=True,
+        code=_refusal_code(status, lowered),
+        detail=str(status),
+    )
+
+
+def _refusal_code(status: int, lowered: str) -> ErrorCode:
+    """What a 4xx refusal is about; 422 says so in words ("Text character limit of 500
+    exceeded")."""
+    if status in (404, 410):
+        return ErrorCode.NOT_FOUND
+    if status == 403:
+        return ErrorCode.FORBIDDEN
+    if "character limit" in lowered or "too long" in lowered:
+        return ErrorCode.TOO_LONG
+    return ErrorCode.INVALID
 
 
 def _client_error_message(status: int, message: str) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from porch.core.fetch import AddressRefused, GuardedTransport, Network
-from porch.networks.base import NetworkError
+from porch.networks.base import ErrorCode, NetworkError
 from porch.networks.mastodon.auth import USER_AGENT
 from porch.networks.mastodon.errors import RECONNECT
 
@@ -174,8 +174,12 @@ class NotificationStream(threading.Thread):
 
     def _check(self, response: httpx.Response) -> None:
         if response.status_code == 401:
-            raise NetworkError(RECONNECT, permanent=True, reconnect=True, code="401")
+            raise NetworkError(
+                RECONNECT, permanent=True, reconnect=True, code=ErrorCode.UNAUTHORIZED
+            )
         if response.status_code == 404:
-            raise NetworkError("the instance does not stream", permanent=True, code="404")
+            raise NetworkError(
+                "the instance does not stream", permanent=True, code=ErrorCode.NOT_SUPPORTED
+            )
         if response.status_code != 200:
             raise _Ended(f"HTTP {response.status_code}")

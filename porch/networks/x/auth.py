@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 import httpx
 from django.conf import settings
 
-from porch.networks.base import AccountRef, NetworkError
+from porch.networks.base import AccountRef, ErrorCode, NetworkError
 from porch.networks.x.errors import RECONNECT_MESSAGE, retry_after
 
 AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
@@ -83,20 +83,34 @@ def _failure(response: httpx.Response, *, refreshing: bool, now: float) -> Netwo
     status = response.status_code
     if status == 429:
         wait = retry_after(response.headers, now)
-        return NetworkError("X asked Porch to slow down", permanent=False, retry_after=wait)
+        return NetworkError(
+            "X asked Porch to slow down",
+            permanent=False,
+            retry_after=wait,
+            code=ErrorCode.RATE_LIMITED,
+        )
     if status >= 500:
-        return NetworkError(f"X is having trouble ({status}): try again", permanent=False)
+        text = f"X is having trouble ({status}): try again"
+        return NetworkError(text, permanent=False, code=ErrorCode.SERVER_ERROR)
     if refreshing:
-        return NetworkError(RECONNECT_MESSAGE, permanent=True, reconnect=True, code="refresh")
+        return NetworkError(
+            RECONNECT_MESSAGE,
+            permanent=True,
+            reconnect=True,
+            code=ErrorCode.UNAUTHORIZED,
+            detail="refresh",
+        )
     text = f"X did not accept the sign-in ({_said(response)}): try connecting again"
-    return NetworkError(text, permanent=True, code="sign_in")
+    return NetworkError(text, permanent=True, code=ErrorCode.UNAUTHORIZED, detail="sign_in")
 
 
 def _answer(send: Callable[[], httpx.Response], *, refreshing: bool, now: float) -> dict[str, Any]:
     try:
         response = send()
     except httpx.HTTPError as exc:
-        raise NetworkError("Porch could not reach X: try again", permanent=False) from exc
+        raise NetworkError(
+            "Porch could not reach X: try again", permanent=False, code=ErrorCode.UNREACHABLE
+        ) from exc
     if response.status_code != 200:
         raise _failure(response, refreshing=refreshing, now=now)
     body: dict[str, Any] = response.json()
@@ -164,7 +178,13 @@ def refresh(
 ) -> dict[str, Any]:
     """New credentials from the refresh token; NetworkError(reconnect=True) if X refuses."""
     if not credentials.get("refresh_token") or not credentials.get("client_id"):
-        raise NetworkError(RECONNECT_MESSAGE, permanent=True, reconnect=True, code="refresh")
+        raise NetworkError(
+            RECONNECT_MESSAGE,
+            permanent=True,
+            reconnect=True,
+            code=ErrorCode.UNAUTHORIZED,
+            detail="refresh",
+        )
     form = {
         "grant_type": "refresh_token",
         "refresh_token": credentials["refresh_token"],

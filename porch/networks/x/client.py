@@ -32,6 +32,7 @@ from django.conf import settings
 from porch.networks.base import (
     AccountMetrics,
     AccountRef,
+    ErrorCode,
     Incoming,
     Media,
     NetworkClient,
@@ -101,8 +102,8 @@ def _discard(_: dict[str, Any]) -> None:
     return None
 
 
-def _invalid(message: str, code: str) -> NetworkError:
-    return NetworkError(message, permanent=True, code=code)
+def _invalid(message: str, detail: str, code: ErrorCode = ErrorCode.INVALID) -> NetworkError:
+    return NetworkError(message, permanent=True, code=code, detail=detail)
 
 
 def _check(post: Outgoing) -> None:
@@ -112,18 +113,25 @@ def _check(post: Outgoing) -> None:
     if not post.text.strip() and not post.media:
         raise _invalid("The post is empty", "empty")
     if weighted_length(post.text) > RULES.max_length:
-        raise _invalid(f"The post is over X's {RULES.max_length} characters", "too_long")
+        raise _invalid(
+            f"The post is over X's {RULES.max_length} characters", "too_long", ErrorCode.TOO_LONG
+        )
     if len(post.media) > RULES.max_images:
-        raise _invalid(f"X takes at most {RULES.max_images} images a post", "too_many_images")
+        text = f"X takes at most {RULES.max_images} images a post"
+        raise _invalid(text, "too_many_images", ErrorCode.TOO_MANY_MEDIA)
     for media in post.media:
         _check_media(media)
 
 
 def _check_media(media: Media) -> None:
     if media.mime_type not in IMAGE_TYPES:
-        raise _invalid(f"X takes JPEG, PNG, GIF or WebP images, not {media.mime_type}", "media")
+        raise _invalid(
+            f"X takes JPEG, PNG, GIF or WebP images, not {media.mime_type}",
+            "media",
+            ErrorCode.MEDIA,
+        )
     if len(media.data) > RULES.max_image_bytes:
-        raise _invalid("An image is over X's 5 MB", "image_too_large")
+        raise _invalid("An image is over X's 5 MB", "image_too_large", ErrorCode.MEDIA)
     if len(media.alt_text) > RULES.max_alt_text:
         raise _invalid(f"Alt text is over X's {RULES.max_alt_text} characters", "alt_text")
 
@@ -203,7 +211,9 @@ class XClient(NetworkClient):
         try:
             return call(self._app_api)
         except tweepy.Unauthorized as exc:
-            raise NetworkError(APP_BEARER_REFUSED, permanent=True, code="app_token") from exc
+            raise NetworkError(
+                APP_BEARER_REFUSED, permanent=True, code=ErrorCode.FORBIDDEN, detail="app_token"
+            ) from exc
         except _FAILURES as exc:
             raise self._error(exc, False) from exc
 
@@ -413,7 +423,7 @@ class XClient(NetworkClient):
         try:
             self._user(lambda api: api.delete_tweet(external_id, user_auth=False))
         except NetworkError as exc:
-            if exc.code != "not_found":  # already gone is what we wanted
+            if exc.code != ErrorCode.NOT_FOUND:  # already gone is what we wanted
                 raise
 
     def post_metrics(self, external_ids: Sequence[str]) -> list[PostMetrics]:

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 import tweepy  # type: ignore[import-untyped]
 
-from porch.networks.base import NetworkError
+from porch.networks.base import ErrorCode, NetworkError
 
 DUPLICATE_MESSAGE = "X refused this post because it repeats one you already posted: change the text"
 RECONNECT_MESSAGE = "X no longer accepts this account's sign-in: connect the account again"
@@ -58,9 +58,10 @@ def _usage_capped(body: dict[str, Any]) -> bool:
 
 def _from_forbidden(reason: str, body: dict[str, Any]) -> NetworkError:
     if "duplicate content" in reason.lower():
-        return NetworkError(DUPLICATE_MESSAGE, permanent=True, code="duplicate")
-    code = str(body.get("reason") or "forbidden")
-    return NetworkError(f"X refused this: {reason}", permanent=True, code=code)
+        return NetworkError(DUPLICATE_MESSAGE, permanent=True, code=ErrorCode.DUPLICATE)
+    detail = str(body.get("reason") or "forbidden")
+    code = ErrorCode.TOO_LONG if "too long" in reason.lower() else ErrorCode.FORBIDDEN
+    return NetworkError(f"X refused this: {reason}", permanent=True, code=code, detail=detail)
 
 
 def _from_http(exc: tweepy.HTTPException, write: bool, now: float) -> NetworkError:
@@ -68,28 +69,38 @@ def _from_http(exc: tweepy.HTTPException, write: bool, now: float) -> NetworkErr
     reason = _reason(exc, body)
     if _usage_capped(body):
         text = f"X's usage cap for Porch's X app is reached ({reason}): raise it in X's console"
-        return NetworkError(text, permanent=True, code="usage_cap")
+        return NetworkError(text, permanent=True, code=ErrorCode.USAGE_CAP)
     if status == 429:
         wait = retry_after(exc.response.headers, now)
         text = "X asked Porch to slow down: it tries again when X's limit resets"
-        return NetworkError(text, permanent=False, retry_after=wait, code="rate_limited")
+        return NetworkError(text, permanent=False, retry_after=wait, code=ErrorCode.RATE_LIMITED)
     if status == 401:
-        return NetworkError(RECONNECT_MESSAGE, permanent=True, reconnect=True, code="unauthorized")
+        return NetworkError(
+            RECONNECT_MESSAGE, permanent=True, reconnect=True, code=ErrorCode.UNAUTHORIZED
+        )
     if status == 403:
         return _from_forbidden(reason, body)
     if status >= 500:
         text = f"X is having trouble ({status}): Porch tries again later"
-        return NetworkError(text, permanent=False, outcome_unknown=write, code="server_error")
-    code = "not_found" if status == 404 else "bad_request"
-    return NetworkError(f"X refused this request: {reason}", permanent=True, code=code)
+        return NetworkError(
+            text, permanent=False, outcome_unknown=write, code=ErrorCode.SERVER_ERROR
+        )
+    if status == 404:
+        code = ErrorCode.NOT_FOUND
+    elif "too long" in reason.lower():
+        code = ErrorCode.TOO_LONG
+    else:
+        code = ErrorCode.INVALID
+    text = f"X refused this request: {reason}"
+    return NetworkError(text, permanent=True, code=code, detail=str(status))
 
 
 def _from_transport(exc: requests.RequestException, write: bool) -> NetworkError:
     sent = write and not isinstance(exc, requests.ConnectTimeout)
     if isinstance(exc, requests.Timeout):
-        text, code = "X did not answer in time: Porch tries again later", "timeout"
+        text, code = "X did not answer in time: Porch tries again later", ErrorCode.TIMEOUT
     else:
-        text, code = "Porch could not reach X: it tries again later", "connection"
+        text, code = "Porch could not reach X: it tries again later", ErrorCode.UNREACHABLE
     return NetworkError(text, permanent=False, outcome_unknown=sent, code=code)
 
 

@@ -9,7 +9,7 @@ X sends post text HTML-escaped (&amp; &lt; &gt;); it is unescaped here.
 import html
 from typing import Any
 
-from porch.networks.base import AccountMetrics, Incoming, PostMetrics
+from porch.networks.base import AccountMetrics, AccountRef, Incoming, PostMetrics
 from porch.networks.x.cursor import parse_time
 from porch.networks.x.rules import strip_urls
 
@@ -18,6 +18,10 @@ Json = dict[str, Any]
 
 def status_url(handle: str, external_id: str) -> str:
     return f"https://x.com/{handle or 'i/web'}/status/{external_id}"
+
+
+def profile_url(account: AccountRef) -> str:
+    return f"https://x.com/{account.handle}"
 
 
 def users_by_id(body: Json) -> dict[str, Json]:

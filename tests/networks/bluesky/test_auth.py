@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from porch.networks.base import NetworkError
+from porch.networks.base import ErrorCode, NetworkError
 from porch.networks.bluesky.auth import login, normalize_pds
 from tests.networks.mastodon.replay import Reply, replaying
 
@@ -43,6 +43,7 @@ def test_a_pds_on_a_private_network_is_refused_before_porch_talks_to_it(settings
     with replaying(routes) as pds, pytest.raises(NetworkError) as raised:
         login("corner.bsky.social", "abcd-efgh-ijkl-mnop", pds.base_url)
 
-    assert raised.value.permanent and raised.value.code == "PrivateAddress"
+    assert raised.value.permanent and raised.value.code == ErrorCode.UNREACHABLE
+    assert raised.value.detail == "PrivateAddress"
     assert "on a private network" in raised.value.message
     assert pds.requests == []

@@ -14,7 +14,7 @@ import pytest
 from atproto_client import Client  # type: ignore[import-untyped, unused-ignore]
 from atproto_client.request import Request  # type: ignore[import-untyped, unused-ignore]
 
-from porch.networks.base import AccountRef, NetworkError, Outgoing
+from porch.networks.base import AccountRef, ErrorCode, NetworkError, Outgoing
 from porch.networks.bluesky.client import BlueskyClient
 from tests.networks.mastodon.replay import Reply, replaying
 
@@ -250,5 +250,6 @@ def test_a_sync_with_a_pds_on_a_private_network_is_refused_before_porch_talks_to
         client = BlueskyClient(account, {"session": session})
         with pytest.raises(NetworkError) as raised:
             client.verify()
-    assert raised.value.permanent and raised.value.code == "PrivateAddress"
+    assert raised.value.permanent and raised.value.code == ErrorCode.UNREACHABLE
+    assert raised.value.detail == "PrivateAddress"
     assert "on a private network" in raised.value.message and pds.requests == []

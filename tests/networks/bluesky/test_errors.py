@@ -10,7 +10,7 @@ from atproto_client.models.common import XrpcError  # type: ignore[import-untype
 from atproto_client.request import Request, Response  # type: ignore[import-untyped, unused-ignore]
 from atproto_server.exceptions import TokenDecodeError  # type: ignore[import-untyped, unused-ignore]
 
-from porch.networks.base import NetworkError
+from porch.networks.base import ErrorCode, NetworkError
 from porch.networks.bluesky.errors import as_network_error
 
 RECONNECT = (
@@ -35,7 +35,7 @@ def test_rate_limit_waits_until_the_window_resets() -> None:
     )
     assert not error.permanent
     assert error.retry_after is not None and 115 <= error.retry_after <= 120
-    assert error.code == "RateLimitExceeded"
+    assert error.code == ErrorCode.RATE_LIMITED and error.detail == "RateLimitExceeded"
 
 
 def test_rate_limit_without_reset_header_backs_off() -> None:
@@ -61,7 +61,8 @@ def test_a_refused_session_asks_the_owner_to_reconnect(exc: Exception) -> None:
 def test_a_bad_request_is_permanent_with_the_servers_words() -> None:
     message = "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes"
     error = mapped(exceptions.BadRequestError(reply(400, "InvalidRequest", message)))
-    assert (error.permanent, error.reconnect, error.code) == (True, False, "InvalidRequest")
+    assert (error.permanent, error.reconnect, error.code) == (True, False, ErrorCode.TOO_LONG)
+    assert error.detail == "InvalidRequest"
     assert message in error.message
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from atproto_client import models  # type: ignore[import-untyped, unused-ignore]
 
-from porch.networks.base import AccountRef, Media, NetworkError, Outgoing, PostMetrics
+from porch.networks.base import AccountRef, ErrorCode, Media, NetworkError, Outgoing, PostMetrics
 from porch.networks.bluesky.auth import login
 from porch.networks.bluesky.client import BlueskyClient
 from porch.networks.bluesky.posts import rkey_of
@@ -224,7 +224,8 @@ def test_publishing_twice_with_one_idempotency_key_makes_one_post(
     assert client.find_published(Outgoing(post.text, "promo-never-sent"), since) is None
     with pytest.raises(NetworkError) as reused:
         client.publish(Outgoing("Something else", "promo-2026-05-01"))
-    assert reused.value.permanent and reused.value.code == "KeyInUse"
+    assert reused.value.permanent and reused.value.code == ErrorCode.DUPLICATE
+    assert reused.value.detail == "KeyInUse"
 
 
 def test_images_go_out_with_their_alt_text(

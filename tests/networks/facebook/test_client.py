@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from porch.networks.base import AccountRef, Media, NetworkError, Outgoing
+from porch.networks.base import AccountRef, ErrorCode, Media, NetworkError, Outgoing
 from porch.networks.facebook.auth import NOT_ACCEPTED, verify_page_token
 from porch.networks.facebook.client import FacebookClient
 
@@ -53,7 +53,8 @@ def test_an_expired_token_is_refused_with_what_to_do(graph: FakeGraph) -> None:
     with pytest.raises(NetworkError) as raised:
         verify_page_token(TOKEN, graph.base_url)
 
-    assert raised.value.permanent and raised.value.code == "190"
+    assert raised.value.permanent and raised.value.code == ErrorCode.UNAUTHORIZED
+    assert raised.value.detail == "190"
     assert raised.value.message == NOT_ACCEPTED
 
 
@@ -278,7 +279,8 @@ def test_an_expired_token_while_fetching_asks_to_reconnect(
     with pytest.raises(NetworkError) as raised:
         page.fetch_incoming("")
 
-    assert raised.value.reconnect and raised.value.code == "190"
+    assert raised.value.reconnect and raised.value.code == ErrorCode.UNAUTHORIZED
+    assert raised.value.detail == "190"
 
 
 def test_a_rate_limit_waits_as_long_as_the_usage_headers_say(

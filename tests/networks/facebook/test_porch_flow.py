@@ -19,7 +19,7 @@ from porch.inbox.models import Conversation, Message, MessageKind
 from porch.networks.facebook.auth import NOT_ACCEPTED
 from porch.networks.facebook.errors import RECONNECT
 from porch.networks.models import SyncState
-from porch.networks.sync import claim_due
+from porch.networks.poller import claim_due
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice, Workspace
 
 from .fake_graph import PAGE_ID, PAT, TOKEN, FakeGraph, error_body, serving

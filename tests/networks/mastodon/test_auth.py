@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from porch.networks.base import NetworkError
+from porch.networks.base import ErrorCode, NetworkError
 from porch.networks.mastodon.auth import (
     authorize_url,
     exchange_code,
@@ -129,6 +129,7 @@ def test_a_server_on_a_private_network_is_refused_before_porch_talks_to_it(
             exchange_code(site.base_url, app_keys, "a-code", REDIRECT)
 
     for raised in (registering, exchanging):
-        assert raised.value.permanent and raised.value.code == "private_address"
+        assert raised.value.permanent and raised.value.code == ErrorCode.UNREACHABLE
+        assert raised.value.detail == "private_address"
         assert "on a private network" in raised.value.message
     assert site.requests == []

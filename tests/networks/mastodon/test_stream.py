@@ -20,8 +20,8 @@ from porch.networks.base import NetworkError
 from porch.networks.mastodon.errors import RECONNECT
 from porch.networks.mastodon.stream import NotificationStream, sse_events
 from porch.networks.models import SyncState
+from porch.networks.poller import sync_account
 from porch.networks.streams import Streams
-from porch.networks.sync import sync_account
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice, Workspace
 
 from .conftest import DOMAIN, Mock
@@ -75,6 +75,7 @@ def streams() -> Iterator[Streams]:
 def listening(streams: Streams, account: ConnectedAccount) -> NotificationStream:
     assert wait_for(lambda: account.pk in streams.listening)
     stream = streams.listening[account.pk][1]
+    assert isinstance(stream, NotificationStream)
     assert stream.connected.wait(5)
     return stream
 
@@ -182,7 +183,7 @@ def test_an_instance_without_streaming_is_left_to_polling() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_mention_during_a_sync_is_fetched_right_after_it(workspace: Workspace) -> None:
-    from porch.networks.sync import claim_due, wake
+    from porch.networks.poller import claim_due, wake
 
     account = bakery(workspace, "http://127.0.0.1:9")
     SyncState.objects.create(account=account, next_sync_at=timezone.now())

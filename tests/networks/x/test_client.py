@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from porch.networks.base import AccountRef, Media, NetworkError, Outgoing, Published
+from porch.networks.base import AccountRef, ErrorCode, Media, NetworkError, Outgoing, Published
 from porch.networks.registry import client_class
 from porch.networks.x import auth
 from porch.networks.x.client import XClient
@@ -313,7 +313,8 @@ def test_search_on_an_unenrolled_app_says_why(make_client: MakeClient, x: Replay
     x.add("error_403_not_enrolled")
     with pytest.raises(NetworkError) as refused:
         client.search("sourdough", SearchCursor(newest=S0, since=SINCE).dump())
-    assert refused.value.permanent and refused.value.code == "client-not-enrolled"
+    assert refused.value.permanent and refused.value.code == ErrorCode.FORBIDDEN
+    assert refused.value.detail == "client-not-enrolled"
     assert "attached to a Project" in refused.value.message
 
 
@@ -404,22 +405,23 @@ def test_a_duplicate_post_is_refused_for_good_in_plain_words(
 
 
 @pytest.mark.parametrize(
-    ("outgoing", "code"),
+    ("outgoing", "code", "detail"),
     [
-        (post(visibility="followers"), "visibility"),
-        (post("x" * 281), "too_long"),
-        (post(media=[Media(PNG, "image/png")] * 5), "too_many_images"),
-        (post(media=[Media(b"GIF89a", "video/mp4")]), "media"),
-        (post(""), "empty"),
+        (post(visibility="followers"), ErrorCode.INVALID, "visibility"),
+        (post("x" * 281), ErrorCode.TOO_LONG, "too_long"),
+        (post(media=[Media(PNG, "image/png")] * 5), ErrorCode.TOO_MANY_MEDIA, "too_many_images"),
+        (post(media=[Media(b"GIF89a", "video/mp4")]), ErrorCode.MEDIA, "media"),
+        (post(""), ErrorCode.INVALID, "empty"),
     ],
 )
 def test_what_x_cannot_take_is_refused_before_any_call(
-    make_client: MakeClient, x: Replay, outgoing: Outgoing, code: str
+    make_client: MakeClient, x: Replay, outgoing: Outgoing, code: ErrorCode, detail: str
 ) -> None:
     client, _ = make_client()
     with pytest.raises(NetworkError) as refused:
         client.publish(outgoing)
     assert refused.value.permanent and refused.value.code == code
+    assert refused.value.detail == detail
     assert x.requests == []
 
 

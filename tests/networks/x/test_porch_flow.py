@@ -19,7 +19,7 @@ from django.utils import timezone
 from porch.cli import main
 from porch.inbox.models import Conversation, Message, MessageKind
 from porch.networks.models import SyncState
-from porch.networks.sync import claim_due
+from porch.networks.poller import claim_due
 from porch.networks.x.errors import DUPLICATE_MESSAGE, RECONNECT_MESSAGE
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice, Workspace
 

@@ -1,0 +1,121 @@
+"""`make bench`: run every benchmark and print one line per figure.
+
+Each benchmark module has `run() -> Iterator[Figure]`; a figure that cannot be measured
+here is printed as `BENCH <name> skipped <why>`. Benchmarks start the servers they need.
+"""
+
+import importlib
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+# The benchmark modules, in the order they run.
+MODULES = [
+    "porch.bench.triage",
+    "porch.bench.triage_transformer",
+    "porch.bench.publishing",
+    "porch.bench.insights",
+    "porch.bench.inbox",
+]
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float | None
+    unit: str
+    skipped: str = ""
+
+    def line(self) -> str:
+        if self.value is None:
+            return f"BENCH {self.name} skipped {self.skipped or 'not measured'}"
+        return f"BENCH {self.name} {self.value:.6g} {self.unit}"
+
+
+def skipped(name: str, why: str) -> Figure:
+    return Figure(name, None, "", why)
+
+
+class ServerUnavailable(Exception):
+    """A server a benchmark needs cannot be started here; the message says why."""
+
+
+@contextmanager
+def temporary_postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL on a free loopback port; yields its URL (database `porch`).
+
+    Uses Debian's server binaries (as `.ci/run` does); raises ServerUnavailable when they
+    are not installed, so the caller can print `BENCH <name> skipped <why>`.
+    """
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not versions:
+        raise ServerUnavailable("PostgreSQL is not installed (apt-get install postgresql)")
+    bin_dir = versions[-1].parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = Path(tempfile.mkdtemp(prefix="porch-bench-pg-"))
+    as_postgres = ["su", "postgres", "-s", "/bin/sh", "-c"] if os.getuid() == 0 else None
+
+    def call(*command: str) -> None:
+        line = " ".join(shlex.quote(part) for part in command)
+        full = [*as_postgres, line] if as_postgres else ["/bin/sh", "-c", line]
+        subprocess.run(full, check=True, capture_output=True, timeout=120)
+
+    if as_postgres:
+        shutil.chown(data, "postgres")
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k /tmp -c fsync=off"
+    try:
+        call(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "porch")
+        call(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            f"{data}/log",
+            "-o",
+            options,
+            "-w",
+            "start",
+        )
+        call(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "porch", "porch")
+    except (subprocess.SubprocessError, OSError) as exc:
+        shutil.rmtree(data, ignore_errors=True)
+        raise ServerUnavailable(f"PostgreSQL did not start: {exc}") from None
+    try:
+        yield f"postgres://porch@127.0.0.1:{port}/porch"
+    finally:
+        call(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def run_all(modules: list[str]) -> Iterator[Figure]:
+    for module_name in modules:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            yield skipped(module_name.split(".")[-1], f"module missing: {exc.name}")
+            continue
+        yield from module.run()
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "porch.settings")
+    import django
+
+    django.setup()
+    only = sys.argv[1:]
+    for figure in run_all([m for m in MODULES if not only or any(o in m for o in only)]):
+        print(figure.line(), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,312 @@
+"""The demo workspace: Crumb & Co., a made-up bakery, with a week of mentions and posts.
+
+Everything here is fictional and written for Porch; every record is marked is_demo. The
+demo's accounts show four networks but run on the fake network (settings.DEMO_NETWORK,
+porch.networks.sync.client_for): the customers' posts below are on it, replies and posts
+go out to it, and a made-up customer writes there every few minutes
+(porch.networks.fake.customer), which the ordinary sync brings into the inbox. No real
+network is ever called.
+"""
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from porch.inbox.models import Conversation, Message, MessageKind
+from porch.networks import registry
+from porch.networks.base import Outgoing, Page
+from porch.networks.fake import store as fake_network
+from porch.networks.fake.shop import SHOP_ACCOUNTS
+from porch.networks.models import INCOMING, SyncState
+from porch.networks.sync import client_for
+from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
+from porch.workspaces import services
+from porch.workspaces.models import ConnectedAccount, Workspace
+
+DEMO_EMAIL = "demo@porch.example"
+DEMO_PASSWORD = "porch-demo-bakery"  # noqa: S105 - the published demo login
+DEMO_NAME = "Crumb & Co. Bakery"
+
+# The bakery's handle on each of its accounts (one per network the demo shows).
+HANDLE_DOMAIN, HANDLE_SERVER, HANDLE_SHORT, PAGE_NAME = (row[1] for row in SHOP_ACCOUNTS)
+
+# (hours ago, the shop account it was written to, author, text, intent, sentiment, urgency)
+MENTIONS = [
+    (
+        2,
+        HANDLE_SHORT,
+        "maria_runs",
+        "@CrumbAndCo ordered a birthday cake for 3pm today and it's still not here. Party starts in an hour!!",
+        "complaint",
+        "negative",
+        0.86,
+    ),
+    (
+        5,
+        HANDLE_DOMAIN,
+        "tom.bsky.social",
+        "@crumbandco.bsky.social found a bit of plastic in my cinnamon bun this morning. Not great.",
+        "complaint",
+        "negative",
+        0.9,
+    ),
+    (
+        9,
+        HANDLE_SERVER,
+        "lena@toot.community",
+        "@crumbandco do you have anything gluten free on Saturdays?",
+        "question",
+        "neutral",
+        0.25,
+    ),
+    (
+        14,
+        PAGE_NAME,
+        "Priya Shah",
+        "Could I order 40 mini croissants for an office breakfast next Friday? How much would that be?",
+        "lead",
+        "neutral",
+        0.45,
+    ),
+    (
+        20,
+        HANDLE_SHORT,
+        "jonnyb",
+        "@CrumbAndCo best sourdough in the city, no contest 🍞🔥",
+        "praise",
+        "positive",
+        0.05,
+    ),
+    (
+        26,
+        HANDLE_DOMAIN,
+        "ana.bsky.social",
+        "@crumbandco.bsky.social the queue this morning was out the door, worth it though",
+        "praise",
+        "positive",
+        0.1,
+    ),
+    (
+        31,
+        HANDLE_SHORT,
+        "growth_guru_99",
+        "@CrumbAndCo Get 10K real followers in 24h!!! DM us now 🚀🚀",
+        "spam",
+        "positive",
+        0.0,
+    ),
+    (
+        40,
+        HANDLE_SERVER,
+        "sam@toot.scot",
+        "@crumbandco are you open on the bank holiday?",
+        "question",
+        "neutral",
+        0.3,
+    ),
+    (
+        47,
+        PAGE_NAME,
+        "Derek Hall",
+        "Charged twice for my order on Tuesday. Emailed twice, no answer. Please sort this out.",
+        "complaint",
+        "negative",
+        0.7,
+    ),
+    (
+        55,
+        HANDLE_SHORT,
+        "kitchen_kate",
+        "@CrumbAndCo do you deliver to Leith? Want to send my mum a treat box",
+        "lead",
+        "positive",
+        0.4,
+    ),
+    (
+        63,
+        HANDLE_DOMAIN,
+        "beans.bsky.social",
+        "Teaming up with @crumbandco.bsky.social for a coffee + pastry morning next month ☕🥐",
+        "other",
+        "positive",
+        0.05,
+    ),
+    (
+        75,
+        HANDLE_SHORT,
+        "lou_eats",
+        "@CrumbAndCo the almond croissant was a bit dry today, usually love them",
+        "complaint",
+        "negative",
+        0.35,
+    ),
+    (
+        90,
+        HANDLE_SERVER,
+        "georgie@bakers.social",
+        "@crumbandco how do you keep your starter going in winter? mine keeps sulking",
+        "question",
+        "neutral",
+        0.15,
+    ),
+    (
+        110,
+        PAGE_NAME,
+        "Helen McCrae",
+        "The wedding cake was perfect, thank you so much to the whole team!",
+        "praise",
+        "positive",
+        0.05,
+    ),
+    (
+        130,
+        HANDLE_SHORT,
+        "mike_builds",
+        "@CrumbAndCo any chance of a quote for 200 sandwiches for a site opening?",
+        "lead",
+        "neutral",
+        0.5,
+    ),
+    (
+        150,
+        HANDLE_DOMAIN,
+        "rosie.bsky.social",
+        "walked past @crumbandco.bsky.social and the smell alone made my day",
+        "praise",
+        "positive",
+        0.05,
+    ),
+]
+
+POSTS = [
+    (
+        "Fresh out of the oven: rye with caraway. First 20 loaves come with a free jar of our butter.",
+        "offers",
+        -30,
+    ),
+    (
+        "How to keep sourdough fresh for three days: wrap it in a tea towel, never the fridge.",
+        "helpful",
+        -60,
+    ),
+    (
+        "Followers only: show this post at the counter on Friday for 2-for-1 cinnamon buns.",
+        "offers",
+        -100,
+    ),
+    (
+        "Meet Jess, our new early-shift baker. She starts at 4am so you don't have to.",
+        "community",
+        -140,
+    ),
+    ("This Saturday we're at the Leith market from 9. Come say hello!", "updates", 20),
+]
+
+
+def _add_mention(
+    workspace: Workspace, row: tuple[int, str, str, str, str, str, float], now: datetime
+) -> None:
+    """The customer's post goes on the fake network; the inbox holds it, already labelled."""
+    hours, handle, author, text, intent, sentiment, urgency = row
+    account = workspace.accounts.filter(handle=handle).first()
+    if account is None:  # its network is not installed here
+        return
+    external_id = fake_network.customer_post(author, text, to=handle)
+    sent_at = now - timedelta(hours=hours)
+    conversation = Conversation.objects.create(
+        workspace=workspace,
+        account=account,
+        root_external_id=external_id,
+        contact_handle=author,
+        intent=intent,
+        urgency=urgency,
+        first_message_at=sent_at,
+        last_message_at=sent_at,
+        is_demo=True,
+    )
+    Message.objects.create(
+        workspace=workspace,
+        account=account,
+        conversation=conversation,
+        network=account.network,
+        external_id=external_id,
+        kind=MessageKind.MENTION,
+        author_handle=author,
+        text=text,
+        sent_at=sent_at,
+        intent=intent,
+        sentiment=sentiment,
+        urgency=urgency,
+        is_demo=True,
+    )
+
+
+def _add_post(workspace: Workspace, user: User, row: tuple[str, str, int], now: datetime) -> None:
+    """A post for the two accounts that take long posts: the past ones went out (on the fake
+    network), the others are scheduled and go out when due, like any post."""
+    text, pillar, hours = row
+    status = PostStatus.PUBLISHED if hours < 0 else PostStatus.SCHEDULED
+    post = Post.objects.create(
+        workspace=workspace, author=user, text=text, pillar=pillar, status=status, is_demo=True
+    )
+    for account in workspace.accounts.filter(handle__in=[HANDLE_DOMAIN, HANDLE_SERVER]):
+        target = PostTarget(post=post, account=account, text=text)
+        target.scheduled_at = now + timedelta(hours=hours)
+        target.state = TargetState.SCHEDULED
+        if hours < 0:
+            with client_for(account) as client:
+                sent = client.publish(Outgoing(text, str(target.idempotency_key)))
+            target.state, target.published_at = TargetState.PUBLISHED, target.scheduled_at
+            target.external_id, target.url = sent.external_id, sent.url
+        target.save()
+
+
+def start_syncing(workspace: Workspace) -> None:
+    """The demo's accounts sync like connected ones, from after what the demo loaded: what a
+    made-up customer posts later (porch.networks.fake.customer) reaches the inbox."""
+    for account in workspace.accounts.filter(is_demo=True):
+        state, created = SyncState.objects.get_or_create(account=account, source=INCOMING, key="")
+        if not created:
+            continue
+        with client_for(account) as client:
+            page = Page([], "", more=True)
+            while page.more:
+                page = client.fetch_incoming(page.cursor)
+        state.cursor = page.cursor
+        state.save(update_fields=["cursor"])
+
+
+@transaction.atomic
+def load_demo() -> tuple[Workspace, bool]:
+    """Create the demo user and workspace; returns (workspace, created). Idempotent."""
+    existing = Workspace.objects.filter(is_demo=True, name=DEMO_NAME).first()
+    if existing is not None:
+        start_syncing(existing)  # a demo loaded before its accounts synced
+        return existing, False
+    user = User.objects.filter(username=DEMO_EMAIL).first() or services.create_user(
+        DEMO_EMAIL, DEMO_PASSWORD
+    )
+    workspace = services.create_workspace(user, DEMO_NAME, "Europe/London", demo=True)
+    installed = {network.name for network in registry.descriptors()}
+    for network, handle, external_id, server_url in SHOP_ACCOUNTS:
+        if network not in installed:
+            continue
+        ConnectedAccount.objects.create(
+            workspace=workspace,
+            network=network,
+            handle=handle,
+            external_id=external_id,
+            server_url=server_url,
+            timezone="Europe/London",
+            display_name=DEMO_NAME,
+            is_demo=True,
+        )
+    now = timezone.now()
+    for row in MENTIONS:
+        _add_mention(workspace, row, now)
+    for post in POSTS:
+        _add_post(workspace, user, post, now)
+    start_syncing(workspace)
+    return workspace, True

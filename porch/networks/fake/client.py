@@ -1,0 +1,299 @@
+"""FakeClient: the whole NetworkClient interface over the fake network's SQLite file.
+
+What the account publishes is written there; what made-up customers post there
+(store.customer_post) comes back from fetch_incoming. Metrics and follower counts are
+made up from the ids and handles, the same every time. Faults injected with store.inject
+are raised as the NetworkError a real network's failure becomes.
+
+Credentials (all optional): "imitate" names another installed network whose stock rules
+the account follows (the demo's accounts imitate the network they show);
+"max_length" sets the length limit of the fake's own rules; "page_size" the most items one
+fetch or search returns (50).
+"""
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from porch.networks.base import (
+    AccountMetrics,
+    AccountRef,
+    ErrorCode,
+    Incoming,
+    Kind,
+    NetworkClient,
+    NetworkError,
+    Outgoing,
+    Page,
+    PostMetrics,
+    Published,
+    TextRules,
+)
+from porch.networks.fake import store
+from porch.networks.fake.store import Fault, Row
+from porch.networks.registry import client_class
+
+PAGE_SIZE = 50
+URL = "https://fake.invalid"  # .invalid never resolves: nothing here can reach a network
+WRITES = ("publish", "delete")
+
+
+def _made_up(seed: str, modulo: int) -> int:
+    """A number in 0..modulo-1 that depends only on `seed` (unlike hash(), per process)."""
+    return int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big") % modulo
+
+
+def post_url(row: Row) -> str:
+    return link_to_post(row.author, row.external_id)
+
+
+def link_to_post(handle: str, external_id: str) -> str:
+    """A post's address on the fake network ("" for an id that is not the fake's)."""
+    seq = store.seq_of(external_id)
+    return f"{URL}/{quote(handle)}/{seq}" if seq is not None else ""
+
+
+def profile_url(account: AccountRef) -> str:
+    return f"{URL}/{quote(account.handle)}"
+
+
+RULES = TextRules(
+    max_length=500, counter=len, max_images=4, max_image_bytes=5_000_000, max_alt_text=1500
+)
+
+
+class FakeClient(NetworkClient):
+    network = "fake"
+    stock_rules = RULES
+
+    def __init__(
+        self,
+        account: AccountRef,
+        credentials: dict[str, Any],
+        save_credentials: Callable[[dict[str, Any]], None] = lambda _: None,
+    ) -> None:
+        super().__init__(account, credentials, save_credentials)
+        self.handle = account.handle
+        self.page_size = int(credentials.get("page_size") or PAGE_SIZE)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        return store.connection()  # the calling thread's, kept open between clients
+
+    def close(self) -> None:
+        return None  # nothing is held: the file's connection belongs to the thread
+
+    def _check(self, operation: str) -> Fault | None:
+        """Raise the fault injected for this call, if any (store.inject); a fault that is
+        not a failure (Fault.REPEAT) is returned."""
+        waiting = store.take_fault(self.db, self.handle, operation)
+        if waiting is None or waiting[0] == Fault.REPEAT:
+            return waiting[0] if waiting else None
+        raise fault_error(*waiting, write=operation in WRITES)
+
+    def verify(self) -> AccountRef:
+        self._check("verify")
+        return replace(self.account, external_id=self.account.external_id or f"fake:{self.handle}")
+
+    def fetch_incoming(self, cursor: str) -> Page:
+        repeat = self._check("fetch_incoming") == Fault.REPEAT
+        query = (
+            "SELECT * FROM posts WHERE seq > ? AND author != ? AND deleted = 0"
+            " AND (audience = ? OR parent_author = ?) ORDER BY seq LIMIT ?"
+        )
+        args = (self.handle, self.handle, self.handle, self.page_size + 1)
+        return self._page(query, cursor, args, repeat)
+
+    def search(self, query: str, cursor: str) -> Page:
+        repeat = self._check("search") == Fault.REPEAT
+        words = query.split()
+        if not words:
+            return Page([], cursor)
+        matches = " AND ".join("text LIKE ? ESCAPE '\\'" for _ in words)
+        where = f"seq > ? AND deleted = 0 AND direct = 0 AND visibility = 'public' AND {matches}"
+        sql = f"SELECT * FROM posts WHERE {where} ORDER BY seq LIMIT ?"  # noqa: S608 - only ?s
+        args = (*[f"%{_escape(w)}%" for w in words], self.page_size + 1)
+        return self._page(sql, cursor, args, repeat)
+
+    def _page(self, query: str, cursor: str, args: tuple[Any, ...], repeat: bool) -> Page:
+        after = _cursor(cursor)
+        start = after - 1 if repeat and after else after  # the last item given, again
+        rows = [store.to_row(found) for found in self.db.execute(query, (start, *args))]
+        more = len(rows) > self.page_size
+        rows = rows[: self.page_size]
+        self.usage.reads += len(rows)
+        last = rows[-1].seq if rows else after
+        return Page([self._incoming(row) for row in rows], str(last) if last else cursor, more)
+
+    def _incoming(self, row: Row) -> Incoming:
+        kind: Kind = "mention"
+        if row.direct and row.audience == self.handle:
+            kind = "direct"
+        elif row.parent_author == self.handle:
+            kind = "reply"
+        return Incoming(
+            external_id=row.external_id,
+            kind=kind,
+            author_handle=row.author,
+            author_name=row.author_name,
+            text=row.text,
+            sent_at=row.created_at,
+            url=post_url(row),
+            in_reply_to=row.reply_to,
+            root_id=row.root_id,
+            author_id=f"fake:{row.author}",
+        )
+
+    def publish(self, post: Outgoing) -> Published:
+        self._check_fits(post)
+        waiting = store.take_fault(self.db, self.handle, "publish")
+        if waiting is not None and waiting[0] == Fault.REPEAT:
+            waiting = None  # nothing to repeat in a write
+        if waiting is not None and waiting[0] != Fault.LOST_ANSWER:
+            raise fault_error(*waiting, write=True)
+        with store.writing(self.db):
+            row = self._publish_once(post)
+        self.usage.writes += 1
+        if waiting is not None:  # it went out; the answer did not come back
+            raise fault_error(*waiting, write=True)
+        return Published(row.external_id, post_url(row))
+
+    def _publish_once(self, post: Outgoing) -> Row:
+        """The post with this idempotency key: the one already there, or a new one."""
+        found = self.db.execute(
+            "SELECT seq FROM posts WHERE author = ? AND idempotency_key = ?",
+            (self.handle, post.idempotency_key),
+        ).fetchone()
+        if found is not None:
+            self.db.execute("UPDATE posts SET attempts = attempts + 1 WHERE seq = ?", (found[0],))
+            row = store.get(self.db, store.external_id(found[0]))
+            assert row is not None
+            return row
+        if post.reply_to and store.get(self.db, post.reply_to) is None:
+            text = f"The fake network has no post {post.reply_to} to reply to"
+            raise NetworkError(text, permanent=True, code=ErrorCode.NOT_FOUND)
+        draft = store.Draft(
+            author=self.handle,
+            text=post.text,
+            reply_to=post.reply_to,
+            visibility=post.visibility,
+            media=len(post.media),
+            idempotency_key=post.idempotency_key,
+        )
+        return store.insert(self.db, draft)
+
+    def _check_fits(self, post: Outgoing) -> None:
+        rules = self.rules()
+        if not rules.fits(post.text):
+            text = f"The fake network takes at most {rules.max_length} characters"
+            raise NetworkError(text, permanent=True, code=ErrorCode.TOO_LONG)
+        if len(post.media) > rules.max_images:
+            text = f"The fake network takes at most {rules.max_images} images"
+            raise NetworkError(text, permanent=True, code=ErrorCode.TOO_MANY_MEDIA)
+        if any(len(image.data) > rules.max_image_bytes for image in post.media):
+            text = "The fake network could not take an image: it is too large"
+            raise NetworkError(text, permanent=True, code=ErrorCode.MEDIA)
+
+    def find_published(self, post: Outgoing, since: datetime) -> Published | None:
+        self._check("find_published")
+        found = self.db.execute(
+            "SELECT * FROM posts WHERE author = ? AND deleted = 0 AND (idempotency_key = ?"
+            " OR (text = ? AND reply_to = ? AND created_at >= ?)) ORDER BY seq LIMIT 1",
+            (self.handle, post.idempotency_key, post.text, post.reply_to, since.isoformat()),
+        ).fetchone()
+        if found is None:
+            return None
+        row = store.to_row(found)
+        return Published(row.external_id, post_url(row))
+
+    def delete(self, external_id: str) -> None:
+        self._check("delete")
+        seq = store.seq_of(external_id)
+        with store.writing(self.db):
+            changed = self.db.execute(
+                "UPDATE posts SET deleted = 1 WHERE seq = ? AND author = ? AND deleted = 0",
+                (seq, self.handle),
+            ).rowcount
+        if changed != 1:
+            text = f"The fake network has no post {external_id} of {self.handle}"
+            raise NetworkError(text, permanent=True, code=ErrorCode.NOT_FOUND)
+
+    def post_metrics(self, external_ids: Sequence[str]) -> list[PostMetrics]:
+        self._check("post_metrics")
+        found = []
+        for external in external_ids:
+            row = store.get(self.db, external)
+            if row is None or row.deleted:
+                continue  # as the real networks do with deleted posts
+            found.append(self._metrics(row))
+        return found
+
+    def _metrics(self, row: Row) -> PostMetrics:
+        replies = self.db.execute(
+            "SELECT count(*) FROM posts WHERE reply_to = ? AND deleted = 0", (row.external_id,)
+        ).fetchone()[0]
+        seed = f"{self.handle}/{row.seq}"
+        likes = _made_up(f"likes {seed}", 40)
+        return PostMetrics(
+            external_id=row.external_id,
+            likes=likes,
+            reposts=_made_up(f"reposts {seed}", max(1, likes // 4 + 1)),
+            replies=int(replies),
+            quotes=_made_up(f"quotes {seed}", 3),
+            impressions=likes * 25 + _made_up(f"seen {seed}", 400) + 50,
+        )
+
+    def account_metrics(self) -> AccountMetrics:
+        self._check("account_metrics")
+        posts = self.db.execute(
+            "SELECT count(*) FROM posts WHERE author = ? AND deleted = 0", (self.handle,)
+        ).fetchone()[0]
+        return AccountMetrics(
+            followers=150 + _made_up(f"followers {self.handle}", 4000) + 3 * int(posts),
+            following=20 + _made_up(f"following {self.handle}", 400),
+            posts=int(posts),
+        )
+
+    def rules(self) -> TextRules:
+        imitated = str(self.credentials.get("imitate") or "")
+        if imitated:
+            return client_class(imitated).stock_rules
+        if self.credentials.get("max_length"):
+            return replace(self.stock_rules, max_length=int(self.credentials["max_length"]))
+        return self.stock_rules
+
+
+def fault_error(fault: Fault, retry_after: float, *, write: bool) -> NetworkError:
+    """The NetworkError a real network's failure of this kind becomes."""
+    if fault == Fault.RATE_LIMITED:
+        text = "The fake network asked Porch to slow down: it tries again when the limit resets"
+        return NetworkError(
+            text, permanent=False, retry_after=retry_after, code=ErrorCode.RATE_LIMITED
+        )
+    if fault == Fault.EXPIRED:
+        text = "The fake network no longer accepts Porch's token: reconnect the account"
+        return NetworkError(text, permanent=True, reconnect=True, code=ErrorCode.UNAUTHORIZED)
+    if fault == Fault.SERVER_ERROR:
+        text = "The fake network had a problem (503); Porch will try again"
+        return NetworkError(
+            text, permanent=False, outcome_unknown=write, code=ErrorCode.SERVER_ERROR
+        )
+    text = "The fake network did not answer in time"
+    return NetworkError(text, permanent=False, outcome_unknown=write, code=ErrorCode.TIMEOUT)
+
+
+def _cursor(cursor: str) -> int:
+    if not cursor:
+        return 0
+    if not cursor.isdigit():
+        text = f"The fake network cannot read the cursor {cursor!r}"
+        raise NetworkError(text, permanent=True, code=ErrorCode.INVALID)
+    return int(cursor)
+
+
+def _escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

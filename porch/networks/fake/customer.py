@@ -1,0 +1,65 @@
+"""The made-up customer: every few minutes someone writes to one of the demo's accounts.
+
+The scheduler runs `customer_posts` (NETWORK.periodic); it posts on the fake network, and
+the ordinary sync brings the post into the inbox, triaged like any other. Where the shop
+has answered someone, that customer first says thanks in the same thread. Nothing happens
+on an install without the demo's accounts.
+"""
+
+from django_tasks import task
+
+from porch.networks.fake import store
+from porch.workspaces.models import ConnectedAccount
+
+# (handle, name, what they write after the shop's @handle)
+CUSTOMERS = [
+    ("maya_bakes", "Maya", "do you still have sourdough left today? Coming by at 5"),
+    ("dan.walks", "Dan", "my loaf this morning was burnt on the bottom, bit disappointed"),
+    (
+        "priya_s",
+        "Priya",
+        "could you do a birthday cake for 12 people on Saturday? What would it cost?",
+    ),
+    ("olly_k", "Olly", "those cardamom buns are the best thing in the city, thank you!"),
+    ("hannah.r", "Hannah", "are you open on Sunday mornings?"),
+    ("free_followers_now", "Growth", "Get 5K followers today!!! DM us 🚀"),
+    ("sam_cooks", "Sam", "waited 20 minutes and my order was wrong. Not happy."),
+    ("leah.m", "Leah", "do you cater office breakfasts? About 30 people, next month"),
+]
+THANKS = "thank you, that's really helpful!"
+
+
+def demo_accounts() -> list[ConnectedAccount]:
+    return list(ConnectedAccount.objects.filter(is_demo=True).order_by("pk"))
+
+
+def unanswered_reply(handle: str) -> store.Row | None:
+    """The shop's latest reply to a customer that the customer has not answered yet."""
+    answered = {row.reply_to for row in store.replies_to(handle)}
+    for row in reversed(store.posts_by(handle)):
+        if row.reply_to and not row.deleted and row.external_id not in answered:
+            return row
+    return None
+
+
+def visit(accounts: list[ConnectedAccount]) -> str:
+    """One customer writes to one of `accounts` (in turn); returns the post's id, or ""."""
+    if not accounts:
+        return ""
+    turn = sum(store.count_to(account.handle) for account in accounts)
+    account = accounts[turn % len(accounts)]
+    answered = unanswered_reply(account.handle)
+    if answered is not None:
+        parent = store.get_post(answered.reply_to)
+        author = parent.author if parent is not None else CUSTOMERS[0][0]
+        return store.customer_post(author, THANKS, reply_to=answered.external_id)
+    handle, name, text = CUSTOMERS[turn % len(CUSTOMERS)]
+    if " " not in account.handle:  # a Page's name is not @-mentioned
+        text = f"@{account.handle} {text}"
+    return store.customer_post(handle, text, to=account.handle, author_name=name)
+
+
+@task()
+def customer_posts() -> str:
+    """The scheduler's job (every few minutes): a customer writes to a demo account."""
+    return visit(demo_accounts())
