@@ -176,6 +176,9 @@ def demo(ctx: click.Context, then_serve: bool, port: int | None) -> None:
     )
     click.echo(f"Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}")
     if then_serve:
+        from porch.networks.apps import register_network_jobs
+
+        register_network_jobs(demo=True)  # the made-up customer writes while it runs
         ctx.invoke(serve, port=port)
 
 

@@ -225,9 +225,9 @@ X_BEARER_TOKEN = config.env_secret("PORCH_X_BEARER_TOKEN") or ""
 # The networks Porch can connect: each is one package exporting NETWORK (a NetworkDescriptor).
 # Adding a network is adding its folder under porch/networks/ and a line here.
 NETWORKS = [
-    "porch.networks.x",
     "porch.networks.bluesky",
     "porch.networks.mastodon",
+    "porch.networks.x",
     "porch.networks.facebook",
     "porch.networks.fake",
 ]
@@ -235,6 +235,9 @@ NETWORKS = [
 # process and the workers share. The demo's made-up accounts run on DEMO_NETWORK.
 FAKE_NETWORK_DB = config.env_str("PORCH_FAKE_NETWORK_DB", str(DATA_DIR / "fake-network.sqlite3"))
 DEMO_NETWORK = "fake"
+# The demo network's made-up customer (a periodic job) runs only where this is on, or
+# where `porch demo` started the server: an install without the demo has no use for it.
+DEMO_CUSTOMER = config.env_bool("PORCH_DEMO_CUSTOMER", DEBUG)
 
 # Where the network APIs are: the real ones by default; a test server or a proxy otherwise.
 X_API_URL = config.env_url("PORCH_X_API_URL", "https://api.x.com")

@@ -3,17 +3,21 @@ what it sends goes there, and a made-up customer writes there now and then."""
 
 from datetime import timedelta
 
+import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from porch.core.scheduler import PERIODIC
+from porch.core import scheduler
 from porch.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 from porch.inbox.models import Conversation, Message, ReplyStatus
 from porch.inbox.services import submit_reply
+from porch.networks.apps import register_network_jobs
 from porch.networks.fake import store as fake_network
-from porch.networks.fake.customer import customer_posts, demo_accounts, visit
+from porch.networks.fake.customer import DAILY_LIMIT, customer_posts, demo_accounts, visit
 from porch.networks.models import SyncState
 from porch.networks.poller import sync_account
 from porch.publishing.engine import publish_due
@@ -93,6 +97,26 @@ def test_a_customer_thanks_the_shop_for_an_answer(db: None) -> None:
     assert visit(accounts) != thanks.external_id  # thanked once; then someone new writes
 
 
-def test_the_customer_job_is_scheduled_and_quiet_without_a_demo(db: None) -> None:
-    assert "fake-customer-posts" in {job.name for job in PERIODIC}
+def test_the_customer_job_is_quiet_without_a_demo(db: None) -> None:
     assert customer_posts.call() == ""
+
+
+def test_the_customer_job_is_scheduled_only_for_the_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not settings.DEMO_CUSTOMER  # PORCH_DEBUG is off: a production install
+    assert "fake-customer-posts" not in {job.name for job in scheduler.PERIODIC}
+    monkeypatch.setattr(scheduler, "PERIODIC", [])
+    register_network_jobs(demo=False)
+    assert scheduler.PERIODIC == []
+    register_network_jobs(demo=True)  # `porch demo`, or PORCH_DEMO_CUSTOMER
+    assert [job.name for job in scheduler.PERIODIC] == ["fake-customer-posts"]
+
+
+def test_a_demo_account_gets_at_most_a_days_limit_of_made_up_posts(db: None) -> None:
+    load_demo()
+    accounts = demo_accounts()[:1]
+    posted = [visit(accounts) for _ in range(DAILY_LIMIT + 1)]
+    assert posted[-1] == ""  # enough for today
+    day_ago = timezone.now() - timedelta(days=1)
+    assert fake_network.count_to(accounts[0].handle, day_ago) == DAILY_LIMIT
+    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
+        assert visit(accounts)  # a new day, a new customer

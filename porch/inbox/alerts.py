@@ -1,16 +1,19 @@
 """Alerts: an urgent complaint reaches the right people at once, once per conversation.
 
-The inbox's sink stores an urgent complaint and enqueues `send_alert` once its transaction
-commits (`alert_soon`); the task's first try decides (complaint, urgency, quiet hours) and
-records one AlertDelivery for each way the alert goes out: an e-mail to the recipients,
-the webhook. Each is sent the way replies are (inbox/replies.py):
+The inbox's sink stores an urgent complaint and, in the same transaction, decides
+(complaint, urgency, quiet hours; never for the demo's made-up conversations) and records
+one AlertDelivery for each way the alert goes out: an e-mail to the recipients, the
+webhook. It enqueues `send_alert` once the transaction commits; should that task be lost
+(the queue refused it, the worker died), the periodic sweep (`send_due`) sends what is
+still queued a minute later. Each delivery is sent the way replies are (inbox/replies.py):
 
     claim     a conditional UPDATE (status and claimed_at as read): one sender wins
     send      with the delivery's key (the e-mail's Message-ID, the webhook's `id`)
     mark      sent, only while still holding the claim; a delivery that went out is
               never sent again
     failure   the claim is given back and the next try is enqueued with backoff
-              (RETRY_WAITS), then Porch gives up (logged, and said on the delivery)
+              (RETRY_WAITS; the sweep is its backstop), then Porch gives up (logged, and
+              said on the delivery); a new urgent message queues a given-up alert again
     death     a claim whose worker died between send and mark is taken over once its lease
               (PORCH_PUBLISH_LEASE, as for replies) ran out, and sent again with the same
               key, so a receiver that got the first one can tell it is the same alert
@@ -27,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from porch.core.fetch import AddressRefused, FetchError, post_json
@@ -46,6 +49,8 @@ log = logging.getLogger(__name__)
 
 # Seconds before each retry of an alert that could not be sent; then Porch gives up.
 RETRY_WAITS = (60, 300, 1800, 7200, 21600)
+# How long the task enqueued on commit has to send a delivery before the sweep does.
+SWEEP_AFTER = 60
 
 
 def in_quiet_hours(config: InboxSettings, now: datetime) -> bool:
@@ -67,16 +72,54 @@ def recipients(conversation: Conversation, config: InboxSettings) -> list[str]:
 
 
 def wants_alert(conversation: Conversation, config: InboxSettings) -> bool:
-    """An urgent complaint not alerted yet."""
+    """An urgent complaint not alerted yet (the demo's made-up ones never alert)."""
     urgent = conversation.urgency >= config.alert_urgency
-    return conversation.intent == Intent.COMPLAINT and urgent and conversation.alerted_at is None
+    complaint = conversation.intent == Intent.COMPLAINT and not conversation.is_demo
+    return complaint and urgent and conversation.alerted_at is None
 
 
 def alert_soon(conversation: Conversation) -> None:
-    """From the inbox's sink, in its transaction: enqueue the alert once it commits."""
-    if wants_alert(conversation, InboxSettings.of(conversation.workspace)):
+    """From the inbox's sink, in its transaction: record the alert's deliveries, and
+    enqueue their sending once it commits."""
+    if _record(conversation, InboxSettings.of(conversation.workspace)) is not None:
         conversation_id = conversation.pk
         transaction.on_commit(lambda: _enqueue(conversation_id, 0, None))
+
+
+def _record(conversation: Conversation, config: InboxSettings) -> list[AlertDelivery] | None:
+    """The deliveries of the alert the conversation needs now (none: nobody to tell); None
+    when it needs none. Deliveries an earlier alert gave up on are queued again."""
+    now = timezone.now()
+    if not wants_alert(conversation, config) or in_quiet_hours(config, now):
+        return None
+    channels = [AlertChannel.EMAIL] if recipients(conversation, config) else []
+    channels += [AlertChannel.WEBHOOK] if config.alert_webhook else []
+    sweep_at = now + timedelta(seconds=SWEEP_AFTER)
+    for channel in channels:
+        AlertDelivery.objects.get_or_create(
+            conversation=conversation, channel=channel, defaults={"retry_at": sweep_at}
+        )
+    given_up = AlertDelivery.objects.filter(conversation=conversation, status=AlertStatus.FAILED)
+    given_up.update(status=AlertStatus.QUEUED, attempts=0, error="", retry_at=sweep_at)
+    return list(AlertDelivery.objects.filter(conversation=conversation).order_by("pk"))
+
+
+def send_due() -> int:
+    """The sweep: send the deliveries no task sent in time (still queued past their
+    `retry_at`, or held by a worker that died); how many conversations it alerted."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.PUBLISH_LEASE)
+    queued = Q(status=AlertStatus.QUEUED) & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+    held = Q(status=AlertStatus.SENDING, claimed_at__lte=stale)
+    due = AlertDelivery.objects.filter(queued | held, conversation__alerted_at__isnull=True)
+    tries = due.values("conversation_id").annotate(tries=Max("attempts"))
+    alerted = 0
+    for row in tries.order_by("conversation_id"):
+        conversation = Conversation.objects.select_related("workspace", "account").get(
+            pk=row["conversation_id"]
+        )
+        alerted += maybe_alert(conversation, row["tries"])
+    return alerted
 
 
 def _enqueue(conversation_id: int, attempt: int, run_after: datetime | None) -> None:
@@ -130,16 +173,9 @@ def _decided(conversation: Conversation) -> list[AlertDelivery] | None:
     found = list(AlertDelivery.objects.filter(conversation=conversation).order_by("pk"))
     if found:
         return found
-    config = InboxSettings.of(conversation.workspace)
-    if not wants_alert(conversation, config) or in_quiet_hours(config, timezone.now()):
-        return None
     if Conversation.objects.filter(pk=conversation.pk, alerted_at__isnull=False).exists():
         return None
-    channels = [AlertChannel.EMAIL] if recipients(conversation, config) else []
-    channels += [AlertChannel.WEBHOOK] if config.alert_webhook else []
-    for channel in channels:
-        AlertDelivery.objects.get_or_create(conversation=conversation, channel=channel)
-    return list(AlertDelivery.objects.filter(conversation=conversation).order_by("pk"))
+    return _record(conversation, InboxSettings.of(conversation.workspace))
 
 
 def sender_id() -> str:
@@ -218,6 +254,9 @@ def retry_later(conversation_id: int, attempt: int) -> None:
         ).update(status=AlertStatus.FAILED)
         return
     run_after = timezone.now() + timedelta(seconds=RETRY_WAITS[attempt])
+    AlertDelivery.objects.filter(conversation_id=conversation_id, status=AlertStatus.QUEUED).update(
+        retry_at=run_after
+    )
     _enqueue(conversation_id, attempt + 1, run_after)
 
 

@@ -15,6 +15,8 @@ class InboxConfig(AppConfig):
 
         # Replies that could not go out at once are retried by the workers.
         register(Periodic("send-due-replies", "porch.inbox.tasks.send_due_replies", 5))
+        # Alerts whose task was lost, or is due to try again, are swept up.
+        register(Periodic("send-due-alerts", "porch.inbox.tasks.send_due_alerts", 30))
 
         from porch.core.health import register_check
         from porch.inbox import health, members

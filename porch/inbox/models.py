@@ -281,6 +281,9 @@ class AlertDelivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When the periodic sweep sends it, if no task did by then (a queued task that was lost,
+    # the next try after a failure).
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

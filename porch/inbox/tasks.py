@@ -4,6 +4,7 @@ with backoff when it could not go out (inbox/alerts.py)."""
 
 from django_tasks import task
 
+from porch.inbox import alerts
 from porch.inbox.alerts import maybe_alert
 from porch.inbox.models import Conversation
 from porch.inbox.replies import send_due
@@ -22,6 +23,12 @@ def _alert(conversation_id: int, attempt: int) -> bool:
         .first()
     )
     return conversation is not None and maybe_alert(conversation, attempt)
+
+
+@task()
+def send_due_alerts() -> int:
+    """The alerts' sweep: send what no task sent in time; how many conversations it alerted."""
+    return alerts.send_due()
 
 
 @task()

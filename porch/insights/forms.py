@@ -1,11 +1,14 @@
 """Forms of the insights pages: history upload, time logged outside Porch, revenue."""
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
+from django.db.models import BLANK_CHOICE_DASH
 
 from porch.insights.importers import formats
 from porch.insights.models import Activity, Revenue
-from porch.networks.registry import descriptor
+from porch.networks.registry import choices, descriptor
 from porch.workspaces.models import ConnectedAccount, Workspace
 
 
@@ -56,6 +59,12 @@ class RevenueForm(forms.ModelForm[Revenue]):
         fields = ["day", "amount", "network", "pillar", "note"]
         widgets = {"day": forms.DateInput(attrs={"type": "date"})}
         labels = {"amount": "Amount", "network": "From which network", "pillar": "Pillar"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The networks the money page lists (not the fake one), and "none".
+        field = cast(forms.ChoiceField, self.fields["network"])
+        field.choices = [*BLANK_CHOICE_DASH, *choices(offered=True)]
 
     def clean_amount(self) -> object:
         amount = self.cleaned_data["amount"]

@@ -1,13 +1,11 @@
 """Insights pages: what works, history import with progress, time and money, the weekly report."""
 
-import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.text import get_valid_filename
 
 from porch.insights import charts
 from porch.insights.activity import add_time
@@ -15,7 +13,7 @@ from porch.insights.forms import ImportForm, OutsideTimeForm, RevenueForm, too_b
 from porch.insights.models import HistoryImport, HistoryPost
 from porch.insights.money import where_the_money_is
 from porch.insights.report import ReportError, build_report, render_pdf, week_label
-from porch.insights.tasks import import_history
+from porch.insights.services import add_revenue, start_import
 from porch.insights.whatworks import MIN_POSTS, best_times, what_works
 from porch.workspaces.access import signed_in_user, workspace_view
 from porch.workspaces.models import Membership, Role, Workspace
@@ -50,19 +48,7 @@ def import_history_page(request: HttpRequest, member: Membership) -> HttpRespons
         return redirect("insights_import", slug=workspace.slug)
     form = ImportForm(workspace, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        folder = settings.DATA_DIR / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        stored = folder / f"{uuid.uuid4().hex}-{get_valid_filename(upload.name)[-80:]}"
-        with stored.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        job = HistoryImport.objects.create(
-            account=form.cleaned_data["account"],
-            file_name=upload.name[:255],
-            stored_path=str(stored),
-        )
-        import_history.enqueue(job.pk)
+        job = start_import(member, form.cleaned_data["account"], form.cleaned_data["file"])
         return redirect("insights_import_progress", slug=workspace.slug, pk=job.pk)
     jobs = HistoryImport.objects.filter(account__workspace=workspace).select_related("account")
     context = {"member": member, "form": form, "jobs": jobs.order_by("-created_at")[:10]}
@@ -102,9 +88,7 @@ def money_page(request: HttpRequest, member: Membership) -> HttpResponse:
             messages.success(request, f"Logged {data['minutes']} minutes outside Porch.")
             return redirect("insights_money", slug=workspace.slug)
         if revenue_form.is_bound and revenue_form.is_valid():
-            revenue = revenue_form.save(commit=False)
-            revenue.workspace = workspace
-            revenue.save()
+            revenue = add_revenue(member, **revenue_form.cleaned_data)
             messages.success(request, f"Added {revenue.amount} of revenue.")
             return redirect("insights_money", slug=workspace.slug)
     days = _days(request.GET.get("days"))

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class NetworksConfig(AppConfig):
@@ -8,14 +9,24 @@ class NetworksConfig(AppConfig):
     def ready(self) -> None:
         from porch.core.scheduler import Periodic, register
         from porch.core.worker import register_consumer
-        from porch.networks.registry import descriptors
         from porch.networks.streams import start_streams
 
         # Every second, so an account due for a sync waits at most a second (inbox_flag_p95).
         register(Periodic("sync-due-accounts", "porch.networks.tasks.sync_due_accounts", 1))
-        for network in descriptors():  # a network's own jobs (the fake's made-up customer)
-            for name, task_path, interval in network.periodic:
-                register(Periodic(name, task_path, interval))
+        register_network_jobs(demo=settings.DEMO_CUSTOMER)
 
         # Each worker listens to the networks that stream notifications.
         register_consumer(start_streams)
+
+
+def register_network_jobs(demo: bool) -> None:
+    """Each network's own periodic jobs; the demo network's (the fake network's made-up
+    customer) only with `demo`: settings.DEMO_CUSTOMER, or `porch demo` before it serves."""
+    from porch.core.scheduler import Periodic, register
+    from porch.networks.registry import descriptors
+
+    for network in descriptors():
+        if network.name == settings.DEMO_NETWORK and not demo:
+            continue
+        for name, task_path, interval in network.periodic:
+            register(Periodic(name, task_path, interval))

@@ -253,6 +253,9 @@ class Capabilities:
     followers_only: bool = False  # posts that only followers see
     paid_reads: bool = False  # reads cost money: a monthly cost cap applies
     one_text_per_account: bool = False  # the same text may not go out on two accounts
+    # A post just made may be "not found" for a few seconds (Bluesky's AppView indexes it
+    # late): a thread's next part replying to it is retried briefly instead of failing.
+    shows_posts_late: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
-from porch.networks import registry
+from porch.networks import registry, services
 from porch.networks.base import AccountRef, NetworkDescriptor, NetworkError
 from porch.networks.connect import save_connection
 from porch.networks.forms import AccountSettingsForm
 from porch.networks.sync import mark_unreadable, month_cost
 from porch.workspaces.access import workspace_view
-from porch.workspaces.models import AccountStatus, ConnectedAccount, Membership, Role
+from porch.workspaces.models import ConnectedAccount, Membership, Role
 
 OAUTH_SESSION = "porch_oauth"
 DENIED = "Porch was not given access to the account, so it is not connected."
@@ -132,11 +132,8 @@ def account_settings(request: HttpRequest, member: Membership, account_id: int) 
     initial = {"timezone": account.timezone, "monthly_cost_cap": account.monthly_cost_cap}
     form = AccountSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        account.timezone = form.cleaned_data["timezone"]
-        account.monthly_cost_cap = form.cleaned_data["monthly_cost_cap"]
-        if account.status == AccountStatus.PAUSED:
-            account.status, account.status_detail = AccountStatus.OK, ""
-        account.save()
+        data = form.cleaned_data
+        services.save_account_settings(member, account, data["timezone"], data["monthly_cost_cap"])
         messages.success(request, f"Saved the settings of {account}.")
         return redirect("accounts", slug=member.workspace.slug)
     context = {
@@ -153,6 +150,6 @@ def account_settings(request: HttpRequest, member: Membership, account_id: int) 
 @require_POST
 def disconnect(request: HttpRequest, member: Membership, account_id: int) -> HttpResponse:
     account = get_object_or_404(ConnectedAccount, pk=account_id, workspace=member.workspace)
-    account.delete()
+    services.disconnect(member, account)
     messages.info(request, f"Disconnected {account}. Its credentials are deleted from Porch.")
     return redirect("accounts", slug=member.workspace.slug)

@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from porch.networks.base import ErrorCode, Media, NetworkClient, NetworkError, Outgoing, Published
+from porch.networks.registry import descriptor
 from porch.networks.sync import client_for, mark_reconnect
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
 from porch.publishing.slots import same_wall_time_later
@@ -123,6 +124,7 @@ def _publish_parts(client: NetworkClient, target: PostTarget, worker: str) -> No
     """Each part not yet recorded: look for it first if unsure, else publish it."""
     done, parts = list(target.part_ids), target.parts()
     check, since = target.check_first, target.post.created_at - timedelta(minutes=5)
+    late = descriptor(target.account.network).can.shows_posts_late
     for index in range(len(done), len(parts)):
         outgoing = Outgoing(
             text=parts[index],
@@ -133,7 +135,7 @@ def _publish_parts(client: NetworkClient, target: PostTarget, worker: str) -> No
         found = client.find_published(outgoing, since) if check else None
         if found is None:
             crash_point("before-publish")
-            found = _publish_one(client, outgoing, index)
+            found = _publish_one(client, outgoing, index > 0 and late)
             crash_point("after-publish")
         done.append(found.external_id)
         if index == 0:
@@ -146,11 +148,13 @@ def _publish_parts(client: NetworkClient, target: PostTarget, worker: str) -> No
         check = False
 
 
-def _publish_one(client: NetworkClient, outgoing: Outgoing, index: int) -> Published:
+def _publish_one(client: NetworkClient, outgoing: Outgoing, parent_may_be_late: bool) -> Published:
+    """Publish one part; where the part before may not be shown yet (a network that shows
+    posts late), its "not found" is retried shortly: elsewhere the part before is gone."""
     try:
         return client.publish(outgoing)
     except NetworkError as exc:
-        if index and exc.code == ErrorCode.NOT_FOUND:  # the part before is not shown yet
+        if parent_may_be_late and exc.code == ErrorCode.NOT_FOUND:
             raise NetworkError(exc.message, permanent=False, retry_after=10) from exc
         raise
 

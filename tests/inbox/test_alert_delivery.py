@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from porch.inbox import alerts
 from porch.inbox.alerts import RETRY_WAITS, maybe_alert
 from porch.inbox.models import AlertDelivery, AlertStatus, Conversation, InboxSettings
-from porch.inbox.tasks import retry_alert, send_alert
+from porch.inbox.tasks import retry_alert, send_alert, send_due_alerts
 from porch.workspaces.models import Workspace
 from tests.conftest import free_port
 from tests.inbox.test_clock_alerts import complaint, smtp
@@ -187,3 +187,46 @@ def test_a_worker_that_dies_between_send_and_mark_is_taken_over_with_the_same_ke
     assert len(mail.outbox) == 1  # the e-mail, marked sent, never goes again
     webhook = AlertDelivery.objects.get(conversation=convo, channel="webhook")
     assert (webhook.status, webhook.attempts) == (AlertStatus.SENT, 2)
+
+
+def test_an_alert_whose_task_was_lost_is_sent_by_the_sweep_once(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+) -> None:
+    convo = complaint(workspace, urgency=0.9)
+    monkeypatch.setattr(alerts, "_enqueue", lambda *args: None)  # the queue refused the task
+    stored = django_capture_on_commit_callbacks(execute=True)
+    with time_machine.travel(NOW, tick=False), stored, transaction.atomic():  # as the sink does
+        alerts.alert_soon(convo)
+    assert mail.outbox == []
+    with time_machine.travel(NOW + timedelta(seconds=30), tick=False):
+        assert send_due_alerts.call() == 0  # the task may still be on its way
+    with time_machine.travel(NOW + timedelta(seconds=alerts.SWEEP_AFTER + 1), tick=False):
+        assert send_due_alerts.call() == 1
+        assert send_due_alerts.call() == 0
+    assert [m.subject for m in mail.outbox] == ["Complaint from maria on Bluesky"]
+
+
+def test_a_given_up_alert_goes_out_when_a_new_urgent_message_arrives(
+    smtp: mailbox.Maildir, workspace: Workspace, settings
+) -> None:
+    convo = complaint(workspace, urgency=0.9)
+    working_port, settings.EMAIL_PORT = settings.EMAIL_PORT, free_port()  # nothing listens
+    with time_machine.travel(NOW, tick=False):
+        assert maybe_alert(convo, attempt=len(RETRY_WAITS)) is False  # the last try: given up
+    assert AlertDelivery.objects.get(conversation=convo).status == AlertStatus.FAILED
+    settings.EMAIL_PORT = working_port
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        alerts.alert_soon(convo)  # the customer writes again, as urgently
+        assert send_alert.call(convo.pk) is True
+    assert [m["Subject"] for m in smtp] == ["Complaint from maria on Bluesky"]
+
+
+def test_the_demos_made_up_complaints_never_alert(workspace: Workspace) -> None:
+    convo = complaint(workspace, urgency=0.99)
+    Conversation.objects.filter(pk=convo.pk).update(is_demo=True)
+    convo.refresh_from_db()
+    with time_machine.travel(NOW, tick=False):
+        alerts.alert_soon(convo)
+        assert send_alert.call(convo.pk) is False
+        assert send_due_alerts.call() == 0
+    assert mail.outbox == [] and not AlertDelivery.objects.exists()

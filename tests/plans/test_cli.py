@@ -64,7 +64,7 @@ def test_interactive_prompts_ask_every_question(workspace: Workspace) -> None:
     plan = Plan.objects.get(workspace=workspace)
     assert plan.answers["website"] == "cornerbakery.example"
     assert plan.answers["problems"] == ["stale bread", "cakes at short notice"]
-    assert plan.content["networks"] == ["x", "bluesky"]
+    assert plan.content["networks"] == ["bluesky", "x"]  # in settings.NETWORKS' order
     assert Workshop.objects.get(workspace=workspace).answers["hours"] == 3
 
 

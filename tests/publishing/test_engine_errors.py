@@ -1,6 +1,8 @@
 """The engine explains a refusal by the kind of error the network mapped it to (ErrorCode),
 never by the words of the network's message."""
 
+import pytest
+
 from porch.networks.base import ErrorCode, NetworkError
 from porch.publishing.engine import explain, publish_due
 from porch.publishing.models import PostTarget, TargetState
@@ -45,3 +47,21 @@ def test_the_servers_character_limit_refusal_asks_to_shorten(
         "Mastodon refused it: Validation failed: Text character limit of 500 exceeded. "
         "Shorten it, then press Retry."
     )
+
+
+@pytest.mark.parametrize(("network", "retried"), [("mastodon", False), ("bluesky", True)])
+def test_a_threads_part_whose_parent_is_gone_fails_at_once_unless_posts_show_late(
+    workspace: Workspace, network: str, retried: bool
+) -> None:
+    """Bluesky shows a new post late, so "not found" may mean "not yet"; elsewhere the part
+    before was deleted, and retrying cannot help. (The demo's accounts run on the fake
+    network, whose "not found" is an ErrorCode.NOT_FOUND like each network's.)"""
+    account = ConnectedAccount.objects.create(
+        workspace=workspace, network=network, handle="corner", is_demo=True
+    )
+    target = schedule(account, "Part one.", parts=["Part two."])
+    PostTarget.objects.filter(pk=target.pk).update(part_ids=["fake-999"])  # sent, then deleted
+    publish_due("w1")
+    target.refresh_from_db()
+    assert target.state == (TargetState.SCHEDULED if retried else TargetState.FAILED)
+    assert (target.retry_at is not None) == retried

@@ -3,9 +3,14 @@
 The scheduler runs `customer_posts` (NETWORK.periodic); it posts on the fake network, and
 the ordinary sync brings the post into the inbox, triaged like any other. Where the shop
 has answered someone, that customer first says thanks in the same thread. Nothing happens
-on an install without the demo's accounts.
+on an install without the demo's accounts, and an account that was written to
+DAILY_LIMIT times in the last day gets nothing more until the day rolls on, so a demo left
+running gets a few posts an hour instead of a message every three minutes for ever.
 """
 
+from datetime import timedelta
+
+from django.utils import timezone
 from django_tasks import task
 
 from porch.networks.fake import store
@@ -26,7 +31,8 @@ CUSTOMERS = [
     ("sam_cooks", "Sam", "waited 20 minutes and my order was wrong. Not happy."),
     ("leah.m", "Leah", "do you cater office breakfasts? About 30 people, next month"),
 ]
-THANKS = "thank you, that's really helpful!"
+THANKS = "thanks so much for the quick answer, lovely bakery!"
+DAILY_LIMIT = 20  # made-up posts to one demo account in 24 hours, at most
 
 
 def demo_accounts() -> list[ConnectedAccount]:
@@ -43,7 +49,10 @@ def unanswered_reply(handle: str) -> store.Row | None:
 
 
 def visit(accounts: list[ConnectedAccount]) -> str:
-    """One customer writes to one of `accounts` (in turn); returns the post's id, or ""."""
+    """One customer writes to one of `accounts` (in turn); returns the post's id, or ""
+    when none is left that was written to fewer than DAILY_LIMIT times in the last day."""
+    since = timezone.now() - timedelta(days=1)
+    accounts = [a for a in accounts if store.count_to(a.handle, since) < DAILY_LIMIT]
     if not accounts:
         return ""
     turn = sum(store.count_to(account.handle) for account in accounts)

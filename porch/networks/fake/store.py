@@ -234,10 +234,14 @@ def get_post(external: str) -> Row | None:
     return get(connection(), external)
 
 
-def count_to(handle: str) -> int:
-    """How many posts mention, message or reply to `handle`."""
-    query = "SELECT count(*) FROM posts WHERE audience = ? OR parent_author = ?"
-    return int(connection().execute(query, (handle, handle)).fetchone()[0])
+def count_to(handle: str, since: datetime | None = None) -> int:
+    """How many posts mention, message or reply to `handle` (made at `since` or later)."""
+    query = "SELECT count(*) FROM posts WHERE (audience = ? OR parent_author = ?)"
+    if since is None:
+        return int(connection().execute(query, (handle, handle)).fetchone()[0])
+    query += " AND created_at >= ?"
+    found = connection().execute(query, (handle, handle, since.isoformat()))
+    return int(found.fetchone()[0])
 
 
 def inject(
