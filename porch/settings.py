@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "porch.workspaces",
     "porch.networks",
     "porch.inbox",
+    "porch.listening",
     "porch.publishing",
     "porch.triage",
     "porch.insights",

@@ -24,6 +24,7 @@ EXPECTED_JOBS = {
     "sync-due-accounts": ("porch.networks.tasks.sync_due_accounts", 1),
     "send-due-replies": ("porch.inbox.tasks.send_due_replies", 5),
     "send-due-alerts": ("porch.inbox.tasks.send_due_alerts", 30),
+    "follow-searches": ("porch.listening.tasks.follow_searches", 600),
     "publish-due": ("porch.publishing.tasks.publish_due_posts", 5),
     "poll-feeds": ("porch.publishing.tasks.poll_feeds", 900),
     "sync-metrics": ("porch.insights.tasks.sync_metrics", 3600),

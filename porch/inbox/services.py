@@ -10,6 +10,8 @@ discard        the author, owner or manager: a failed or sent-back reply is remo
 update_conversation  any member: status, intent, who handles it; a changed intent is a
                correction the workspace's triage model learns from
 add_note       any member: a note on the conversation for the team
+take_in        any member: a post found elsewhere (a listening hit) becomes a conversation
+               whose first message it is
 saved replies, inbox settings   owner or manager
 
 A refusal by role is NotAllowed; anything else refused is a PorchError (porch/errors.py)
@@ -21,11 +23,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from porch.errors import InputError, NotAllowed
+from porch.inbox.ingest import Triaged, store_triaged
 from porch.inbox.models import (
     Conversation,
     ConversationStatus,
     InboxSettings,
     Intent,
+    Message,
     MessageKind,
     Note,
     Reply,
@@ -33,8 +37,9 @@ from porch.inbox.models import (
     SavedReply,
 )
 from porch.inbox.replies import ReplyError, check_length, last_incoming, send_now
-from porch.networks.base import NetworkError
+from porch.networks.base import Incoming, NetworkError
 from porch.networks.sync import rules_for
+from porch.triage.base import Triage
 from porch.triage.services import record_correction
 from porch.workspaces.models import ConnectedAccount, Membership, Role
 
@@ -204,6 +209,20 @@ def add_note(member: Membership, user: User, conversation: Conversation, text: s
     if not text.strip():
         raise InputError("The note is empty: write something first.")
     return Note.objects.create(conversation=conversation, author=user, text=text)
+
+
+def take_in(
+    member: Membership, account: ConnectedAccount, item: Incoming, triage: Triage
+) -> Conversation:
+    """The post as a conversation of the account, its first message (already triaged);
+    taking it again gives the same conversation."""
+    if account.workspace_id != member.workspace_id:
+        raise NotAllowed("This account is not in your workspace.")
+    store_triaged(account, [Triaged(item, triage)])
+    found = Message.objects.select_related("conversation").get(
+        account=account, external_id=item.external_id
+    )
+    return found.conversation
 
 
 def _own_saved_reply(member: Membership, item: SavedReply) -> None:

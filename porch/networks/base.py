@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Literal, Self
 
 from porch.errors import PorchError
+from porch.networks.query import Query
 
 Kind = Literal["mention", "reply", "direct"]
 
@@ -106,6 +107,10 @@ class Incoming:
     in_reply_to: str = ""  # external id of the parent post, if any
     root_id: str = ""  # external id of the thread's first post ("" = this one)
     author_id: str = ""
+    # What a search hit says of itself, where the network tells ("" = not known / none):
+    lang: str = ""  # its language (ISO 639, as the network gives it)
+    quote_of: str = ""  # external id of the post it quotes
+    repost_of: str = ""  # external id of the post it reposts
 
 
 @dataclass(frozen=True)
@@ -219,8 +224,11 @@ class NetworkClient(ABC):
         """Mentions, replies and direct messages after `cursor` ("" = start from now-ish)."""
 
     @abstractmethod
-    def search(self, query: str, cursor: str) -> Page:
-        """Public posts matching `query` after `cursor`."""
+    def search(self, query: Query, cursor: str) -> Page:
+        """Public posts matching `query` (porch/networks/query.py) after `cursor`, each
+        checked with `query.matches`. A network that cannot say the query in one request
+        sends several under the one cursor (porch/networks/searching.py); one that cannot
+        search at all (descriptor's can.search False) raises NetworkError(NOT_SUPPORTED)."""
 
     @abstractmethod
     def publish(self, post: Outgoing) -> Published:

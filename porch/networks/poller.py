@@ -35,6 +35,7 @@ from django.utils.module_loading import import_string
 from porch.networks.base import Incoming, NetworkClient, NetworkDescriptor, NetworkError, Page
 from porch.networks.models import INCOMING as INCOMING  # the source every account has
 from porch.networks.models import SyncState, month_start
+from porch.networks.query import parse
 from porch.networks.registry import descriptor
 from porch.networks.sync import client_for, mark_reconnect, month_cost, record_usage
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice
@@ -82,7 +83,7 @@ def _incoming(client: NetworkClient, key: str, cursor: str) -> Page:
 
 
 def _search(client: NetworkClient, key: str, cursor: str) -> Page:
-    return client.search(key, cursor)
+    return client.search(parse(key), cursor)
 
 
 _sources: dict[str, Source] = {

@@ -11,6 +11,14 @@ from porch.plans.questions import NETWORKS
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 
+NO_SEARCHES = "None: none of the networks you picked can be searched."
+
+
+def _search_line(search: dict[str, Any]) -> str:
+    on = ", ".join(NETWORKS.get(name, name) for name in search.get("networks", []))
+    return f"{search['query']} ({search['kind']}{'; on ' + on if on else ''})"
+
+
 def sections(name: str, plan: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """The plan as (heading, lines) pairs: the one outline Markdown and PDF share."""
     routine = plan["routine"]
@@ -30,7 +38,7 @@ def sections(name: str, plan: dict[str, Any]) -> list[tuple[str, list[str]]]:
                 for b in plan["bios"]
             ],
         ),
-        ("Listening searches", [f"{s['query']} ({s['kind']})" for s in plan["searches"]]),
+        ("Listening searches", [_search_line(s) for s in plan["searches"]] or [NO_SEARCHES]),
         ("Peers to follow", [f"{p['who']}: {p['why']}" for p in plan["peers"]] or ["None yet."]),
         (
             "Content pillars and mix",

@@ -7,12 +7,12 @@ names it and says what would raise it.
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from porch.networks.base import TextRules
 from porch.plans.limits import BIO_LIMITS, POST_LIMITS
 from porch.plans.questions import GOALS, NETWORKS, Answers, clean_answers
-from porch.plans.writing import Rewriter, Variant, fill, first_fitting, fits_all, shorten
+from porch.plans.searches import searches
+from porch.plans.writing import Rewriter, Variant, fill, first_fitting, fits_all
 
 Plan = dict[str, Any]
 
@@ -42,7 +42,6 @@ POSTING_DAYS = (1, 3, 0, 2, 4, 5, 6)  # Tuesday and Thursday first
 POSTING_TIMES = ("09:30", "12:30", "17:30")
 DEFAULT_HOURS = 2
 MINUTES_PER_POST = 15
-SEARCH_LENGTH = 80  # longest value put in a listening search
 
 
 def _V(*templates: str) -> list[Variant]:
@@ -181,46 +180,7 @@ def bio(answers: Answers, network: str) -> str:
     return text
 
 
-# ---- listening, peers --------------------------------------------------------------------
-
-
-def _short(value: str) -> str:
-    return shorten(value, SEARCH_LENGTH)
-
-
-def searches(answers: Answers) -> list[dict[str, str]]:
-    found: list[dict[str, str]] = []
-
-    def add(query: str, kind: str) -> None:
-        if query and all(s["query"].casefold() != query.casefold() for s in found):
-            found.append({"query": query, "kind": kind})
-
-    name = answers.get("name", "")
-    if name:
-        add(f'"{_short(name)}"', "brand")
-        joined = "".join(name.split())
-        if joined != name:
-            add(_short(joined), "brand")
-        add("#" + _short("".join(ch for ch in joined if ch.isalnum())), "brand")
-    if answers.get("website"):
-        host = urlsplit(_as_url(answers["website"])).hostname or ""
-        add(host.removeprefix("www."), "brand")
-    for product in answers.get("products", [])[:5]:
-        add(f'"{_short(product)}"', "product")
-    for competitor in answers.get("competitors", [])[:5]:
-        add(f'"{_short(competitor)}"', "competitor")
-    for problem in answers.get("problems", [])[:3]:
-        add(f'"{_short(problem)}" help', "question")
-    if answers.get("sells"):
-        sells = _short(answers["sells"])
-        add(f'recommend "{sells}"', "question")
-        if answers.get("where"):
-            add(f'"{sells}" "{_short(answers["where"])}"', "question")
-    return [s for s in found if s["query"] not in ('""', "#")]
-
-
-def _as_url(text: str) -> str:
-    return text if "://" in text else f"https://{text}"
+# ---- peers ------------------------------------------------------------------------------
 
 
 def peers_to_follow(answers: Answers) -> list[dict[str, str]]:
@@ -459,7 +419,7 @@ def generate(raw: Answers, rewrite: Rewriter | None = None) -> Plan:
             {"network": n, "text": bio(answers, n), "limit": BIO_LIMITS[n].max_length}
             for n in networks
         ],
-        "searches": searches(answers),
+        "searches": searches({**answers, "networks": networks}),
         "peers": peers_to_follow(answers),
         "pillars": pillars(first_posts),
         "routine": routine(answers),

@@ -160,8 +160,9 @@ STEPS: tuple[Step, ...] = (
         (
             Question(
                 "competitors",
-                "Competitors, one per line",
-                "Hearing what their customers complain about shows you openings.",
+                "Competitors your customers could go to instead, one per line",
+                "Porch listens for their names only: what their customers complain about "
+                "shows you openings.",
                 kind="lines",
                 example="Big Bread Co",
             ),

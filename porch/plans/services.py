@@ -1,7 +1,7 @@
 """Saving the workshop step by step, storing plan versions, and accepting a plan.
 
 Accepting a plan sets Porch up, and doing it twice adds nothing twice:
-- a listening search per query and network of the plan;
+- a listening search per query of the plan, on its networks that can search;
 - a content pillar per pillar of the plan;
 - the inbox's first-response target;
 - the weekly posting slots of the routine, as local wall-clock times (in each account's
@@ -24,8 +24,9 @@ from django.utils import timezone
 
 from porch.errors import NotAllowed
 from porch.inbox.models import InboxSettings
+from porch.listening.services import plan_searches
 from porch.plans.generate import generate
-from porch.plans.models import ListeningSearch, Plan, PlanDraft, PlanOrigin, Workshop
+from porch.plans.models import Plan, PlanDraft, PlanOrigin, Workshop
 from porch.plans.questions import STEPS, Answers, Step, clean_answers, first_unanswered, problems
 from porch.plans.writing import llm_rewriter
 from porch.publishing.compose import Draft, Version, create_post
@@ -158,17 +159,7 @@ def accept(plan: Plan, member: Membership, user: User) -> Setup:
     _own(member, plan)
     content, workspace = plan.content, plan.workspace
     accounts = plan_accounts(plan)
-    searches = sum(
-        ListeningSearch.objects.get_or_create(
-            workspace=workspace,
-            query=search["query"][:200],
-            kind=search["kind"],
-            network=network,
-            defaults={"plan": plan},
-        )[1]
-        for search in content["searches"]
-        for network in content["networks"]
-    )
+    searches = plan_searches(member, content["searches"], content["networks"])
     pillars = sum(
         Pillar.objects.get_or_create(workspace=workspace, name=pillar["name"][:60])[1]
         for pillar in content["pillars"]

@@ -9,9 +9,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from porch.core.params import parse_int
+from porch.listening.services import searches_of
 from porch.plans import export, services
 from porch.plans.generate import WEEKDAYS
-from porch.plans.models import ListeningSearch, Plan
+from porch.plans.models import Plan
 from porch.plans.questions import STEP_KEYS, STEPS, Answers, Question, step_by_key
 from porch.plans.services import latest_plan, plan_accounts, resume_step, workshop_of
 from porch.workspaces.access import signed_in_user, workspace_view
@@ -92,7 +93,7 @@ def plan_page(request: HttpRequest, member: Membership) -> HttpResponse:
         if plan
         else [],
         "accounts": plan_accounts(plan) if plan else [],
-        "searches": ListeningSearch.objects.filter(workspace=member.workspace),
+        "searches": searches_of(member),
         "can_edit": member.at_least(Role.MANAGER),
         "resume": workshop_of(member.workspace).step,
     }

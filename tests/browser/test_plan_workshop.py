@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from porch.plans.models import ListeningSearch
+from porch.listening.models import Search
 from porch.publishing.models import Post, PostingSlot, PostStatus
 from porch.workspaces.models import ConnectedAccount, Workspace
 from tests.browser.test_sign_in import sign_in
@@ -89,7 +89,8 @@ def test_workshop_end_to_end(
     expect(page.get_by_test_id("plan-status")).to_contain_text("Accepted")
     expect(page.get_by_test_id("listening-searches")).to_contain_text("Big Bread Co")
 
-    assert ListeningSearch.objects.filter(workspace=workspace, kind="competitor").count() == 2
+    (competitor,) = Search.objects.filter(workspace=workspace, kind="competitor")
+    assert sorted(competitor.networks) == ["bluesky", "mastodon"]
     assert PostingSlot.objects.filter(account=account).count() == 5
     drafts = Post.objects.filter(workspace=workspace)
     assert drafts.count() == 10 and {p.status for p in drafts} == {PostStatus.DRAFT}

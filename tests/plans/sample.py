@@ -34,3 +34,33 @@ FORM_STEPS: list[tuple[str, dict[str, Any]]] = [
     ("networks", {"networks": BAKERY["networks"]}),
     ("time", {"hours": "3"}),
 ]
+
+# More workshops, for the listening searches: a one-word name, an address for "where", a
+# national chain the owner named, Facebook among the networks; and no competitors at all.
+BIKE_SHOP: dict[str, Any] = {
+    "name": "Spokes",
+    "sells": "bike repairs and servicing",
+    "where": "12 Stapleton Road, Easton, Bristol BS5 0QR",
+    "website": "www.spokes-bristol.example",
+    "customers": "people who cycle to work",
+    "problems": ["flat tyres on the way to work", "squeaky brakes that nobody can fix"],
+    "products": ["bike servicing", "puncture repair", "wheels"],
+    "competitors": ["Halfords"],
+    "voice": "straight",
+    "goals": ["care", "expert"],
+    "networks": ["x", "facebook", "bluesky"],
+    "hours": 2,
+}
+YOGA_STUDIO: dict[str, Any] = {
+    "name": "The Quiet Room Yoga Studio",
+    "sells": "yoga classes for beginners",
+    "where": "Milton Keynes",
+    "customers": "office workers",
+    "problems": ["back pain from sitting at a desk all day", "stress at work"],
+    "products": ["beginners yoga", "pilates", "meditation"],
+    "voice": "friendly",
+    "goals": ["community", "prospects"],
+    "networks": ["facebook", "mastodon"],
+    "hours": 4,
+}
+WORKSHOPS = {"bakery": BAKERY, "bike shop": BIKE_SHOP, "yoga studio": YOGA_STUDIO}

@@ -10,8 +10,10 @@ from pypdf import PdfReader
 
 from porch.errors import NotAllowed
 from porch.inbox.models import InboxSettings
+from porch.listening.models import Search
+from porch.networks.models import SyncState
 from porch.plans import services as plans
-from porch.plans.models import ListeningSearch, Plan, Workshop
+from porch.plans.models import Plan, Workshop
 from porch.plans.questions import STEPS
 from porch.publishing.models import Pillar, Post, PostingSlot, PostStatus, PostTarget, TargetState
 from porch.workspaces import services
@@ -100,13 +102,17 @@ def test_accepting_sets_porch_up_once(signed_in: Client, workspace: Workspace, o
         assert signed_in.post(f"/w/{workspace.slug}/plan/accept/").status_code == 302
     plan = Plan.objects.get(workspace=workspace)
     assert plan.accepted_at is not None
-    searches = ListeningSearch.objects.filter(workspace=workspace)
-    assert searches.count() == len(plan.content["searches"]) * 3  # x, bluesky, mastodon
+    searches = Search.objects.filter(workspace=workspace)
+    assert searches.count() == len(plan.content["searches"])  # each once, on each network:
+    assert {tuple(sorted(s.networks)) for s in searches} == {("bluesky", "mastodon", "x")}
+    assert SyncState.objects.filter(account=x, source="listening").count() == searches.count()
     assert set(searches.values_list("kind", flat=True)) == {
         "brand",
         "product",
         "competitor",
         "question",
+        "niche",
+        "hashtag",
     }
     assert PostingSlot.objects.filter(account=x).count() == plan.content["routine"]["posts_a_week"]
     assert Pillar.objects.filter(workspace=workspace).count() == len(plan.content["pillars"])

@@ -56,6 +56,8 @@ from porch.networks.bluesky.posts import (
     rkey_of,
 )
 from porch.networks.bluesky.rules import RULES, refusal
+from porch.networks.query import Query
+from porch.networks.searching import search_each
 
 R = TypeVar("R")
 PAGE_SIZE = 50
@@ -158,11 +160,21 @@ class BlueskyClient(NetworkClient):
         entries = [convert.from_notification(note) for note in page.notifications]
         return [entry for entry in entries if entry], page.cursor
 
-    def search(self, query: str, cursor: str) -> Page:
+    def search(self, query: Query, cursor: str) -> Page:
         """Posts matching `query` (searchPosts, latest first), oldest first, each as a
-        "mention"; the same cursor scheme as fetch_incoming."""
+        "mention"; the same cursor scheme as fetch_incoming, one per request.
+
+        searchPosts cannot say OR everywhere (production's search service takes `|`, the
+        dev-env AppView has no search service and matches one case-sensitive substring of
+        the whole `q`), so each of the query's clauses is one request
+        (`a b -c "p q" lang:xx`), and every hit is checked with `query.matches`.
+        """
+        return search_each(query, cursor, self._search_clause, split=True)
+
+    def _search_clause(self, clause: Query, cursor: str) -> Page:
+        text = clause.to_text()
         try:
-            items, next_cursor, more = walk(cursor, lambda page: self._search_page(query, page))
+            items, next_cursor, more = walk(cursor, lambda page: self._search_page(text, page))
         except NetworkError as error:
             if error.detail not in NOT_SERVED | {"HTTP 501"}:
                 raise

@@ -1,5 +1,6 @@
 """Bluesky's views (notifications, posts) as Porch's Incoming and PostMetrics."""
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -58,7 +59,22 @@ def from_post_view(post: Any) -> Entry[Incoming] | None:
     """A search hit as an Incoming of kind "mention" (Incoming has no kind for other posts)."""
     if not is_post(post.record):
         return None
-    return incoming(post.uri, "mention", post.author, post.record, post.indexed_at)
+    entry = incoming(post.uri, "mention", post.author, post.record, post.indexed_at)
+    langs = post.record.langs or []
+    item = replace(entry.item, lang=langs[0] if langs else "", quote_of=quoted(post.embed))
+    return Entry(entry.at, entry.uri, item)
+
+
+def quoted(embed: Any) -> str:
+    """The URI of the post a post view quotes (record#view, or recordWithMedia#view)."""
+    record = getattr(embed, "record", None)
+    if isinstance(embed, models.AppBskyEmbedRecordWithMedia.View):
+        record = getattr(record, "record", None)
+    if not isinstance(
+        embed, models.AppBskyEmbedRecord.View | models.AppBskyEmbedRecordWithMedia.View
+    ):
+        return ""
+    return str(getattr(record, "uri", "") or "")
 
 
 def metrics(post: Any) -> PostMetrics:

@@ -44,6 +44,7 @@ from porch.networks.base import (
 )
 from porch.networks.facebook.cursor import Watermark, dump_cursor, parse_cursor
 from porch.networks.facebook.graph import TIMEOUT, Graph
+from porch.networks.query import Query
 
 RECENT_POSTS = 25
 PAGE_SIZE = 50  # comments per request
@@ -171,7 +172,7 @@ class FacebookClient(NetworkClient):
                 return
             edge = self.graph.follow(next_page)
 
-    def search(self, query: str, cursor: str) -> Page:
+    def search(self, query: Query, cursor: str) -> Page:
         raise NetworkError(
             "Facebook does not offer search of public posts",
             permanent=True,

@@ -13,9 +13,10 @@ fetch or search returns (50).
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
@@ -35,6 +36,7 @@ from porch.networks.base import (
 )
 from porch.networks.fake import store
 from porch.networks.fake.store import Fault, Row
+from porch.networks.query import Atom, Mention, Phrase, Query, Tag
 from porch.networks.registry import client_class
 
 PAGE_SIZE = 50
@@ -108,21 +110,35 @@ class FakeClient(NetworkClient):
         args = (self.handle, self.handle, self.handle, self.page_size + 1)
         return self._page(query, cursor, args, repeat)
 
-    def search(self, query: str, cursor: str) -> Page:
+    def search(self, query: Query, cursor: str) -> Page:
+        """Public posts matching `query`, after the cursor (a post's seq): SQL narrows to
+        the posts holding every wanted word of some clause, `query.matches` decides."""
         repeat = self._check("search") == Fault.REPEAT
-        words = query.split()
-        if not words:
-            return Page([], cursor)
-        matches = " AND ".join("text LIKE ? ESCAPE '\\'" for _ in words)
-        where = f"seq > ? AND deleted = 0 AND direct = 0 AND visibility = 'public' AND {matches}"
-        sql = f"SELECT * FROM posts WHERE {where} ORDER BY seq LIMIT ?"  # noqa: S608 - only ?s
-        args = (*[f"%{_escape(w)}%" for w in words], self.page_size + 1)
-        return self._page(sql, cursor, args, repeat)
+        wanted = [
+            [w for atom in clause.atoms() for w in _words(atom)] for clause in query.clauses()
+        ]
+        ors = " OR ".join(
+            "(" + " AND ".join(["text LIKE ? ESCAPE '\\'"] * len(words)) + ")" for words in wanted
+        )
+        where = f"seq > ? AND deleted = 0 AND direct = 0 AND visibility = 'public' AND ({ors})"
+        sql = f"SELECT * FROM posts WHERE {where} ORDER BY seq"  # noqa: S608 - only ?s
+        likes = [f"%{_escape(word)}%" for words in wanted for word in words]
+        return self._page(sql, cursor, tuple(likes), repeat, query)
 
-    def _page(self, query: str, cursor: str, args: tuple[Any, ...], repeat: bool) -> Page:
+    def _page(
+        self,
+        query: str,
+        cursor: str,
+        args: tuple[Any, ...],
+        repeat: bool,
+        search: Query | None = None,
+    ) -> Page:
         after = _cursor(cursor)
         start = after - 1 if repeat and after else after  # the last item given, again
-        rows = [store.to_row(found) for found in self.db.execute(query, (start, *args))]
+        found: Iterator[Row] = map(store.to_row, self.db.execute(query, (start, *args)))
+        if search is not None:  # SQL only narrowed it down: the query decides
+            found = (row for row in found if search.matches(row.text))
+        rows = list(islice(found, self.page_size + 1))
         more = len(rows) > self.page_size
         rows = rows[: self.page_size]
         self.usage.reads += len(rows)
@@ -297,3 +313,16 @@ def _cursor(cursor: str) -> int:
 
 def _escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _words(atom: Atom) -> list[str]:
+    """What a post matching the atom must contain somewhere (SQLite's LIKE folds ASCII)."""
+    match atom:
+        case Tag(name):
+            return [f"#{name}"]
+        case Mention(handle):
+            return [f"@{handle.split('@')[0]}"]
+        case Phrase(text):
+            return text.split()
+        case _:
+            return [atom.text]

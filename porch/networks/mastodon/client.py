@@ -41,7 +41,10 @@ from porch.networks.base import (
 from porch.networks.mastodon.auth import TIMEOUT, api_for
 from porch.networks.mastodon.errors import to_network_error
 from porch.networks.mastodon.rules import DEFAULT_LIMITS, instance_limits
+from porch.networks.mastodon.search import SEARCH_PAGES, TextCursor, hashtag, newer, search_text
 from porch.networks.mastodon.text import html_to_text
+from porch.networks.query import Query
+from porch.networks.searching import search_each
 
 T = TypeVar("T")
 
@@ -156,6 +159,9 @@ class MastodonClient(NetworkClient):
             in_reply_to=parent,
             root_id=self._root_id(status, roots) if parent and roots is not None else parent,
             author_id=str(author.id),
+            lang=str(getattr(status, "language", None) or ""),
+            quote_of=_quoted(status),
+            repost_of=str(status.reblog.id) if status.reblog is not None else "",
         )
 
     def _full_handle(self, acct: str) -> str:
@@ -175,32 +181,66 @@ class MastodonClient(NetworkClient):
             roots[parent] = str(ancestors[0].id) if ancestors else parent
         return roots[parent]
 
-    def search(self, query: str, cursor: str) -> Page:
-        """Public posts: a lone #hashtag reads its timeline, anything else full-text search.
+    def search(self, query: Query, cursor: str) -> Page:
+        """Public posts, one request per clause of the query (search.py): a clause of
+        hashtags reads a tag's timeline, any other full-text search.
 
         Full-text search finds only posts the instance has indexed (opted-in posts, on
         instances that run search). Results carry their parent as root_id: listening does
         not need whole threads, and looking each one up would cost a request per reply.
         """
-        statuses = self._search_statuses(query.strip(), cursor)
-        own = self._own_id
-        found = [s for s in _oldest_first(statuses) if str(s.account.id) != own]
-        items = [self._incoming(status, None) for status in found]
-        self.usage.reads += len(items)
-        newest = max((str(s.id) for s in statuses), key=_id_order, default=cursor or "0")
-        return Page(items=items, cursor=newest, more=bool(cursor) and len(statuses) == PAGE_SIZE)
+        return search_each(query, cursor, self._search_clause, split=True)
 
-    def _search_statuses(self, query: str, cursor: str) -> list[Status]:
-        min_id = cursor or None
-        hashtag = _HASHTAG.fullmatch(query)
-        if hashtag:
-            tag = hashtag.group(1)
-            return list(
+    def _search_clause(self, clause: Query, cursor: str) -> Page:
+        tag = hashtag(clause)
+        if tag:
+            min_id = cursor or None
+            statuses = list(
                 self._call(lambda: self.api.timeline_hashtag(tag, min_id=min_id, limit=PAGE_SIZE))
             )
+            newest = max((str(s.id) for s in statuses), key=_id_order, default=cursor or "0")
+            more = bool(cursor) and len(statuses) == PAGE_SIZE
+        else:
+            statuses, after = self._search_text(search_text(clause), TextCursor.load(cursor))
+            newest, more = after.dump(), bool(after.below)
+        own = self._own_id
+        found = [
+            s
+            for s in _oldest_first(statuses)
+            if str(s.account.id) != own and s.visibility == "public"
+        ]
+        items = [self._incoming(status, None) for status in found]
+        self.usage.reads += len(items)
+        return Page(items=items, cursor=newest, more=more)
+
+    def _search_text(self, text: str, state: TextCursor) -> tuple[list[Status], TextCursor]:
+        """The matches after `state.after`, paging down from the newest (or from below
+        `state.below`, where the last poll stopped) until reaching it."""
+        found: list[Status] = []
+        below, top = state.below or None, state.top or state.after
+        for _ in range(1 if not state.after else SEARCH_PAGES):
+            page = self._search_page(text, state.after, below)
+            fresh = [s for s in page if _between(str(s.id), state.after, below)]
+            found += fresh
+            if not fresh:
+                break
+            below = min((str(s.id) for s in fresh), key=_id_order)
+            top = max([top, *(str(s.id) for s in fresh)], key=_id_order)
+            if not state.after or len(page) < PAGE_SIZE:
+                break
+        else:  # stopped early: the next poll goes on below `below`
+            return found, TextCursor(state.after, below or "", top)
+        return found, TextCursor(top or state.after)
+
+    def _search_page(self, text: str, after: str, below: str | None) -> list[Status]:
         found = self._call(
             lambda: self.api.search_v2(
-                query, resolve=False, result_type="statuses", min_id=min_id, limit=PAGE_SIZE
+                text,
+                resolve=False,
+                result_type="statuses",
+                limit=PAGE_SIZE,
+                min_id=after or None,
+                max_id=below,
             )
         )
         return list(found.statuses)
@@ -379,6 +419,17 @@ def _kind(status: Status) -> Kind:
     if status.visibility == "direct":
         return "direct"
     return "reply" if status.in_reply_to_id else "mention"
+
+
+def _quoted(status: Status) -> str:
+    """The id of the post a status quotes (Mastodon 4.4's `quote`; "" when none)."""
+    quote = getattr(status, "quote", None) or {}
+    quoted = quote.get("quoted_status") if isinstance(quote, dict) else None
+    return str(quoted.get("id") or "") if isinstance(quoted, dict) else ""
+
+
+def _between(found: str, after: str, below: str | None) -> bool:
+    return (not after or newer(found, after)) and (below is None or newer(below, found))
 
 
 def _id_order(external_id: str) -> tuple[int, str]:

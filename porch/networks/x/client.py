@@ -43,6 +43,7 @@ from porch.networks.base import (
     Published,
     TextRules,
 )
+from porch.networks.query import Or, Query, node_text
 from porch.networks.x import auth, payloads
 from porch.networks.x.cursor import (
     IncomingCursor,
@@ -325,9 +326,11 @@ class XClient(NetworkClient):
 
     # Search
 
-    def search(self, query: str, cursor: str) -> Page:
+    def search(self, query: Query, cursor: str) -> Page:
+        """Recent search with the whole query in X's syntax (search_text); every post read
+        is counted in usage.reads (X bills it), including those `query.matches` drops."""
         state = SearchCursor.parse(cursor)
-        params, first = self._search_params(query, state)
+        params, first = self._search_params(search_text(query), state)
 
         def page(token: str | None) -> Json:
             return self._read(
@@ -338,6 +341,7 @@ class XClient(NetworkClient):
         tweets = [(tweet, body) for body in bodies for tweet in body.get("data") or []]
         me = self._user_id
         items = [payloads.tweet_incoming(t, payloads.users_by_id(b), me) for t, b in tweets]
+        items = [item for item in items if query.matches(item.text, item.lang)]
         more = not first and bool(bodies[-1].get("meta", {}).get("next_token"))
         after = self._search_cursor(state, [t["id"] for t, _ in tweets], more)
         items.sort(key=lambda item: int(item.external_id))
@@ -346,7 +350,7 @@ class XClient(NetworkClient):
     def _search_params(self, query: str, state: SearchCursor) -> tuple[dict[str, Any], bool]:
         """The search's parameters, and whether this is its first run (one page only)."""
         oldest = self._clock() - SEARCH_WINDOW
-        params: dict[str, Any] = {"query": query, "tweet_fields": TWEET_FIELDS}
+        params: dict[str, Any] = {"query": query, "tweet_fields": [*TWEET_FIELDS, "lang"]}
         params |= {"expansions": ["author_id"], "user_fields": USER_FIELDS}
         params["max_results"] = PAGE_SIZE
         if state.newest and snowflake_time(state.newest) > oldest:
@@ -453,3 +457,12 @@ def _same_post(tweet: Json, post: Outgoing, wanted: str) -> bool:
     if payloads.comparable(tweet.get("text", "")) != wanted:
         return False
     return not post.reply_to or payloads.replied_to(tweet) == post.reply_to
+
+
+def search_text(query: Query) -> str:
+    """The query in X's operators (its own, nearly: space AND, OR, -, quotes, #, @,
+    lang:xx), without retweets: a retweet says nothing new and X bills it as a read."""
+    text = node_text(query.expr)
+    parts = [f"({text})" if isinstance(query.expr, Or) else text]
+    parts += [f"lang:{query.lang}"] if query.lang else []
+    return " ".join([*parts, "-is:retweet"])

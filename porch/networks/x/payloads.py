@@ -28,6 +28,12 @@ def users_by_id(body: Json) -> dict[str, Json]:
     return {user["id"]: user for user in body.get("includes", {}).get("users", [])}
 
 
+def referenced(tweet: Json, kind: str) -> str:
+    """The id of the post this one quotes ("quoted") or reposts ("retweeted"), or ""."""
+    references = tweet.get("referenced_tweets") or []
+    return next((ref["id"] for ref in references if ref.get("type") == kind), "")
+
+
 def replied_to(tweet: Json) -> str:
     references = tweet.get("referenced_tweets") or tweet.get("referenced_posts") or []
     return next((ref["id"] for ref in references if ref.get("type") == "replied_to"), "")
@@ -56,6 +62,9 @@ def tweet_incoming(tweet: Json, users: dict[str, Json], me: str) -> Incoming:
         in_reply_to=parent,
         root_id="" if conversation == tweet["id"] else conversation,
         author_id=tweet.get("author_id", ""),
+        lang=str(tweet.get("lang") or ""),
+        quote_of=referenced(tweet, "quoted"),
+        repost_of=referenced(tweet, "retweeted"),
     )
 
 

@@ -16,6 +16,7 @@ from atproto_client.request import Request  # type: ignore[import-untyped, unuse
 
 from porch.networks.base import AccountRef, ErrorCode, NetworkError, Outgoing
 from porch.networks.bluesky.client import BlueskyClient
+from porch.networks.query import parse
 from tests.networks.mastodon.replay import Reply, replaying
 
 from .fakes import jwt, session_string
@@ -232,7 +233,7 @@ def test_no_secret_shows_in_reprs_or_errors() -> None:
 def test_search_on_a_server_without_it_says_so() -> None:
     client, _ = client_on(ScriptedPds(), jwt(3600))  # answers 501 MethodNotImplemented
     with pytest.raises(NetworkError) as raised:
-        client.search("croissant", "")
+        client.search(parse("croissant"), "")
     assert raised.value.permanent
     assert raised.value.message == (
         "Search is not available on this Bluesky server (MethodNotImplemented)"

@@ -19,6 +19,7 @@ from porch.networks.base import AccountRef, ErrorCode, Media, NetworkError, Outg
 from porch.networks.bluesky.auth import login
 from porch.networks.bluesky.client import BlueskyClient
 from porch.networks.bluesky.posts import rkey_of
+from porch.networks.query import parse
 
 from .conftest import DevNetwork, Person
 from .fakes import jwt
@@ -279,12 +280,12 @@ def test_search_returns_each_new_post_once(
     word = f"kouign{random.Random().randrange(10**6)}"
     first = customer.sdk.send_post(f"Best {word} in town").uri
     network.settle()
-    page = client.search(word, "")
+    page = client.search(parse(word), "")
     assert [m.external_id for m in page.items] == [first]
-    assert client.search(word, page.cursor).items == []
+    assert client.search(parse(word), page.cursor).items == []
     second = customer.sdk.send_post(f"Another {word} please").uri
     network.settle()
-    assert [m.external_id for m in client.search(word, page.cursor).items] == [second]
+    assert [m.external_id for m in client.search(parse(word), page.cursor).items] == [second]
 
 
 def with_expired_access_token(credentials: dict[str, Any]) -> dict[str, Any]:

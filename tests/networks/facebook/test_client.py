@@ -9,6 +9,7 @@ import pytest
 from porch.networks.base import AccountRef, ErrorCode, Media, NetworkError, Outgoing
 from porch.networks.facebook.auth import NOT_ACCEPTED, verify_page_token
 from porch.networks.facebook.client import FacebookClient
+from porch.networks.query import parse
 
 from .fake_graph import EXPIRED, PAGE_ID, PAT, SAM, TOKEN, FakeGraph, error_body
 
@@ -159,9 +160,9 @@ def test_tags_are_mentions_and_messages_are_direct(graph: FakeGraph, page: Faceb
 
 def test_search_is_not_offered(page: FacebookClient) -> None:
     with pytest.raises(NetworkError) as raised:
-        page.search("sourdough", "")
+        page.search(parse("sourdough"), "")
 
-    assert raised.value.permanent
+    assert raised.value.permanent and raised.value.code == ErrorCode.NOT_SUPPORTED
     assert raised.value.message == "Facebook does not offer search of public posts"
 
 

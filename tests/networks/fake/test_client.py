@@ -10,6 +10,7 @@ from porch.networks.base import AccountRef, ErrorCode, Media, NetworkError, Outg
 from porch.networks.fake import store
 from porch.networks.fake.client import PAGE_SIZE, FakeClient
 from porch.networks.fake.store import Fault
+from porch.networks.query import parse
 
 SHOP = AccountRef("fake", "cornerbakery")
 
@@ -145,10 +146,35 @@ def test_search_finds_public_posts_after_the_cursor() -> None:
     store.customer_post("dan", "sourdough secret", to="cornerbakery", direct=True)
     store.customer_post("olly", "croissants")
     with client() as shop:
-        page = shop.search("sourdough town", "")
+        page = shop.search(parse("sourdough town"), "")
         assert [item.external_id for item in page.items] == [hit]
-        assert shop.search("sourdough", page.cursor).items == []
-        assert shop.search("100%", "").items == []  # LIKE's wildcards are plain text
+        assert shop.search(parse("sourdough"), page.cursor).items == []
+        assert shop.search(parse("100%"), "").items == []  # LIKE's wildcards are plain text
+
+
+def test_search_understands_or_not_and_phrases() -> None:
+    bakery = store.customer_post("maya", "The corner bakery has great sourdough")
+    scattered = store.customer_post("dan", "a bakery on the corner")
+    vegan = store.customer_post("olly", "vegan croissant at the corner bakery")
+    brioche = store.customer_post("sam", "Brioche is back!")
+    store.customer_post("kim", "breadcrumbs and briochettes")  # not whole words
+    with client() as shop:
+        found = shop.search(parse('"corner bakery" -vegan OR brioche'), "")
+        assert [item.external_id for item in found.items] == [bakery, brioche]
+        assert shop.search(parse("corner bakery"), "").items[1].external_id == scattered
+        assert [i.external_id for i in shop.search(parse("vegan"), "").items] == [vegan]
+        assert shop.search(parse("bread OR brioche"), found.cursor).items == []
+
+
+def test_search_pages_over_posts_that_only_look_like_hits() -> None:
+    for n in range(5):
+        store.customer_post("maya", f"breadcrumbs {n}")  # LIKE '%bread%' finds them
+    wanted = [store.customer_post("dan", f"fresh bread {n}") for n in range(3)]
+    with client({"page_size": "2"}) as shop:
+        first = shop.search(parse("bread"), "")
+        assert ([i.external_id for i in first.items], first.more) == (wanted[:2], True)
+        rest = shop.search(parse("bread"), first.cursor)
+        assert ([i.external_id for i in rest.items], rest.more) == (wanted[2:], False)
 
 
 def test_rules_are_checked_when_publishing() -> None:

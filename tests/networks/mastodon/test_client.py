@@ -11,6 +11,7 @@ from mastodon import Mastodon
 
 from porch.networks.base import AccountRef, Media, NetworkError, Outgoing
 from porch.networks.mastodon.client import PAGE_SIZE, MastodonClient
+from porch.networks.query import parse
 
 from .conftest import DOMAIN, Mock
 
@@ -296,10 +297,10 @@ def test_verify_and_account_metrics(bakery: MastodonClient) -> None:
 
 def test_search_reads_a_hashtag_from_its_cursor(bakery: MastodonClient, pat: Mastodon) -> None:
     pat.status_post("Best #sourdough in the neighbourhood")
-    first = bakery.search("#sourdough", "")
+    first = bakery.search(parse("#sourdough"), "")
     pat.status_post("More #sourdough please")
 
-    later = bakery.search("#sourdough", first.cursor)
+    later = bakery.search(parse("#sourdough"), first.cursor)
 
     assert [item.text for item in first.items] == ["Best #sourdough in the neighbourhood"]
     assert [item.text for item in later.items] == ["More #sourdough please"]

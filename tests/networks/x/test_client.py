@@ -13,9 +13,10 @@ import pytest
 import requests
 
 from porch.networks.base import AccountRef, ErrorCode, Media, NetworkError, Outgoing, Published
+from porch.networks.query import parse
 from porch.networks.registry import client_class
 from porch.networks.x import auth
-from porch.networks.x.client import XClient
+from porch.networks.x.client import XClient, search_text
 from porch.networks.x.costs import estimated_cost
 from porch.networks.x.cursor import IncomingCursor, SearchCursor
 from porch.networks.x.errors import DUPLICATE_MESSAGE
@@ -275,7 +276,7 @@ def test_a_bad_cursor_is_refused(make_client: MakeClient, cursor: str) -> None:
 def test_search_reads_newer_posts_with_the_app_token(make_client: MakeClient, x: Replay) -> None:
     client, _ = make_client(app_bearer_token="app-bearer-token")
     x.add("search_recent")
-    query = 'sourdough OR "corner bakery" -is:retweet'
+    query = parse("sourdough OR bakery")
     page = client.search(query, SearchCursor(newest=S0, since=SINCE).dump())
     assert [item.external_id for item in page.items] == [S1, S2]
     assert page.items[1].text == "Does anyone know a bakery near Mill St that does rye & spelt?"
@@ -284,15 +285,32 @@ def test_search_reads_newer_posts_with_the_app_token(make_client: MakeClient, x:
     assert client.usage.reads == 2
 
 
+def test_search_checks_every_post_it_reads_and_keeps_its_language_and_quote(
+    make_client: MakeClient, x: Replay
+) -> None:
+    client, _ = make_client()
+    x.add("search_lang_quote")  # X ignored the language and the -vegan: Porch does not
+    page = client.search(parse('"corner bakery" -vegan lang:en'), SearchCursor(S0, SINCE).dump())
+    assert [item.external_id for item in page.items] == ["2123709841267863552"]
+    assert (page.items[0].lang, page.items[0].quote_of) == ("en", "2123680000000000000")
+    assert SearchCursor.parse(page.cursor).newest == "2123716004512182272"
+    assert client.usage.reads == 3  # all three were read, and billed
+
+
+def test_search_says_or_in_parentheses_before_the_rest() -> None:
+    assert search_text(parse("a OR b c lang:fr")) == "(a OR (b c)) lang:fr -is:retweet"
+    assert search_text(parse('-(x OR "y z") w')) == '-(x OR "y z") w -is:retweet'
+
+
 def test_a_busy_search_stops_then_resumes_without_gaps(make_client: MakeClient, x: Replay) -> None:
     client, _ = make_client()
     client.search_pages = 1
     x.add("search_busy_page1")
-    first = client.search("sourdough", SearchCursor(newest=S0, since=SINCE).dump())
+    first = client.search(parse("sourdough"), SearchCursor(newest=S0, since=SINCE).dump())
     assert [item.external_id for item in first.items] == [B2, B1] and first.more
     assert SearchCursor.parse(first.cursor) == SearchCursor(S0, SINCE, until=B2, top=B1)
     x.add("search_busy_page2")  # since_id=S0, until_id=B2: the stretch not read yet
-    second = client.search("sourdough", first.cursor)
+    second = client.search(parse("sourdough"), first.cursor)
     assert [item.external_id for item in second.items] == [B3] and not second.more
     assert SearchCursor.parse(second.cursor) == SearchCursor(B1, SINCE)
     assert client.usage.reads == 3
@@ -304,7 +322,7 @@ def test_a_search_idle_for_over_a_week_restarts_at_the_window(
     client, _ = make_client()
     x.add("search_window_start")  # start_time: seven days back, less ten minutes
     stale = SearchCursor(newest="2120000000000000000", since="2026-11-09T00:00:00Z")
-    page = client.search("sourdough", stale.dump())
+    page = client.search(parse("sourdough"), stale.dump())
     assert page.items == [] and SearchCursor.parse(page.cursor).newest == stale.newest
 
 
@@ -312,7 +330,7 @@ def test_search_on_an_unenrolled_app_says_why(make_client: MakeClient, x: Replay
     client, _ = make_client(app_bearer_token="app-bearer-token")
     x.add("error_403_not_enrolled")
     with pytest.raises(NetworkError) as refused:
-        client.search("sourdough", SearchCursor(newest=S0, since=SINCE).dump())
+        client.search(parse("sourdough"), SearchCursor(newest=S0, since=SINCE).dump())
     assert refused.value.permanent and refused.value.code == ErrorCode.FORBIDDEN
     assert refused.value.detail == "client-not-enrolled"
     assert "attached to a Project" in refused.value.message

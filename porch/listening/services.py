@@ -1,0 +1,260 @@
+"""What the listening pages, the plan and the API do with searches and hits.
+
+create_search, edit_search, pause_search, delete_search   an owner or manager; the query
+            is checked by the parser (porch.networks.query) and each network must be able
+            to search (its descriptor's can.search)
+searches_of, hits_of   any member
+take_to_inbox          any member: the hit becomes an inbox conversation, its first message
+plan_searches          the plan's accept: its searches, on the plan's networks that search
+keep_following         the poller's rows in step with a search: one per network it runs
+            on (the workspace's first account there), none while it is paused
+
+A refusal by role is NotAllowed; anything else refused is a PorchError whose message the
+page shows.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from porch.errors import Conflict, InputError, NotAllowed
+from porch.inbox import services as inbox
+from porch.inbox.models import Conversation
+from porch.listening.ingest import LISTENING
+from porch.listening.models import Hit, Search, SearchKind
+from porch.networks.base import Incoming
+from porch.networks.models import SyncState
+from porch.networks.poller import follow
+from porch.networks.query import parse
+from porch.networks.registry import descriptor
+from porch.triage.base import Triage
+from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
+
+
+def _manager(member: Membership) -> None:
+    if not member.at_least(Role.MANAGER):
+        raise NotAllowed("Only an owner or manager can change the searches.")
+
+
+def _in_workspace(member: Membership, found: Search | Hit) -> None:
+    if found.workspace_id != member.workspace_id:
+        raise NotAllowed("This search is not in your workspace.")
+
+
+def check_networks(networks: Iterable[str]) -> list[str]:
+    """The networks, each once, in the order given; InputError for one that cannot search."""
+    chosen = list(dict.fromkeys(networks))
+    if not chosen:
+        raise InputError("Choose at least one network to search.")
+    for name in chosen:
+        try:
+            network = descriptor(name)
+        except ValueError:
+            raise InputError(f"{name} is not a network Porch knows.") from None
+        if not network.can.search:
+            raise InputError(f"{network.label}s cannot be searched: choose another network.")
+    return chosen
+
+
+def _budget(budget: int | None) -> int | None:
+    if budget is not None and budget < 0:
+        raise InputError("A monthly read budget is a number of posts, 0 or more.")
+    return budget
+
+
+def _kind(kind: str) -> str:
+    if kind not in SearchKind.values:
+        raise InputError(f"{kind} is not a kind of search.")
+    return kind
+
+
+def _clean(name: str, query: str) -> tuple[str, str]:
+    query = query.strip()
+    parse(query)  # SearchSyntaxError (an InputError) says what to fix
+    return (name.strip() or query)[:100], query
+
+
+@transaction.atomic
+def create_search(
+    member: Membership,
+    name: str,
+    query: str,
+    kind: str,
+    networks: Sequence[str],
+    budget: int | None = None,
+) -> Search:
+    _manager(member)
+    name, query = _clean(name, query)
+    if Search.objects.filter(workspace=member.workspace, query=query, kind=kind).exists():
+        raise Conflict("This search is there already.")
+    search = Search.objects.create(
+        workspace=member.workspace,
+        name=name,
+        query=query,
+        kind=_kind(kind),
+        networks=check_networks(networks),
+        monthly_read_budget=_budget(budget),
+        created_by=member.user,
+    )
+    keep_following(search)
+    return search
+
+
+@transaction.atomic
+def edit_search(
+    member: Membership,
+    search: Search,
+    name: str,
+    query: str,
+    kind: str,
+    networks: Sequence[str],
+    budget: int | None = None,
+) -> Search:
+    """Change a search; a changed query starts its runs afresh (new cursors)."""
+    _manager(member)
+    _in_workspace(member, search)
+    name, query = _clean(name, query)
+    if query != search.query:
+        unfollow(search)
+    search.name, search.query, search.kind = name, query, _kind(kind)
+    search.networks, search.monthly_read_budget = check_networks(networks), _budget(budget)
+    search.save()
+    keep_following(search)
+    return search
+
+
+def pause_search(member: Membership, search: Search, active: bool = False) -> Search:
+    """Pause a search (its cursors are kept for when it resumes), or resume it."""
+    _manager(member)
+    _in_workspace(member, search)
+    Search.objects.filter(pk=search.pk).update(active=active)
+    search.active = active
+    keep_following(search)
+    return search
+
+
+@transaction.atomic
+def delete_search(member: Membership, search: Search) -> None:
+    """Remove a search; its hits stay for the other searches that found them."""
+    _manager(member)
+    _in_workspace(member, search)
+    unfollow(search)
+    search.delete()
+    Hit.objects.filter(workspace=member.workspace, searches__isnull=True).delete()
+
+
+def searches_of(member: Membership) -> QuerySet[Search]:
+    return Search.objects.filter(workspace=member.workspace)
+
+
+def hits_of(member: Membership, search: Search | None = None) -> QuerySet[Hit]:
+    """The workspace's hits (or one search's), newest first."""
+    if search is not None:
+        _in_workspace(member, search)
+        return search.hits.order_by("-searchhit__sent_at", "-pk")
+    return Hit.objects.filter(workspace=member.workspace).order_by("-sent_at", "-pk")
+
+
+def _rows(search: Search) -> QuerySet[SyncState]:
+    return SyncState.objects.filter(
+        source=LISTENING, key=str(search.pk), account__workspace=search.workspace_id
+    )
+
+
+def unfollow(search: Search) -> None:
+    _rows(search).delete()
+
+
+def keep_following(search: Search) -> None:
+    """The poller's rows for the search (see the module); a paused search's stay, not due,
+    so that it resumes where it stopped."""
+    if not search.active:
+        return None
+    wanted = []
+    for network in search.networks:
+        account = (
+            ConnectedAccount.objects.filter(workspace=search.workspace_id, network=network)
+            .order_by("pk")
+            .first()
+        )
+        if account is not None:
+            wanted.append(follow(account, LISTENING, str(search.pk)).pk)
+    _rows(search).exclude(pk__in=wanted).delete()
+    return None
+
+
+def plan_searches(
+    member: Membership, searches: Sequence[Mapping[str, Any]], networks: Sequence[str]
+) -> int:
+    """The plan's searches (query, kind, and the networks each runs on, else the plan's) on
+    those networks that can search, each once however often the plan is accepted; how many
+    were new. One the parser refuses, or with no network that can search, is left out."""
+    _manager(member)
+    made = 0
+    for found in searches:
+        searchable = [name for name in found.get("networks") or networks if _searchable(name)]
+        if not searchable:
+            continue
+        query = str(found["query"]).strip()[:512]
+        kind = found["kind"] if found["kind"] in SearchKind.values else SearchKind.OTHER
+        try:
+            parse(query)
+        except InputError:
+            continue
+        search, created = Search.objects.get_or_create(
+            workspace=member.workspace,
+            query=query,
+            kind=kind,
+            defaults={"name": query[:100], "networks": searchable, "created_by": member.user},
+        )
+        made += created
+        keep_following(search)
+    return made
+
+
+def _searchable(name: str) -> bool:
+    try:
+        return descriptor(name).can.search
+    except ValueError:
+        return False
+
+
+def take_to_inbox(member: Membership, hit: Hit) -> Conversation:
+    """The hit as an inbox conversation whose first message it is, on the workspace's
+    account of its network (so the response clock and saved replies work); taking it again
+    gives the same conversation."""
+    _in_workspace(member, hit)
+    account = (
+        ConnectedAccount.objects.filter(workspace=member.workspace, network=hit.network)
+        .order_by("pk")
+        .first()
+    )
+    if account is None:
+        label = descriptor(hit.network).label
+        raise Conflict(f"Connect a {label} account first: the inbox answers from it.")
+    item = Incoming(
+        external_id=hit.external_id,
+        kind="mention",
+        author_handle=hit.author_handle,
+        author_name=hit.author_name,
+        text=hit.text,
+        sent_at=hit.sent_at,
+        url=hit.url,
+        author_id=hit.author_id,
+    )
+    triage = Triage(hit.intent, {}, hit.sentiment, hit.sentiment_score, hit.urgency)
+    return inbox.take_in(member, account, item, triage)
+
+
+def follow_all(workspace: Workspace | None = None) -> int:
+    """keep_following for every active search (of one workspace); how many."""
+    found = Search.objects.filter(active=True)
+    if workspace is not None:
+        found = found.filter(workspace=workspace)
+    count = 0
+    for search in found.select_related("workspace"):
+        keep_following(search)
+        count += 1
+    return count
