@@ -37,6 +37,7 @@ from porch.core.params import parse_date, parse_id, parse_int, parse_local_time
 from porch.demo import DEMO_EMAIL, load_demo
 from porch.inbox.models import Conversation, SavedReply
 from porch.insights.models import HistoryImport
+from porch.listening.models import Hit, Mute, Search, SearchHit
 from porch.networks import registry
 from porch.networks.base import ErrorCode, NetworkError
 from porch.networks.facebook.forms import FacebookForm
@@ -178,6 +179,9 @@ def sample_paths(workspace: Workspace) -> list[tuple[str, str]]:
         "account": ConnectedAccount.objects.filter(workspace=workspace, network="mastodon").first(),
         "saved": SavedReply.objects.filter(workspace=workspace).first(),
         "import": HistoryImport.objects.filter(account__workspace=workspace).first(),
+        "search": Search.objects.filter(workspace=workspace).first(),
+        "hit": Hit.objects.filter(workspace=workspace).first(),
+        "mute": Mute.objects.filter(workspace=workspace).first(),
     }
     by_view = {
         "saved_reply_edit": "saved",
@@ -187,6 +191,12 @@ def sample_paths(workspace: Workspace) -> list[tuple[str, str]]:
         "account_settings": "account",
         "disconnect": "account",
         "insights_import_progress": "import",
+        "listening_stream": "search",
+        "listening_edit": "search",
+        "listening_pause": "search",
+        "hit_take": "hit",
+        "hit_not_relevant": "hit",
+        "unmute": "mute",
     }
     found = []
     for name, route in named_routes(urlpatterns):
@@ -268,9 +278,25 @@ def prober(demo: Workspace) -> tuple[Client, list[tuple[str, str]], list[str]]:
     """The owner's client, every view's sample path, and every parameter name."""
     owner = User.objects.get(username=DEMO_EMAIL)
     Invitation.objects.create(workspace=demo, email="new@crumb.example", invited_by=owner)
+    listen(demo)
     dynamic = [f"{field}_{a.pk}" for a in demo.accounts.all() for field in ("text", "thread")]
     views = [(name, path) for name, path in sample_paths(demo) if name not in REACH_OUT]
     return signed_in_as(owner), views, [*parameter_names(), *dynamic, "alt_1"]
+
+
+def listen(demo: Workspace) -> None:
+    """A search, a hit it found and a mute, for the listening pages' paths."""
+    search = Search.objects.create(workspace=demo, name="Rye", query="rye", networks=["fake"])
+    hit = Hit.objects.create(
+        workspace=demo,
+        network="fake",
+        external_id="probe-1",
+        author_handle="maya",
+        text="rye on Sundays?",
+        sent_at=NOW,
+    )
+    SearchHit.objects.create(search=search, hit=hit, sent_at=NOW)
+    Mute.objects.create(workspace=demo, kind="word", value="crypto")
 
 
 # Views whose valid forms reach a network or a user's URL: tests never leave the machine,

@@ -24,6 +24,7 @@ MODULES = [
     "porch.bench.publishing",
     "porch.bench.insights",
     "porch.bench.inbox",
+    "porch.bench.listening",
 ]
 
 

@@ -5,6 +5,9 @@ create_search, edit_search, pause_search, delete_search   an owner or manager; t
             to search (its descriptor's can.search)
 searches_of, hits_of   any member
 take_to_inbox          any member: the hit becomes an inbox conversation, its first message
+mute, unmute           an owner or manager: an author's or a word's hits leave the streams
+mark_not_relevant      any member: the hit leaves the streams (the relevance model's lesson)
+week_counts, conversations_of   figures for the listening pages
 plan_searches          the plan's accept: its searches, on the plan's networks that search
 keep_following         the poller's rows in step with a search: one per network it runs
             on (the workspace's first account there), none while it is paused
@@ -14,16 +17,17 @@ page shows.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from porch.errors import Conflict, InputError, NotAllowed
 from porch.inbox import services as inbox
-from porch.inbox.models import Conversation
+from porch.inbox.models import Conversation, Message
 from porch.listening.ingest import LISTENING
-from porch.listening.models import Hit, Search, SearchKind
+from porch.listening.models import Hit, HitMark, Mute, MuteKind, Search, SearchHit, SearchKind
 from porch.networks.base import Incoming
 from porch.networks.models import SyncState
 from porch.networks.poller import follow
@@ -258,3 +262,48 @@ def follow_all(workspace: Workspace | None = None) -> int:
         keep_following(search)
         count += 1
     return count
+
+
+# The stream pages' actions and figures --------------------------------------------------
+
+
+def mute(member: Membership, kind: str, value: str) -> Mute:
+    """Hide an author's hits, or those with a word, from every stream (owner or manager)."""
+    _manager(member)
+    value = value.strip().lstrip("@") if kind == MuteKind.AUTHOR else value.strip()
+    if kind not in MuteKind.values or not value:
+        raise InputError("Say which author or word to mute.")
+    found, _ = Mute.objects.get_or_create(workspace=member.workspace, kind=kind, value=value[:255])
+    return found
+
+
+def unmute(member: Membership, found: Mute) -> None:
+    _manager(member)
+    if found.workspace_id != member.workspace_id:
+        raise NotAllowed("This mute is not in your workspace.")
+    found.delete()
+
+
+def mark_not_relevant(member: Membership, hit: Hit) -> HitMark:
+    """Any member: the hit leaves the streams, and is a lesson for the relevance model."""
+    _in_workspace(member, hit)
+    found, _ = HitMark.objects.update_or_create(
+        hit=hit, marked_by=member.user, defaults={"relevant": False}
+    )
+    return found
+
+
+def week_counts(member: Membership, since: datetime) -> dict[int, int]:
+    """Hits each of the workspace's searches found sent since `since`."""
+    found = SearchHit.objects.filter(search__workspace=member.workspace, sent_at__gte=since)
+    counted = found.values("search").annotate(count=Count("pk"))
+    return dict(counted.values_list("search", "count"))
+
+
+def conversations_of(member: Membership, hits: Sequence[Hit]) -> dict[int, int]:
+    """Hit pk -> the inbox conversation it was taken to, for those taken."""
+    wanted = {(hit.network, hit.external_id): hit.pk for hit in hits}
+    found = Message.objects.filter(
+        workspace=member.workspace, external_id__in=[external for _, external in wanted]
+    ).values_list("account__network", "external_id", "conversation_id")
+    return {wanted[(n, e)]: convo for n, e, convo in found if (n, e) in wanted}

@@ -18,6 +18,8 @@ PHONE = ViewportSize(width=390, height=844)
 PAGES = [
     "",
     "inbox/",
+    "listening/",
+    "listening/stream/",
     "publishing/compose/",
     "publishing/calendar/",
     "publishing/",

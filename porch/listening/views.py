@@ -1,0 +1,226 @@
+"""Listening: the workspace's searches (add, change, pause, remove) and the streams of what
+they find, one per search and one over all, live and filterable, with mute, not relevant
+and take to inbox. Every change goes through porch.listening.services."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from porch.core.feedback import refusals_shown
+from porch.errors import NotAllowed, PorchError
+from porch.listening import services
+from porch.listening.forms import SYNTAX, MuteForm, SearchForm
+from porch.listening.models import Hit, Mute, Search
+from porch.listening.stream import FILTERS, Filters, Mark, stream_page
+from porch.networks import registry
+from porch.triage.base import Intent, Sentiment
+from porch.workspaces.access import workspace_view
+from porch.workspaces.models import Membership, Role
+
+
+def _networks(member: Membership) -> list[tuple[str, str, bool]]:
+    """(name, label, can search) of the networks an owner can connect, and of those the
+    workspace has an account on (the demo's made-up one)."""
+    used = set(member.workspace.accounts.values_list("network", flat=True))
+    return [
+        (network.name, network.label, network.can.search)
+        for network in registry.descriptors()
+        if network.connect_urls or network.name in used
+    ]
+
+
+def _form(member: Membership, data: Any = None, initial: Any = None) -> SearchForm:
+    choices = [(name, label) for name, label, _ in _networks(member)]
+    return SearchForm(data, initial=initial, networks=choices)
+
+
+def _save(member: Membership, form: SearchForm, search: Search | None) -> Search | None:
+    """Create or change the search from a valid form; a refusal is the form's error."""
+    data = form.cleaned_data
+    values = (data["name"], data["query"], data["kind"], data["networks"], data["budget"])
+    try:
+        if search is None:
+            return services.create_search(member, *values)
+        return services.edit_search(member, search, *values)
+    except NotAllowed:
+        raise
+    except PorchError as exc:
+        form.add_error(None, exc.message)
+        return None
+
+
+@workspace_view()
+def listening(request: HttpRequest, member: Membership) -> HttpResponse:
+    """The searches, and (owner or manager) the form that adds one."""
+    form = _form(member, request.POST or None, initial={"networks": _searchable(member)})
+    if request.method == "POST" and form.is_valid():
+        search = _save(member, form, None)
+        if search is not None:
+            messages.success(request, f"Listening for {search.query}.")
+            return redirect("listening", slug=member.workspace.slug)
+    searches = list(services.searches_of(member))
+    counts = services.week_counts(member, timezone.now() - timedelta(days=7))
+    connected = set(member.workspace.accounts.values_list("network", flat=True))
+    context = {
+        "member": member,
+        "rows": [(s, counts.get(s.pk, 0), _unconnected(s, connected)) for s in searches],
+        "form": form,
+        "networks": _networks(member),
+        "syntax": SYNTAX,
+        "can_change": member.at_least(Role.MANAGER),
+        "mutes": Mute.objects.filter(workspace=member.workspace).order_by("kind", "value"),
+    }
+    return render(request, "listening/list.html", context)
+
+
+def _searchable(member: Membership) -> list[str]:
+    return [name for name, _, can in _networks(member) if can]
+
+
+def _unconnected(search: Search, connected: set[str]) -> list[str]:
+    labels = dict(registry.choices())
+    return [labels.get(name, name) for name in search.networks if name not in connected]
+
+
+def _search(member: Membership, pk: int) -> Search:
+    return get_object_or_404(Search, pk=pk, workspace=member.workspace)
+
+
+@workspace_view(Role.MANAGER)
+def edit(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """Change a search, or (POST with `delete`) remove it."""
+    search = _search(member, pk)
+    if request.method == "POST" and "delete" in request.POST:
+        services.delete_search(member, search)
+        messages.success(request, f"Deleted the search {search.name}.")
+        return redirect("listening", slug=member.workspace.slug)
+    initial = {
+        "name": search.name,
+        "query": search.query,
+        "kind": search.kind,
+        "networks": search.networks,
+        "budget": search.monthly_read_budget,
+    }
+    form = _form(member, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and _save(member, form, search):
+        messages.success(request, f"Saved the search {search.name}.")
+        return redirect("listening", slug=member.workspace.slug)
+    context = {"member": member, "form": form, "search": search, "syntax": SYNTAX}
+    context["networks"] = _networks(member)
+    return render(request, "listening/edit.html", context)
+
+
+@workspace_view(Role.MANAGER)
+@require_POST
+def pause(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """Pause a search, or resume it (POST `active=1`)."""
+    search = services.pause_search(member, _search(member, pk), request.POST.get("active") == "1")
+    messages.success(request, f"{'Resumed' if search.active else 'Paused'} {search.name}.")
+    return redirect("listening", slug=member.workspace.slug)
+
+
+def _stream(request: HttpRequest, member: Membership, search: Search | None) -> HttpResponse:
+    filters = Filters.parse({key: request.GET.get(key, "") for key in FILTERS})
+    after = Mark.parse(request.GET.get("after"))
+    page = stream_page(member, search, filters, after)
+    taken = services.conversations_of(member, page.hits)
+    context = {
+        "member": member,
+        "search": search,
+        "filters": filters,
+        "after": after,
+        "page": page,
+        "rows": [(hit, taken.get(hit.pk)) for hit in page.hits],
+        "query": _query(filters),
+        "here": request.get_full_path(),
+        "networks": registry.choices(),
+        "intents": Intent.choices,
+        "sentiments": Sentiment.choices,
+        "can_mute": member.at_least(Role.MANAGER),
+        "searches": services.searches_of(member),
+    }
+    template = "listening/_hits.html" if request.htmx else "listening/stream.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _query(filters: Filters) -> str:
+    """The filters as a query string, for the next page's link."""
+    chosen = {
+        "network": filters.network,
+        "intent": filters.intent,
+        "sentiment": filters.sentiment,
+        "questions": "1" if filters.questions else "",
+    }
+    return "&".join(f"{key}={value}" for key, value in chosen.items() if value)
+
+
+@workspace_view()
+def stream(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    return _stream(request, member, _search(member, pk))
+
+
+@workspace_view()
+def stream_all(request: HttpRequest, member: Membership) -> HttpResponse:
+    return _stream(request, member, None)
+
+
+def _hit(member: Membership, pk: int) -> Hit:
+    return get_object_or_404(Hit, pk=pk, workspace=member.workspace)
+
+
+def _back(request: HttpRequest, member: Membership) -> HttpResponse:
+    """Back to the stream the action was taken on (only a listening page of this workspace)."""
+    here = request.POST.get("next", "")
+    start = reverse("listening", args=[member.workspace.slug])
+    if here.startswith(start) and "//" not in here and "\\" not in here:
+        return redirect(here)
+    return redirect("listening_stream_all", slug=member.workspace.slug)
+
+
+@workspace_view()
+@require_POST
+def take(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """The hit becomes an inbox conversation: on to it, to answer."""
+    hit = _hit(member, pk)
+    with refusals_shown(request):
+        convo = services.take_to_inbox(member, hit)
+        messages.success(request, f"{hit.author_handle}'s post is in the inbox: answer it here.")
+        return redirect("conversation", slug=member.workspace.slug, pk=convo.pk)
+    return _back(request, member)
+
+
+@workspace_view()
+@require_POST
+def not_relevant(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    services.mark_not_relevant(member, _hit(member, pk))
+    messages.success(request, "Marked not relevant: it is hidden from the streams.")
+    return _back(request, member)
+
+
+@workspace_view(Role.MANAGER)
+@require_POST
+def mute(request: HttpRequest, member: Membership) -> HttpResponse:
+    """Mute an author or a word (the form's `kind` and `value`) in every stream."""
+    form = MuteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the author or word to mute.")
+        return _back(request, member)
+    with refusals_shown(request):
+        found = services.mute(member, request.POST.get("kind", ""), form.cleaned_data["value"])
+        messages.success(request, f"Muted {found.value}: its posts are hidden from the streams.")
+    return _back(request, member)
+
+
+@workspace_view(Role.MANAGER)
+@require_POST
+def unmute(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    found = get_object_or_404(Mute, pk=pk, workspace=member.workspace)
+    services.unmute(member, found)
+    messages.success(request, f"{found.value} is no longer muted.")
+    return redirect("listening", slug=member.workspace.slug)

@@ -1,0 +1,56 @@
+"""Listening in a real browser: the owner adds a search, people post on the (fake) network,
+the poller runs the search, the hits appear in the open stream without a reload, and one
+is taken to the inbox and answered there."""
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Page, expect
+
+from porch.listening.ingest import LISTENING
+from porch.listening.models import Search
+from porch.networks.fake import store as fake
+from porch.networks.models import SyncState
+from porch.networks.poller import poll
+from porch.workspaces.models import ConnectedAccount, Workspace
+from tests.browser.test_sign_in import sign_in
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_search_hits_appear_and_one_is_answered_from_the_inbox(
+    page: Page, live_server, owner: User, workspace: Workspace
+) -> None:
+    ConnectedAccount.objects.create(workspace=workspace, network="fake", handle="cornerbakery")
+    sign_in(page, live_server.url, owner.email, PASSWORD)
+    page.get_by_role("link", name="Listening").click()
+    expect(page.get_by_test_id("cannot-search")).to_contain_text("Facebook Page")
+    page.get_by_label("Search for").fill('sourdough -recipe OR "rye bread"')
+    page.get_by_label("Name (optional)").fill("Our bread")
+    page.get_by_role("button", name="Add search").click()
+    expect(page.get_by_test_id("search-row")).to_contain_text("Our bread")
+    page.get_by_test_id("open-stream").click()
+    expect(page.get_by_test_id("hits")).to_contain_text("Nothing found yet")
+
+    fake.customer_post("maya", "Where is the best sourdough in Leeds?", author_name="Maya")
+    fake.customer_post("dan", "sourdough recipe thread")  # left out by -recipe
+    fake.customer_post("ann", "Rye bread <b>heaven</b> at the market")
+    search = Search.objects.get()
+    assert poll(SyncState.objects.get(source=LISTENING, key=str(search.pk))).new == 2
+
+    hits = page.get_by_test_id("hit")
+    expect(hits).to_have_count(2, timeout=15_000)  # the live refresh brings them
+    expect(hits.first).to_contain_text("Rye bread <b>heaven</b>")  # newest first, as text
+    expect(page.get_by_test_id("hits")).not_to_contain_text("recipe")
+
+    page.get_by_label("Network").select_option("fake")  # the filters answer in place
+    page.get_by_label("Questions only").check()
+    expect(hits).to_have_count(1)
+    expect(hits.first).to_contain_text("Maya")
+    hits.first.get_by_test_id("take").click()
+
+    expect(page.get_by_role("status")).to_contain_text("is in the inbox")
+    page.get_by_label("Your reply on").fill("Ours, Maya! Fresh every morning from 7.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_role("status")).to_contain_text("Reply sent on")
+    assert any("Fresh every morning" in post.text for post in fake.posts_by("cornerbakery"))
