@@ -15,15 +15,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from porch.inbox.models import Conversation, Message, MessageKind
+from porch.listening import services as listening
+from porch.listening.models import SearchKind
 from porch.networks import registry
 from porch.networks.base import Outgoing, Page
 from porch.networks.fake import store as fake_network
+from porch.networks.fake import town
 from porch.networks.fake.shop import SHOP_ACCOUNTS
 from porch.networks.models import INCOMING, SyncState
 from porch.networks.sync import client_for
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
 from porch.workspaces import services
-from porch.workspaces.models import ConnectedAccount, Workspace
+from porch.workspaces.models import ConnectedAccount, Membership, Workspace
 
 DEMO_EMAIL = "demo@porch.example"
 DEMO_PASSWORD = "porch-demo-bakery"  # noqa: S105 - the published demo login
@@ -204,6 +207,14 @@ POSTS = [
     ("This Saturday we're at the Leith market from 9. Come say hello!", "updates", 20),
 ]
 
+# (name, query, kind): what the demo listens for in the made-up town (porch.networks.fake.town)
+SEARCHES = [
+    ("Crumb & Co.", '"crumb & co" OR crumbandco', SearchKind.BRAND),
+    ("Rise Bakehouse", '"rise bakehouse"', SearchKind.COMPETITOR),
+    ("Sourdough", "sourdough", SearchKind.NICHE),
+    ("Looking for a bakery", '"anyone know" (bakery OR cake OR bread)', SearchKind.QUESTION),
+]
+
 
 def _add_mention(
     workspace: Workspace, row: tuple[int, str, str, str, str, str, float], now: datetime
@@ -213,8 +224,8 @@ def _add_mention(
     account = workspace.accounts.filter(handle=handle).first()
     if account is None:  # its network is not installed here
         return
-    external_id = fake_network.customer_post(author, text, to=handle)
     sent_at = now - timedelta(hours=hours)
+    external_id = fake_network.customer_post(author, text, to=handle, at=sent_at)
     conversation = Conversation.objects.create(
         workspace=workspace,
         account=account,
@@ -263,6 +274,24 @@ def _add_post(workspace: Workspace, user: User, row: tuple[str, str, int], now: 
         target.save()
 
 
+def _add_searches(workspace: Workspace, user: User) -> None:
+    """The town's chatter, and SEARCHES that find it, on the first of the demo's networks
+    that can search without paying per read (one network: the town's posts are all on the
+    fake network, and each network searching them would show each post again)."""
+    town.seed(timezone.now())
+    free = [
+        account.network
+        for account in workspace.accounts.order_by("pk")
+        if registry.descriptor(account.network).can.search
+        and not registry.descriptor(account.network).can.paid_reads
+    ]
+    if not free:
+        return
+    member = Membership.objects.get(workspace=workspace, user=user)
+    for name, query, kind in SEARCHES:
+        listening.create_search(member, name, query, kind, free[:1])
+
+
 def start_syncing(workspace: Workspace) -> None:
     """The demo's accounts sync like connected ones, from after what the demo loaded: what a
     made-up customer posts later (porch.networks.fake.customer) reaches the inbox."""
@@ -308,5 +337,6 @@ def load_demo() -> tuple[Workspace, bool]:
         _add_mention(workspace, row, now)
     for post in POSTS:
         _add_post(workspace, user, post, now)
+    _add_searches(workspace, user)
     start_syncing(workspace)
     return workspace, True

@@ -25,6 +25,7 @@ EXPECTED_JOBS = {
     "send-due-replies": ("porch.inbox.tasks.send_due_replies", 5),
     "send-due-alerts": ("porch.inbox.tasks.send_due_alerts", 30),
     "follow-searches": ("porch.listening.tasks.follow_searches", 600),
+    "listening-spikes": ("porch.listening.tasks.watch_spikes", 900),
     "publish-due": ("porch.publishing.tasks.publish_due_posts", 5),
     "poll-feeds": ("porch.publishing.tasks.poll_feeds", 900),
     "sync-metrics": ("porch.insights.tasks.sync_metrics", 3600),

@@ -12,14 +12,24 @@ from django.urls import reverse
 from django.utils import timezone
 
 from porch.core import scheduler
-from porch.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+from porch.demo import DEMO_EMAIL, DEMO_PASSWORD, SEARCHES, load_demo
 from porch.inbox.models import Conversation, Message, ReplyStatus
 from porch.inbox.services import submit_reply
+from porch.listening.ingest import LISTENING
+from porch.listening.models import Hit, Search
+from porch.listening.stream import Filters, stream_page
 from porch.networks.apps import register_network_jobs
 from porch.networks.fake import store as fake_network
-from porch.networks.fake.customer import DAILY_LIMIT, customer_posts, demo_accounts, visit
-from porch.networks.models import SyncState
-from porch.networks.poller import sync_account
+from porch.networks.fake import town
+from porch.networks.fake.customer import (
+    DAILY_LIMIT,
+    TOWN_EVERY,
+    customer_posts,
+    demo_accounts,
+    visit,
+)
+from porch.networks.models import INCOMING, SyncState
+from porch.networks.poller import poll, sync_account
 from porch.publishing.engine import publish_due
 from porch.publishing.models import Post, PostTarget, TargetState
 from porch.workspaces.models import Membership
@@ -74,7 +84,7 @@ def test_a_made_up_customer_writes_and_the_sync_brings_it_to_the_inbox(db: None)
     workspace, _ = load_demo()
     before = Message.objects.filter(workspace=workspace).count()
     posted = [visit(demo_accounts()) for _ in range(4)]  # one to each account in turn
-    states = SyncState.objects.filter(account__workspace=workspace)
+    states = SyncState.objects.filter(account__workspace=workspace, source=INCOMING)
     assert states.count() == 4
     for state in states:
         sync_account(state.account, state)
@@ -120,3 +130,25 @@ def test_a_demo_account_gets_at_most_a_days_limit_of_made_up_posts(db: None) -> 
     assert fake_network.count_to(accounts[0].handle, day_ago) == DAILY_LIMIT
     with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
         assert visit(accounts)  # a new day, a new customer
+
+
+def test_the_demo_listens_to_the_town_and_each_search_finds_hits(db: None) -> None:
+    workspace, _ = load_demo()
+    states = SyncState.objects.filter(account__workspace=workspace, source=LISTENING)
+    assert states.count() == len(SEARCHES)
+    for state in states:
+        poll(state)
+    owner = Membership.objects.get(workspace=workspace, user__username=DEMO_EMAIL)
+    for search in Search.objects.filter(workspace=workspace):
+        hits = stream_page(owner, search, Filters(), None).hits
+        assert hits, search.name
+    oldest = Hit.objects.filter(workspace=workspace).order_by("sent_at").first()
+    assert oldest is not None and oldest.sent_at < timezone.now() - timedelta(days=10)
+
+
+def test_the_customer_job_lets_the_town_talk_now_and_then(db: None) -> None:
+    load_demo()
+    before = town.posted_since()
+    posted = [customer_posts.call() for _ in range(2 * TOWN_EVERY)]
+    assert all(posted) and town.posted_since() - before == 2
+    assert town.posted_since(timezone.now() - timedelta(days=1)) <= DAILY_LIMIT

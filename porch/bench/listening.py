@@ -3,6 +3,10 @@
 10,000 hits (`make bench`: topics_10k_hits_s, questions_10k_hits_s).
 
 The hits are unsaved `Hit`s built from the CSV; no database is touched.
+
+The stream and the sink (porch/bench/listening_store.py, each in a child process with a
+database of its own): listening_ingest_hits_per_s, listening_page_p95_1m_hits (SQLite) and
+listening_page_p95_1m_hits_postgres.
 """
 
 import csv
@@ -14,6 +18,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from porch.bench.listening_store import stream_and_ingest
 from porch.bench.run import Figure, skipped
 from porch.listening import analytics
 from porch.listening.models import Hit
@@ -138,3 +143,4 @@ def run() -> Iterator[Figure]:
         yield skipped("listening_real_posts", f"no airline tweets in {DATA}: timing made-up hits")
     yield _timed("topics_10k_hits_s", analytics.topics, hits)
     yield _timed("questions_10k_hits_s", analytics.questions, hits)
+    yield from stream_and_ingest()

@@ -43,7 +43,7 @@ from porch.inbox.models import (
     InboxSettings,
     Intent,
 )
-from porch.workspaces.models import Role
+from porch.workspaces.models import Role, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +64,44 @@ def in_quiet_hours(config: InboxSettings, now: datetime) -> bool:
 def recipients(conversation: Conversation, config: InboxSettings) -> list[str]:
     if conversation.assigned_to is not None and conversation.assigned_to.email:
         return [conversation.assigned_to.email]
+    return workspace_recipients(conversation.workspace, config)
+
+
+def workspace_recipients(workspace: Workspace, config: InboxSettings) -> list[str]:
+    """The alert e-mails of the inbox settings, else the owners' and managers'."""
     listed = [e.strip() for e in config.alert_emails.split(",") if e.strip()]
     if listed:
         return listed
-    leads = conversation.workspace.members.filter(role__in=[Role.OWNER, Role.MANAGER])
+    leads = workspace.members.filter(role__in=[Role.OWNER, Role.MANAGER])
     return [m.user.email for m in leads.select_related("user") if m.user.email]
+
+
+def workspace_channels(workspace: Workspace) -> list[str]:
+    """The ways a workspace-wide alert (not about one conversation) goes out now: none in
+    quiet hours; e-mail when someone is to be told; the webhook when there is one."""
+    config = InboxSettings.of(workspace)
+    if in_quiet_hours(config, timezone.now()):
+        return []
+    channels: list[str] = [AlertChannel.EMAIL] if workspace_recipients(workspace, config) else []
+    return channels + ([AlertChannel.WEBHOOK] if config.alert_webhook else [])
+
+
+def send_notice(
+    workspace: Workspace,
+    channel: str,
+    key: uuid.UUID,
+    subject: str,
+    body: str,
+    data: dict[str, object],
+) -> None:
+    """Send a workspace-wide alert (listening's spikes) by one channel, with `key` as the
+    e-mail's Message-ID or the webhook's `id` (the same on every try); raises what failed,
+    an AddressRefused where trying again cannot help."""
+    config = InboxSettings.of(workspace)
+    if channel == AlertChannel.EMAIL:
+        _mail(subject, body, workspace_recipients(workspace, config), key)
+    elif config.alert_webhook:
+        _post(config.alert_webhook, {"id": str(key), "subject": subject, "text": body, **data})
 
 
 def wants_alert(conversation: Conversation, config: InboxSettings) -> bool:
@@ -274,7 +307,11 @@ def send_email(conversation: Conversation, config: InboxSettings, key: uuid.UUID
     subject, text, link = _content(conversation)
     who = header(conversation.contact_handle)
     body = f"{who} wrote:\n\n{text}\n\nAnswer it in Porch: {link}\n"
-    mail = message(subject, body, recipients(conversation, config))
+    _mail(subject, body, recipients(conversation, config), key)
+
+
+def _mail(subject: str, body: str, to: list[str], key: uuid.UUID) -> None:
+    mail = message(subject, body, to)
     if mail.to:
         host = urlsplit(settings.BASE_URL).hostname or "porch.localhost"
         mail.extra_headers["Message-ID"] = f"<alert-{key}@{host}>"  # the same on every try
@@ -293,7 +330,11 @@ def send_webhook(conversation: Conversation, config: InboxSettings, key: uuid.UU
         "url": link,
         "urgency": conversation.urgency,
     }
-    answer = post_json(config.alert_webhook, payload)
+    _post(config.alert_webhook, payload)
+
+
+def _post(url: str, payload: dict[str, object]) -> None:
+    answer = post_json(url, payload)
     if not 200 <= answer.status_code < 300:
         raise FetchError(f"the webhook answered HTTP {answer.status_code}")
 

@@ -2,7 +2,7 @@
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from email.mime.image import MIMEImage
 from io import BytesIO
@@ -21,6 +21,8 @@ from porch.insights import charts
 from porch.insights.influence import Influence, daily_engagement, daily_sentiment, influence
 from porch.insights.models import SentReport
 from porch.insights.whatworks import Section, heat_map, what_works
+from porch.listening import analytics
+from porch.listening.models import Search
 from porch.workspaces.models import Role, Workspace
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,44 @@ def week_label(day: date) -> str:
 
 
 @dataclass(frozen=True)
+class Heard:
+    """What the workspace's searches heard in the week: share of voice against the
+    competitors, the top topics and the questions people kept asking."""
+
+    voices: list[analytics.Voice] = field(default_factory=list)
+    topics: list[analytics.Topic] = field(default_factory=list)
+    questions: list[analytics.Question] = field(default_factory=list)
+
+    def sections(self) -> list[tuple[str, str, list[str]]]:
+        """(name, heading, lines), the same in the page, the PDF and the email."""
+        voices = [
+            f"{v.label}: {v.share:.0%} of mentions ({v.mentions}), {v.positive_share:.0%} positive"
+            for v in self.voices
+        ]
+        topics = [f"{topic.name} ({topic.count} posts)" for topic in self.topics]
+        questions = [
+            f"{q.phrasing} (asked {q.asked} times by {q.askers} people)" for q in self.questions
+        ]
+        return [
+            ("voice", "Share of voice", voices or ["Add a competitor search to compare."]),
+            ("topics", "Top topics", topics or ["Not enough posts to find topics."]),
+            ("questions", "Open questions", questions or ["No question asked twice."]),
+        ]
+
+
+def heard(workspace: Workspace, start: datetime, end: datetime) -> Heard | None:
+    """What the searches heard from `start` to before `end`; None without searches."""
+    if not Search.objects.filter(workspace=workspace).exists():
+        return None
+    hits = analytics.recent_hits(workspace, since=start, until=end)
+    return Heard(
+        analytics.share_of_voice(workspace, start, end),
+        analytics.topics(hits)[:3],
+        analytics.questions(hits)[:3],
+    )
+
+
+@dataclass(frozen=True)
 class WeeklyReport:
     workspace: Workspace
     week: str
@@ -60,6 +100,7 @@ class WeeklyReport:
     numbers: Influence
     figures: dict[str, Figure]
     highlights: list[str]
+    listening: Heard | None = None
 
     def lines(self) -> list[tuple[str, str]]:
         """The key figures as (label, value), the same in the page, the PDF and the email."""
@@ -105,6 +146,7 @@ def build_report(workspace: Workspace, week: str) -> WeeklyReport:
         influence(workspace, start, end),
         figures,
         highlights(sections),
+        heard(workspace, start, end),
     )
 
 
@@ -138,6 +180,13 @@ def render_pdf(report: WeeklyReport) -> bytes:
     pdf.ln(2)
     for line in report.highlights:
         pdf.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
+    for _, heading, lines in report.listening.sections() if report.listening else []:
+        pdf.ln(2)
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.cell(0, 6, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
+        for line in lines:
+            pdf.multi_cell(0, 5, _latin(f"- {line}"), new_x="LMARGIN", new_y="NEXT")
     for figure in report.figures.values():
         pdf.image(BytesIO(charts.png(figure)), w=180)
     return bytes(pdf.output())
@@ -153,6 +202,8 @@ def send_report(report: WeeklyReport, to: list[str]) -> None:
     context = {"report": report, "lines": report.lines(), "charts": list(report.figures)}
     subject = f"{report.workspace.name}: your week on social media ({report.week})"
     text = "\n".join([subject, report.period, ""] + [f"{k}: {v}" for k, v in report.lines()])
+    for _, heading, lines in report.listening.sections() if report.listening else []:
+        text += f"\n\n{heading}\n" + "\n".join(f"- {line}" for line in lines)
     email = message(subject, text, to)
     email.attach_alternative(render_to_string("insights/report_email.html", context), "text/html")
     email.mixed_subtype = "related"

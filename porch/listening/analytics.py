@@ -147,27 +147,40 @@ def _mentions(hits: QuerySet[Hit]) -> tuple[int, int]:
     return found["mentions"], found["positive"]
 
 
-def share_of_voice(workspace: Workspace, since: datetime | None = None) -> list[Voice]:
+def share_of_voice(
+    workspace: Workspace, since: datetime | None = None, until: datetime | None = None
+) -> list[Voice]:
     """The owner's searches (brand, products, handles; a hit counted once) against each
-    competitor search. Empty when the workspace follows no competitor."""
+    competitor search, on hits sent from `since` to before `until`. Empty when the
+    workspace follows no competitor."""
     searches = Search.objects.filter(workspace=workspace)
     competitors = list(searches.filter(kind=SearchKind.COMPETITOR))
     if not competitors:
         return []
-    hits = Hit.objects.filter(workspace=workspace)
-    if since is not None:
-        hits = hits.filter(sent_at__gte=since)
+    hits = _between(Hit.objects.filter(workspace=workspace), since, until)
     rows = [("You", True, *_mentions(hits.filter(searches__kind__in=OWN_KINDS)))]
     for search in competitors:
         rows.append((search.name, False, *_mentions(hits.filter(searches=search))))
     return voices(rows)
 
 
+def _between(hits: QuerySet[Hit], since: datetime | None, until: datetime | None) -> QuerySet[Hit]:
+    if since is not None:
+        hits = hits.filter(sent_at__gte=since)
+    return hits if until is None else hits.filter(sent_at__lt=until)
+
+
 def recent_hits(
-    workspace: Workspace, search: Search | None = None, limit: int = 10_000
+    workspace: Workspace,
+    search: Search | None = None,
+    limit: int = 10_000,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[Hit]:
-    """The newest hits to find topics or questions in (a search's, or the workspace's)."""
+    """The newest hits to find topics or questions in (a search's, or the workspace's;
+    sent from `since` to before `until`)."""
     hits = search.hits.all() if search is not None else workspace.hits.all()
+    hits = _between(hits, since, until)
     return list(hits.order_by("-sent_at").only("text", "author_handle", "sent_at")[:limit])
 
 

@@ -17,3 +17,5 @@ class ListeningConfig(AppConfig):
 
         # Accounts connected after a search was made start running it.
         register(Periodic("follow-searches", "porch.listening.tasks.follow_searches", 600))
+        # A search well above its usual day is told by the inbox's alert channels.
+        register(Periodic("listening-spikes", "porch.listening.tasks.watch_spikes", 900))

@@ -7,7 +7,8 @@ fetch(client, key, cursor)  the search's page after `cursor`, checked locally ag
                             (no error: the account's status is not the search's business),
                             and the reads counted afterwards
 prepare(batch)              no transaction held: the posts not stored yet, triaged with the
-                            fast tier
+                            fast tier and judged by the workspace's relevance model
+                            (porch.listening.relevance: flagged, never dropped)
 store(batch, prepared)      inside the poller's transaction with the cursor: new hits
                             created (once per workspace, network and post) and every post of
                             the page linked to the search, so a post two searches find is
@@ -20,6 +21,7 @@ from typing import NamedTuple
 
 from django.db.models import F
 
+from porch.listening import relevance
 from porch.listening.models import Hit, Search, SearchHit
 from porch.networks.base import Incoming, NetworkClient, Page
 from porch.networks.models import month_start
@@ -76,6 +78,7 @@ LISTENING_SOURCE = Source(LISTENING, fetch)
 class Found(NamedTuple):
     item: Incoming
     triage: Triage
+    irrelevant: bool = False  # the relevance model would hide it
 
 
 def fast_classifier(workspace: Workspace) -> Classifier:
@@ -106,12 +109,14 @@ def prepare(batch: Batch) -> list[Found]:
             fresh.append(item)
     if not fresh:
         return []
-    results = fast_classifier(account.workspace).classify([item.text for item in fresh])
-    return [Found(item, result) for item, result in zip(fresh, results, strict=True)]
+    texts = [item.text for item in fresh]
+    results = fast_classifier(account.workspace).classify(texts)
+    judged = relevance.judge(account.workspace.pk, texts)
+    return [Found(*found) for found in zip(fresh, results, judged, strict=True)]
 
 
 def _hit(workspace: Workspace, network: str, found: Found) -> Hit:
-    item, result = found
+    item, result, irrelevant = found
     return Hit(
         workspace=workspace,
         network=network,
@@ -128,6 +133,7 @@ def _hit(workspace: Workspace, network: str, found: Found) -> Hit:
         sentiment_score=result.sentiment_score,
         urgency=result.urgency,
         is_question=asks(item.text, result.intent),
+        judged_irrelevant=irrelevant,
     )
 
 

@@ -2,9 +2,12 @@
 searches match it), what the owner mutes (Mute), and the owner's marks for later learning
 (HitMark)."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
+from porch.inbox.models import AlertChannel, AlertStatus
 from porch.triage.base import Intent, Sentiment
 from porch.workspaces.models import Workspace, network_choices
 
@@ -83,6 +86,9 @@ class Hit(models.Model):
     sentiment_score = models.FloatField(default=0.0)
     urgency = models.FloatField(default=0.0)
     is_question = models.BooleanField(default=False)
+    # The workspace's relevance model (porch.listening.relevance) judged it not relevant on
+    # arrival: the streams hide it, and say how many they hide.
+    judged_irrelevant = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -91,7 +97,14 @@ class Hit(models.Model):
                 fields=["workspace", "network", "external_id"], name="one_hit_per_post"
             )
         ]
-        indexes = [models.Index(fields=["workspace", "-sent_at"], name="listening_stream_all")]
+        indexes = [
+            models.Index(fields=["workspace", "-sent_at"], name="listening_stream_all"),
+            models.Index(
+                fields=["workspace"],
+                condition=models.Q(judged_irrelevant=True),
+                name="listening_judged_irrelevant",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.author_handle}: {self.text[:40]}"
@@ -146,3 +159,45 @@ class HitMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hit_id} {'relevant' if self.relevant else 'not relevant'}"
+
+
+class SpikeReason(models.TextChoices):
+    VOLUME = "volume", "More posts than usual"
+    NEGATIVE = "negative", "More negative posts than usual"
+
+
+class SpikeAlert(models.Model):
+    """One way (e-mail, the webhook: the inbox's alert channels) a search's spike is told,
+    by listening/spikes.py: claimed under a lease like the inbox's AlertDelivery, never sent
+    again once it went, retried with backoff; `key` goes with every send."""
+
+    search = models.ForeignKey(Search, on_delete=models.CASCADE, related_name="spike_alerts")
+    channel = models.CharField(max_length=10, choices=AlertChannel.choices)
+    # The detection's hour: two sweeps of one hour that both saw the spike record it once.
+    hour = models.DateTimeField()
+    reason = models.CharField(max_length=10, choices=SpikeReason.choices)
+    count = models.PositiveIntegerField(help_text="posts in the window")
+    negative = models.PositiveIntegerField(help_text="negative posts in the window")
+    usual = models.FloatField(help_text="the baseline's median (posts or negative share)")
+    hit_ids = models.JSONField(default=list, help_text="the posts that caused it")
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        max_length=10, choices=AlertStatus.choices, default=AlertStatus.QUEUED
+    )
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["search", "hour", "channel"], name="one_spike_alert_per_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.search_id} {self.reason} spike by {self.channel}: {self.status}"

@@ -290,7 +290,15 @@ def mark_not_relevant(member: Membership, hit: Hit) -> HitMark:
     found, _ = HitMark.objects.update_or_create(
         hit=hit, marked_by=member.user, defaults={"relevant": False}
     )
+    relearn(member.workspace_id)
     return found
+
+
+def relearn(workspace_id: int) -> None:
+    """Once the marks are in, the relevance model learns them again (a background task)."""
+    from porch.listening.tasks import learn_relevance  # the tasks call these services
+
+    transaction.on_commit(lambda: learn_relevance.enqueue(workspace_id))
 
 
 def week_counts(member: Membership, since: datetime) -> dict[int, int]:

@@ -6,12 +6,14 @@ Filters(network, intent, sentiment, questions)   what the page's form chose ("" 
 Mark.parse(text) / Mark.text                     the page cursor: the last hit shown
 stream_page(member, search, filters, after)      StreamPage: the hits, the next cursor and
                                                  how many hits the page's stretch hides
+judged_hidden(member, search)                    how many hits the relevance model hides
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import CharField, F, Q, QuerySet
+from django.db.models.functions import Cast
 
 from porch.core.params import parse_choice, parse_int
 from porch.listening.models import Hit, Mute, MuteKind, Search
@@ -44,8 +46,14 @@ class Filters:
         )
 
     def apply(self, hits: QuerySet[Hit]) -> QuerySet[Hit]:
-        chosen = {"network": self.network, "intent": self.intent, "sentiment": self.sentiment}
+        chosen = {"intent": self.intent, "sentiment": self.sentiment}
         hits = hits.filter(**{field: value for field, value in chosen.items() if value})
+        if self.network:
+            # Compared as an expression: SQLite would otherwise sort every hit of the
+            # network (its unique index on workspace and network) instead of walking the
+            # stream's index newest first and stopping at a page.
+            as_text = Cast("network", output_field=CharField())
+            hits = hits.alias(on_network=as_text).filter(on_network=self.network)
         return hits.filter(is_question=True) if self.questions else hits
 
 
@@ -91,11 +99,21 @@ def _field(search: Search | None) -> str:
     return "searchhit__sent_at" if search is not None else "sent_at"
 
 
-def _older(search: Search | None, mark: Mark, inclusive: bool = False) -> Q:
-    """Hits after `mark` in the stream's order (older, or as old with a smaller pk)."""
+def _older(search: Search | None, mark: Mark) -> Q:
+    """Hits after `mark` in the stream's order (older, or as old with a smaller pk). The
+    plain bound first: the databases walk the stream's index from it, the rest a filter."""
     field = _field(search)
-    pk = Q(pk__lte=mark.pk) if inclusive else Q(pk__lt=mark.pk)
-    return Q(**{f"{field}__lt": mark.sent_at}) | (Q(**{field: mark.sent_at}) & pk)
+    pk = Q(pk__lt=mark.pk)
+    after = Q(**{f"{field}__lt": mark.sent_at}) | (Q(**{field: mark.sent_at}) & pk)
+    return Q(**{f"{field}__lte": mark.sent_at}) & after
+
+
+def _newer(search: Search | None, mark: Mark) -> Q:
+    """Hits up to `mark` in the stream's order, it included (newer, or as new with a
+    larger or the same pk): a page's stretch, not the rest of the stream."""
+    field = _field(search)
+    same = Q(**{field: mark.sent_at}) & Q(pk__gte=mark.pk)
+    return Q(**{f"{field}__gte": mark.sent_at}) & (Q(**{f"{field}__gt": mark.sent_at}) | same)
 
 
 def _rows(member: Membership, search: Search | None, where: Q) -> QuerySet[Hit]:
@@ -110,9 +128,9 @@ def _rows(member: Membership, search: Search | None, where: Q) -> QuerySet[Hit]:
 
 
 def hidden_by(member: Membership) -> Q:
-    """The hits the workspace does not want to see: muted authors and words, and those
-    marked not relevant."""
-    hidden = Q(marks__relevant=False)
+    """The hits the workspace does not want to see: muted authors and words, those marked
+    not relevant, and those the relevance model judged so (porch.listening.relevance)."""
+    hidden = Q(marks__relevant=False) | Q(judged_irrelevant=True)
     mutes = Mute.objects.filter(workspace=member.workspace).values_list("kind", "value")
     for kind, value in mutes:
         if kind == MuteKind.AUTHOR:
@@ -131,6 +149,11 @@ def stream_page(
     found = list(shown[: PAGE_SIZE + 1])
     page, more = found[:PAGE_SIZE], len(found) > PAGE_SIZE
     last = Mark.of(page[-1]) if more else None
-    stretch = where & _older(search, last, inclusive=True) if last is not None else where
+    stretch = where & _newer(search, last) if last is not None else where
     every = filters.apply(_rows(member, search, stretch)).count()
     return StreamPage(page, last, every - len(page))
+
+
+def judged_hidden(member: Membership, search: Search | None) -> int:
+    """Hits of the stream (one search's, or all) that the relevance model hides."""
+    return _rows(member, search, Q(judged_irrelevant=True)).count()

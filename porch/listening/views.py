@@ -17,7 +17,7 @@ from porch.errors import NotAllowed, PorchError
 from porch.listening import services
 from porch.listening.forms import SYNTAX, MuteForm, SearchForm
 from porch.listening.models import Hit, Mute, Search
-from porch.listening.stream import FILTERS, Filters, Mark, stream_page
+from porch.listening.stream import FILTERS, Filters, Mark, judged_hidden, stream_page
 from porch.networks import registry
 from porch.triage.base import Intent, Sentiment
 from porch.workspaces.access import workspace_view
@@ -144,6 +144,7 @@ def _stream(request: HttpRequest, member: Membership, search: Search | None) -> 
         "sentiments": Sentiment.choices,
         "can_mute": member.at_least(Role.MANAGER),
         "searches": services.searches_of(member),
+        "judged_hidden": judged_hidden(member, search),
     }
     template = "listening/_hits.html" if request.htmx else "listening/stream.html"  # type: ignore[attr-defined]
     return render(request, template, context)

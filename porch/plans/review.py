@@ -2,7 +2,8 @@
 proposes as a new plan version that waits for the owner (never accepted by itself)."""
 
 import copy
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,13 +13,17 @@ from porch.inbox.clock import weekly
 from porch.inbox.models import InboxSettings, Intent
 from porch.insights.report import highlights
 from porch.insights.whatworks import what_works
+from porch.listening import analytics
 from porch.plans.generate import POSTING_DAYS, POSTING_TIMES
 from porch.plans.models import Plan, PlanOrigin
 from porch.plans.services import store_plan
-from porch.publishing.models import PostTarget, TargetState
+from porch.publishing.models import Pillar, PostTarget, TargetState
 from porch.workspaces.models import Workspace
 
 REVIEW_EVERY = timedelta(days=7)
+# A question this many people asked in the week, and no pillar covers, suggests a pillar.
+ASKERS = 3
+NEW_PILLAR_SHARE = 10
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,9 @@ class Week:
     median_minutes: float
     target_minutes: int
     best: list[str]
+    # The questions people kept asking in the week (listening), most asked first.
+    asked: list[analytics.Question] = field(default_factory=list)
+    pillars: list[str] = field(default_factory=list)  # the workspace's, beyond the plan's
 
 
 def measure(workspace: Workspace, plan: Plan, now: datetime) -> Week:
@@ -60,6 +68,46 @@ def measure(workspace: Workspace, plan: Plan, now: datetime) -> Week:
         median_minutes=median,
         target_minutes=config.first_response_target,
         best=highlights(what_works(workspace)),
+        asked=analytics.questions(analytics.recent_hits(workspace, since=since, until=now), ASKERS),
+        pillars=list(Pillar.objects.filter(workspace=workspace).values_list("name", flat=True)),
+    )
+
+
+def _words(text: str) -> set[str]:
+    """A text's content words, plurals folded."""
+    found = re.findall(analytics.WORD, analytics.clean(text))
+    return {word.rstrip("s") for word in found if word not in analytics.STOP_WORDS}
+
+
+def uncovered(asked: list[analytics.Question], pillars: list[str]) -> analytics.Question | None:
+    """The most asked question ASKERS or more people asked that shares no word with any
+    pillar's name."""
+    covered = set().union(*(_words(name) for name in pillars))
+    for question in asked:
+        if question.askers >= ASKERS and not _words(question.phrasing) & covered:
+            return question
+    return None
+
+
+def suggest_pillar(content: dict[str, Any], question: analytics.Question) -> str:
+    """Add a pillar that answers the question (its share taken from the largest); the
+    change in words."""
+    name = f"Answers: {question.phrasing.rstrip('?')}"
+    name = name if len(name) <= 60 else name[:59].rsplit(" ", 1)[0] + "…"
+    largest = max(content["pillars"], key=lambda pillar: pillar["share"], default=None)
+    if largest is not None:
+        largest["share"] = max(0, largest["share"] - NEW_PILLAR_SHARE)
+    content["pillars"].append(
+        {
+            "name": name,
+            "share": NEW_PILLAR_SHARE,
+            "promotional": False,
+            "purpose": f"{question.askers} people asked this in a week: answer it in public.",
+        }
+    )
+    return (
+        f'{question.askers} people asked "{question.phrasing}" this week and no pillar '
+        f'covers it: add the pillar "{name}".'
     )
 
 
@@ -87,6 +135,10 @@ def propose(content: dict[str, Any], week: Week) -> tuple[dict[str, Any], list[s
         changes.append(
             f"Answers took longer than the target: spend {minutes} minutes a day on the inbox."
         )
+    names = [pillar["name"] for pillar in changed["pillars"]] + week.pillars
+    question = uncovered(week.asked, names)
+    if question is not None:
+        changes.append(suggest_pillar(changed, question))
     if len(changes) == 1 + len(week.best):
         changes.append("The week went as planned: keep the plan as it is.")
     return changed, changes

@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from porch.inbox.models import Conversation, InboxSettings
+from porch.listening.models import Hit, Search, SearchHit
 from porch.plans.models import Plan, PlanOrigin
 from porch.plans.review import review_all, review_workspace
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
@@ -73,3 +74,42 @@ def test_review_now_from_the_versions_page(signed_in: Client, workspace: Workspa
     response = signed_in.post(f"/w/{workspace.slug}/plan/review/", follow=True)
     assert "The review proposes version 2" in response.content.decode()
     assert Plan.objects.filter(workspace=workspace).count() == 2
+
+
+def test_a_question_three_people_asked_suggests_a_pillar_once_none_covers_it(
+    signed_in: Client, workspace: Workspace
+) -> None:
+    plan = _accepted_plan(signed_in, workspace)
+    search = Search.objects.create(workspace=workspace, name="Bakery", query="corner bakery")
+    asked = [
+        ("ann", "do you deliver to the harbour?"),
+        ("bob", "hi! do you deliver to the harbour"),
+        ("cat", "Do you deliver to the harbour on saturdays?"),
+        ("ann", "what about gluten free bread?"),  # asked by two people only
+        ("dan", "what about gluten free bread?"),
+    ]
+    week_end = timezone.now() + timedelta(days=8)
+    for n, (author, text) in enumerate(asked):
+        hit = Hit.objects.create(
+            workspace=workspace,
+            network="bluesky",
+            external_id=str(n),
+            author_handle=author,
+            text=text,
+            sent_at=week_end - timedelta(days=1, minutes=n),
+        )
+        SearchHit.objects.create(search=search, hit=hit, sent_at=hit.sent_at)
+
+    proposed = review_workspace(workspace, week_end)
+
+    assert proposed is not None
+    added = [p for p in proposed.content["pillars"] if p["name"].startswith("Answers:")]
+    assert [p["name"] for p in added] == ["Answers: do you deliver to the harbour"]
+    assert sum(p["share"] for p in proposed.content["pillars"]) == sum(
+        p["share"] for p in plan.content["pillars"]
+    )
+    assert any('3 people asked "do you deliver to the harbour' in c for c in proposed.changes)
+    Plan.objects.filter(pk=plan.pk).update(content=proposed.content)  # the owner took it
+    again = review_workspace(workspace, week_end, force=True)
+    assert again is not None
+    assert not any(c.startswith("3 people asked") for c in again.changes)  # covered now

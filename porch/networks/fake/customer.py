@@ -6,6 +6,8 @@ has answered someone, that customer first says thanks in the same thread. Nothin
 on an install without the demo's accounts, and an account that was written to
 DAILY_LIMIT times in the last day gets nothing more until the day rolls on, so a demo left
 running gets a few posts an hour instead of a message every three minutes for ever.
+Every TOWN_EVERY-th run, someone in the made-up town (porch.networks.fake.town) posts
+instead, for the demo's searches to find; at most DAILY_LIMIT such posts a day too.
 """
 
 from datetime import timedelta
@@ -13,7 +15,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
-from porch.networks.fake import store
+from porch.networks.fake import store, town
 from porch.workspaces.models import ConnectedAccount
 
 # (handle, name, what they write after the shop's @handle)
@@ -33,6 +35,7 @@ CUSTOMERS = [
 ]
 THANKS = "thanks so much for the quick answer, lovely bakery!"
 DAILY_LIMIT = 20  # made-up posts to one demo account in 24 hours, at most
+TOWN_EVERY = 3  # one run in three, the town talks instead
 
 
 def demo_accounts() -> list[ConnectedAccount]:
@@ -68,7 +71,18 @@ def visit(accounts: list[ConnectedAccount]) -> str:
     return store.customer_post(handle, text, to=account.handle, author_name=name)
 
 
+def town_visit() -> str:
+    """Someone in the town posts (not to the shop); "" once DAILY_LIMIT went out today."""
+    if town.posted_since(timezone.now() - timedelta(days=1)) >= DAILY_LIMIT:
+        return ""
+    return town.chatter(town.posted_since())
+
+
 @task()
 def customer_posts() -> str:
-    """The scheduler's job (every few minutes): a customer writes to a demo account."""
-    return visit(demo_accounts())
+    """The scheduler's job (every few minutes): a customer writes to a demo account, or
+    (one run in TOWN_EVERY) someone in the town posts for the demo's searches."""
+    accounts = demo_accounts()
+    if accounts and town.everything() % TOWN_EVERY == 0:
+        return town_visit() or visit(accounts)
+    return visit(accounts)

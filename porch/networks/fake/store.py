@@ -171,6 +171,7 @@ class Draft:
     visibility: str = "public"
     media: int = 0
     idempotency_key: str | None = None
+    at: datetime | None = None  # when it was written (None: now)
 
 
 def insert(db: sqlite3.Connection, draft: Draft) -> Row:
@@ -192,7 +193,7 @@ def insert(db: sqlite3.Connection, draft: Draft) -> Row:
             draft.visibility,
             draft.media,
             draft.idempotency_key,
-            timezone.now().isoformat(),
+            (draft.at or timezone.now()).isoformat(),
         ),
     )
     row = get(db, external_id(int(cursor.lastrowid or 0)))
@@ -208,10 +209,12 @@ def customer_post(
     reply_to: str = "",
     direct: bool = False,
     author_name: str = "",
+    at: datetime | None = None,
 ) -> str:
     """A made-up customer posts (mentioning `to`, replying to `reply_to`, or messaging `to`
-    directly); returns the post's external id. The account's next fetch brings it."""
-    draft = Draft(author, text, author_name, to, direct, reply_to)
+    directly; written `at`, by default now); returns the post's external id. The account's
+    next fetch brings it."""
+    draft = Draft(author, text, author_name, to, direct, reply_to, at=at)
     with writing(connection()) as db:
         if reply_to and get(db, reply_to) is None:
             raise ValueError(f"no post {reply_to!r} on the fake network")
