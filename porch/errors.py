@@ -17,6 +17,7 @@
         ArchiveError, StreamError, TooBig, CarError
                                a network's history archive cannot be imported
         ReportError            insights/report.py: the report cannot be made as asked
+        SearchSyntaxError      networks/query.py: a listening search cannot be read
         RowsError, LexiconError
                                triage: a data file or lexicon is unusable
         EvaluationError        bench: an evaluation set is unusable

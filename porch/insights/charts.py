@@ -1,7 +1,6 @@
 """The report's charts, drawn on the server with matplotlib: SVG for pages, PNG for email/PDF."""
 
 import io
-import re
 from collections.abc import Callable
 from datetime import date
 
@@ -10,23 +9,12 @@ import matplotlib
 matplotlib.use("Agg")
 import itertools
 
-from matplotlib import rc_context
 from matplotlib.figure import Figure
+
+from porch.core.charts import svg as svg  # the pages' SVG, shared with listening
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 COLOURS = {"negative": "#c0392b", "neutral": "#95a5a6", "positive": "#27ae60"}
-
-
-def svg(figure: Figure) -> str:
-    """The chart as an inline <svg> element (text kept as text, no external references)."""
-    out = io.StringIO()
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "porch"}):
-        figure.savefig(out, format="svg", bbox_inches="tight")
-    text = out.getvalue()
-    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
-    # Its <style> element would break the page's Content-Security-Policy: porch.css has it.
-    text = re.sub(r"<style[^>]*>.*?</style>", "", text, flags=re.DOTALL)
-    return text[text.index("<svg") :]
 
 
 def png(figure: Figure) -> bytes:

@@ -9,6 +9,7 @@ nothing is downloaded, and the same hits give the same answer every time.
 
 import math
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from django.db.models.functions import TruncDate
 from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
@@ -272,7 +274,15 @@ def _kmeans(k: int) -> KMeans:
 
 
 def _cluster(points: np.ndarray) -> np.ndarray:
-    """KMeans labels with k chosen by the silhouette on at most 1,000 of the posts."""
+    """KMeans labels with k chosen by the silhouette on at most 1,000 of the posts. Copies of
+    one post (reposts) may leave fewer distinct points than clusters asked for: KMeans then
+    warns and finds fewer, which is what is wanted."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return _clusters(points)
+
+
+def _clusters(points: np.ndarray) -> np.ndarray:
     n = len(points)
     sample = np.sort(np.random.default_rng(SEED).choice(n, size=min(n, 1000), replace=False))
     scores: dict[int, float] = {}

@@ -5,6 +5,8 @@ create_search, edit_search, pause_search, delete_search   an owner or manager; t
             to search (its descriptor's can.search)
 searches_of, hits_of   any member
 take_to_inbox          any member: the hit becomes an inbox conversation, its first message
+reply                  any member: take_to_inbox, then the inbox's reply (outbox, approval)
+engage                 an owner or manager: like or repost the hit, or follow its author
 mute, unmute           an owner or manager: an author's or a word's hits leave the streams
 mark_not_relevant      any member: the hit leaves the streams (the relevance model's lesson)
 week_counts, conversations_of   figures for the listening pages
@@ -25,7 +27,7 @@ from django.db.models import Count, QuerySet
 
 from porch.errors import Conflict, InputError, NotAllowed
 from porch.inbox import services as inbox
-from porch.inbox.models import Conversation, Message
+from porch.inbox.models import Conversation, Message, Reply
 from porch.listening.ingest import LISTENING
 from porch.listening.models import Hit, HitMark, Mute, MuteKind, Search, SearchHit, SearchKind
 from porch.networks.base import Incoming
@@ -33,6 +35,7 @@ from porch.networks.models import SyncState
 from porch.networks.poller import follow
 from porch.networks.query import parse
 from porch.networks.registry import descriptor
+from porch.networks.sync import client_for
 from porch.triage.base import Triage
 from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
 
@@ -230,14 +233,7 @@ def take_to_inbox(member: Membership, hit: Hit) -> Conversation:
     account of its network (so the response clock and saved replies work); taking it again
     gives the same conversation."""
     _in_workspace(member, hit)
-    account = (
-        ConnectedAccount.objects.filter(workspace=member.workspace, network=hit.network)
-        .order_by("pk")
-        .first()
-    )
-    if account is None:
-        label = descriptor(hit.network).label
-        raise Conflict(f"Connect a {label} account first: the inbox answers from it.")
+    account = _account_for(member, hit, "the inbox answers from it")
     item = Incoming(
         external_id=hit.external_id,
         kind="mention",
@@ -250,6 +246,51 @@ def take_to_inbox(member: Membership, hit: Hit) -> Conversation:
     )
     triage = Triage(hit.intent, {}, hit.sentiment, hit.sentiment_score, hit.urgency)
     return inbox.take_in(member, account, item, triage)
+
+
+def _account_for(member: Membership, hit: Hit, why: str) -> ConnectedAccount:
+    """The workspace's (first) account on the hit's network; Conflict when it has none."""
+    account = (
+        ConnectedAccount.objects.filter(workspace=member.workspace, network=hit.network)
+        .order_by("pk")
+        .first()
+    )
+    if account is None:
+        label = descriptor(hit.network).label
+        raise Conflict(f"Connect a {label} account first: {why}.")
+    return account
+
+
+ENGAGE_ACTIONS = ("like", "repost", "follow")
+
+
+def engage(member: Membership, hit: Hit, action: str) -> None:
+    """Like or repost the hit, or follow its author, from the workspace's account on its
+    network (an owner or manager). Doing it twice changes nothing: the networks' own like,
+    repost and follow are idempotent."""
+    if not member.at_least(Role.MANAGER):
+        raise NotAllowed("Only an owner or manager can like, repost or follow.")
+    _in_workspace(member, hit)
+    if action not in ENGAGE_ACTIONS:
+        raise InputError(f"{action} is not something Porch can do with a post.")
+    network = descriptor(hit.network)
+    if not network.can.engage:
+        raise Conflict(f"Porch cannot like, repost or follow on {network.label} yet.")
+    account = _account_for(member, hit, "Porch acts from it")
+    with client_for(account) as client:
+        if action == "follow":
+            client.follow(hit.author_id or hit.author_handle)
+        elif action == "repost":
+            client.repost(hit.external_id)
+        else:
+            client.like(hit.external_id)
+
+
+def reply(member: Membership, hit: Hit, text: str) -> Reply:
+    """Answer the hit: it is taken to the inbox and the reply goes out as the inbox's do
+    (stored first, sent once through the outbox; a helper's waits for approval)."""
+    conversation = take_to_inbox(member, hit)
+    return inbox.submit_reply(member, member.user, conversation, text)
 
 
 def follow_all(workspace: Workspace | None = None) -> int:

@@ -4,6 +4,7 @@ and take to inbox. Every change goes through porch.listening.services."""
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -12,9 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from porch.core.charts import svg
 from porch.core.feedback import refusals_shown
 from porch.errors import NotAllowed, PorchError
-from porch.listening import services
+from porch.listening import analytics, services
+from porch.listening.charts import volume_chart
 from porch.listening.forms import SYNTAX, MuteForm, SearchForm
 from porch.listening.models import Hit, Mute, Search
 from porch.listening.stream import FILTERS, Filters, Mark, judged_hidden, stream_page
@@ -196,6 +199,30 @@ def take(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     return _back(request, member)
 
 
+@workspace_view(Role.MANAGER)
+@require_POST
+def engage(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """Like or repost the hit, or follow its author (the form's `action`)."""
+    hit = _hit(member, pk)
+    action = request.POST.get("action", "")
+    with refusals_shown(request):
+        services.engage(member, hit, action)
+        done = {"like": "Liked", "repost": "Reposted", "follow": "Followed"}[action]
+        messages.success(request, f"{done} from your account: @{hit.author_handle}'s post.")
+    return _back(request, member)
+
+
+@workspace_view()
+@require_POST
+def reply(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """Answer the hit: it goes to the inbox and the reply out through its outbox."""
+    hit = _hit(member, pk)
+    with refusals_shown(request):
+        answer = services.reply(member, hit, request.POST.get("text", ""))
+        messages.success(request, f"Reply to @{hit.author_handle}: {answer.get_status_display()}.")
+    return _back(request, member)
+
+
 @workspace_view()
 @require_POST
 def not_relevant(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
@@ -225,3 +252,43 @@ def unmute(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
     services.unmute(member, found)
     messages.success(request, f"{found.value} is no longer muted.")
     return redirect("listening", slug=member.workspace.slug)
+
+
+SAY_DAYS = 30
+
+
+def _answer_url(member: Membership, question: analytics.Question) -> str:
+    """The composer, its text a helpful post that answers the question."""
+    draft = f"Often asked: “{question.phrasing}” Here is the answer: "
+    url = reverse("compose", args=[member.workspace.slug])
+    return f"{url}?{urlencode({'text': draft})}"
+
+
+@workspace_view()
+def say(request: HttpRequest, member: Membership, pk: int | None = None) -> HttpResponse:
+    """What people say (one search's hits, or all): volume and feeling by day, share of
+    voice, the topics they raise and the questions they keep asking."""
+    workspace = member.workspace
+    search = _search(member, pk) if pk is not None else None
+    days = analytics.volume(workspace, search, SAY_DAYS)
+    since = timezone.now() - timedelta(days=SAY_DAYS)
+    hits = analytics.recent_hits(workspace, search, limit=3000, since=since)
+    asked = analytics.questions(hits)[:10]
+    stream_url = (
+        reverse("listening_stream", args=[workspace.slug, search.pk])
+        if search
+        else reverse("listening_stream_all", args=[workspace.slug])
+    )
+    context = {
+        "member": member,
+        "search": search,
+        "days": SAY_DAYS,
+        "total": sum(day.total for day in days),
+        "chart": svg(volume_chart(days)),
+        "voices": analytics.share_of_voice(workspace, since=since),
+        "topics": analytics.topics(hits)[:8],
+        "questions": [(q, _answer_url(member, q)) for q in asked],
+        "questions_url": f"{stream_url}?questions=1",
+        "searches": services.searches_of(member),
+    }
+    return render(request, "listening/say.html", context)

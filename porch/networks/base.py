@@ -250,6 +250,22 @@ class NetworkClient(ABC):
     @abstractmethod
     def rules(self) -> TextRules: ...
 
+    # Engaging with someone else's post or account (descriptor's can.engage). Each is
+    # idempotent: liking a post liked already, or following one followed, changes nothing.
+    def like(self, external_id: str) -> None:
+        raise self._not_supported("like")
+
+    def repost(self, external_id: str) -> None:
+        raise self._not_supported("repost")
+
+    def follow(self, author: str) -> None:
+        """Follow an account, named by the network's id for it or by its handle."""
+        raise self._not_supported("follow")
+
+    def _not_supported(self, what: str) -> NetworkError:
+        text = f"Porch cannot {what} on {self.network} yet."
+        return NetworkError(text, permanent=True, code=ErrorCode.NOT_SUPPORTED)
+
 
 @dataclass(frozen=True)
 class Capabilities:
@@ -261,6 +277,7 @@ class Capabilities:
     followers_only: bool = False  # posts that only followers see
     paid_reads: bool = False  # reads cost money: a monthly cost cap applies
     one_text_per_account: bool = False  # the same text may not go out on two accounts
+    engage: bool = False  # like, repost and follow (NetworkClient.like/repost/follow)
     # A post just made may be "not found" for a few seconds (Bluesky's AppView indexes it
     # late): a thread's next part replying to it is retried briefly instead of failing.
     shows_posts_late: bool = False

@@ -106,7 +106,8 @@ def compose(request: HttpRequest, member: Membership) -> HttpResponse:
         "accounts": _accounts(member),
         "versions": {a.pk: request.POST.get(f"text_{a.pk}", "") for a in _accounts(member)},
         "pillars": Pillar.objects.filter(workspace=member.workspace).order_by("name"),
-        "form": request.POST,
+        # ?text= prefills the text (a draft offered from another page, e.g. an answer).
+        "form": request.POST or {"text": request.GET.get("text", "")},
         "warnings": [],
         "picked": _picked(request),
         "image_numbers": range(1, MAX_IMAGES + 1),

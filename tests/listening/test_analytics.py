@@ -222,3 +222,16 @@ def test_volume_of_a_search_fills_the_last_days(workspace: Workspace) -> None:
         (18, 0, 1),
     ]
     assert [d.total for d in everything] == [0, 1, 2]
+
+
+def test_reposts_of_one_post_make_topics_without_a_warning() -> None:
+    import warnings
+
+    texts = ["the sourdough at the corner bakery is the best in town"] * 12 + [
+        "parking near the market is impossible on saturdays",
+        "parking by the market again, no spaces on saturday",
+    ] * 3
+    hits = [hit(text, author=f"a{index}") for index, text in enumerate(texts)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        analytics.topics(hits)

@@ -19,7 +19,7 @@ NETWORK = NetworkDescriptor(
     name="fake",
     label="Fake (demo)",
     client="porch.networks.fake.client.FakeClient",
-    can=Capabilities(search=True, direct_messages=True, followers_only=True),
+    can=Capabilities(search=True, direct_messages=True, followers_only=True, engage=True),
     poll_scale=(1, 1),
     profile_url="porch.networks.fake.client.profile_url",
     post_url="porch.networks.fake.client.link_to_post",

@@ -41,7 +41,7 @@ from porch.networks.registry import client_class
 
 PAGE_SIZE = 50
 URL = "https://fake.invalid"  # .invalid never resolves: nothing here can reach a network
-WRITES = ("publish", "delete")
+WRITES = ("publish", "delete", "like", "repost", "follow")
 
 
 def _made_up(seed: str, modulo: int) -> int:
@@ -237,6 +237,26 @@ class FakeClient(NetworkClient):
         if changed != 1:
             text = f"The fake network has no post {external_id} of {self.handle}"
             raise NetworkError(text, permanent=True, code=ErrorCode.NOT_FOUND)
+
+    def like(self, external_id: str) -> None:
+        self._engage("like", self._existing(external_id))
+
+    def repost(self, external_id: str) -> None:
+        self._engage("repost", self._existing(external_id))
+
+    def follow(self, author: str) -> None:
+        self._engage("follow", author.removeprefix("fake:").lstrip("@"))
+
+    def _existing(self, external_id: str) -> str:
+        row = store.get(self.db, external_id)
+        if row is None or row.deleted:
+            text = f"The fake network has no post {external_id}"
+            raise NetworkError(text, permanent=True, code=ErrorCode.NOT_FOUND)
+        return external_id
+
+    def _engage(self, action: str, target: str) -> None:
+        self._check(action)
+        store.engage(self.db, self.handle, action, target)
 
     def post_metrics(self, external_ids: Sequence[str]) -> list[PostMetrics]:
         self._check("post_metrics")

@@ -44,6 +44,13 @@ CREATE TABLE IF NOT EXISTS posts (
 );
 CREATE INDEX IF NOT EXISTS posts_audience ON posts (audience, seq);
 CREATE INDEX IF NOT EXISTS posts_parent_author ON posts (parent_author, seq);
+CREATE TABLE IF NOT EXISTS engagements (
+    actor TEXT NOT NULL,      -- the account's handle
+    action TEXT NOT NULL,     -- like, repost, follow
+    target TEXT NOT NULL,     -- a post's external id, or an author's id or handle
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (actor, action, target)
+);
 CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     handle TEXT NOT NULL,     -- '' = every account
@@ -247,6 +254,22 @@ def count_to(handle: str, since: datetime | None = None) -> int:
     return int(found.fetchone()[0])
 
 
+def engage(db: sqlite3.Connection, actor: str, action: str, target: str) -> None:
+    """Record that `actor` liked, reposted or followed `target` (once, however often)."""
+    with writing(db):
+        db.execute(
+            "INSERT OR IGNORE INTO engagements (actor, action, target, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (actor, action, target, timezone.now().isoformat()),
+        )
+
+
+def engagements(actor: str) -> list[tuple[str, str]]:
+    """(action, target) for what `actor` liked, reposted and followed, in the order done."""
+    query = "SELECT action, target FROM engagements WHERE actor = ? ORDER BY created_at, rowid"
+    return [(row["action"], row["target"]) for row in connection().execute(query, (actor,))]
+
+
 def inject(
     fault: Fault,
     *,
@@ -290,4 +313,5 @@ def clear() -> None:
     """Forget every post and fault (tests that share one file between them)."""
     with writing(connection()) as db:
         db.execute("DELETE FROM posts")
+        db.execute("DELETE FROM engagements")
         db.execute("DELETE FROM faults")

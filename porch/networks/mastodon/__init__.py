@@ -25,7 +25,9 @@ NETWORK = NetworkDescriptor(
         steps="Preferences \u203a Import and export \u203a Request your archive",
     ),
     profile_url="porch.networks.mastodon.links.profile_url",
-    can=Capabilities(search=True, direct_messages=True, stream=True, followers_only=True),
+    can=Capabilities(
+        search=True, direct_messages=True, stream=True, followers_only=True, engage=True
+    ),
     poll_scale=(1, 20),
     blurb="Any instance: you sign in there and allow Porch.",
     connect_urls="porch.networks.mastodon.urls",

@@ -399,6 +399,19 @@ class MastodonClient(NetworkClient):
             raise to_network_error(exc, api=self.api) from exc
         return found
 
+    def like(self, external_id: str) -> None:
+        self._call(lambda: self.api.status_favourite(external_id), write=True)
+
+    def repost(self, external_id: str) -> None:
+        self._call(lambda: self.api.status_reblog(external_id), write=True)
+
+    def follow(self, author: str) -> None:
+        """By account id, or by handle (looked up on this account's server)."""
+        account_id = author
+        if not author.isdigit():
+            account_id = self._call(lambda: self.api.account_lookup(author.lstrip("@"))).id
+        self._call(lambda: self.api.account_follow(account_id), write=True)
+
     def account_metrics(self) -> AccountMetrics:
         me = self._call(self.api.account_verify_credentials)
         return AccountMetrics(
