@@ -219,7 +219,7 @@ class FakeClient(NetworkClient):
         found = self.db.execute(
             "SELECT * FROM posts WHERE author = ? AND deleted = 0 AND (idempotency_key = ?"
             " OR (text = ? AND reply_to = ? AND created_at >= ?)) ORDER BY seq LIMIT 1",
-            (self.handle, post.idempotency_key, post.text, post.reply_to, since.isoformat()),
+            (self.handle, post.idempotency_key, post.text, post.reply_to, store.stamp(since)),
         ).fetchone()
         if found is None:
             return None

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -23,6 +23,13 @@ from django.conf import settings
 from django.utils import timezone
 
 PREFIX = "fake-"  # external ids are PREFIX + sequence number
+
+
+def stamp(moment: datetime) -> str:
+    """A time as stored: UTC, always with microseconds, so stored times compare as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -200,7 +207,7 @@ def insert(db: sqlite3.Connection, draft: Draft) -> Row:
             draft.visibility,
             draft.media,
             draft.idempotency_key,
-            (draft.at or timezone.now()).isoformat(),
+            stamp(draft.at or timezone.now()),
         ),
     )
     row = get(db, external_id(int(cursor.lastrowid or 0)))
@@ -250,7 +257,7 @@ def count_to(handle: str, since: datetime | None = None) -> int:
     if since is None:
         return int(connection().execute(query, (handle, handle)).fetchone()[0])
     query += " AND created_at >= ?"
-    found = connection().execute(query, (handle, handle, since.isoformat()))
+    found = connection().execute(query, (handle, handle, stamp(since)))
     return int(found.fetchone()[0])
 
 
@@ -260,7 +267,7 @@ def engage(db: sqlite3.Connection, actor: str, action: str, target: str) -> None
         db.execute(
             "INSERT OR IGNORE INTO engagements (actor, action, target, created_at)"
             " VALUES (?, ?, ?, ?)",
-            (actor, action, target, timezone.now().isoformat()),
+            (actor, action, target, stamp(timezone.now())),
         )
 
 

@@ -124,7 +124,7 @@ def posted_since(since: datetime | None = None) -> int:
     query = f"SELECT count(*) FROM posts WHERE audience = '' AND author IN ({marks})"  # noqa: S608
     args = tuple(authors)
     if since is not None:
-        query, args = query + " AND created_at >= ?", (*args, since.isoformat())
+        query, args = query + " AND created_at >= ?", (*args, store.stamp(since))
     return int(store.connection().execute(query, args).fetchone()[0])
 
 

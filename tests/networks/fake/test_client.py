@@ -1,6 +1,7 @@
 """The fake network keeps the NetworkClient contract, as every real client must."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -13,6 +14,7 @@ from porch.networks.fake.store import Fault
 from porch.networks.query import parse
 
 SHOP = AccountRef("fake", "cornerbakery")
+NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # every test here states its "now"
 
 
 def client(credentials: dict[str, str] | None = None) -> FakeClient:
@@ -77,21 +79,25 @@ def test_the_same_idempotency_key_is_the_same_post() -> None:
     assert first.url.startswith("https://fake.invalid/")
 
 
+@time_machine.travel(NOW, tick=False)
 def test_find_published_by_key_or_by_text_since() -> None:
-    since = datetime.now(UTC) - timedelta(minutes=1)
+    since = NOW - timedelta(minutes=1)
     with client() as shop:
         assert shop.find_published(Outgoing("Rye at 9", "key-1"), since) is None
         sent = shop.publish(Outgoing("Rye at 9", "key-1"))
         assert shop.find_published(Outgoing("Other text", "key-1"), since) == sent
         assert shop.find_published(Outgoing("Rye at 9", "key-9"), since) == sent
-        later = datetime.now(UTC) + timedelta(minutes=1)
+        later = NOW + timedelta(minutes=1)
         assert shop.find_published(Outgoing("Rye at 9", "key-9"), later) is None
+        in_new_york = later.astimezone(ZoneInfo("America/New_York"))  # the same instant
+        assert shop.find_published(Outgoing("Rye at 9", "key-9"), in_new_york) is None
 
 
+@time_machine.travel(NOW, tick=False)
 def test_a_lost_answer_is_unknown_then_found_and_not_sent_twice() -> None:
     store.inject(Fault.LOST_ANSWER, handle="cornerbakery", operation="publish")
     post = Outgoing("Rye at 9", "key-1")
-    since = datetime.now(UTC) - timedelta(seconds=1)
+    since = NOW - timedelta(seconds=1)
     with client() as shop:
         with pytest.raises(NetworkError) as lost:
             shop.publish(post)
@@ -102,13 +108,14 @@ def test_a_lost_answer_is_unknown_then_found_and_not_sent_twice() -> None:
     assert len(store.posts_by("cornerbakery")) == 1
 
 
+@time_machine.travel(NOW, tick=False)
 def test_a_timeout_before_sending_leaves_nothing_and_is_unknown() -> None:
     store.inject(Fault.TIMEOUT, operation="publish")
     with client() as shop:
         with pytest.raises(NetworkError) as timed_out:
             shop.publish(Outgoing("Rye at 9", "key-1"))
         assert timed_out.value.outcome_unknown
-        assert shop.find_published(Outgoing("Rye at 9", "key-1"), datetime.now(UTC)) is None
+        assert shop.find_published(Outgoing("Rye at 9", "key-1"), NOW) is None
 
 
 def test_a_rate_limit_says_how_long_to_wait_then_passes() -> None:
