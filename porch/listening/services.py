@@ -10,6 +10,8 @@ engage                 an owner or manager: like or repost the hit, or follow it
 mute, unmute           an owner or manager: an author's or a word's hits leave the streams
 mark_not_relevant      any member: the hit leaves the streams (the relevance model's lesson)
 week_counts, conversations_of   figures for the listening pages
+looking                any member: when the search last looked on each network, and why
+            it stopped there if it did (a search's failure is its own, not the account's)
 plan_searches          the plan's accept: its searches, on the plan's networks that search
 keep_following         the poller's rows in step with a search: one per network it runs
             on (the workspace's first account there), none while it is paused
@@ -20,7 +22,7 @@ page shows.
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
@@ -168,6 +170,30 @@ def _rows(search: Search) -> QuerySet[SyncState]:
     return SyncState.objects.filter(
         source=LISTENING, key=str(search.pk), account__workspace=search.workspace_id
     )
+
+
+class Looking(NamedTuple):
+    """How a search fares on one network: when it last looked, and why it stopped if so."""
+
+    network: str
+    handle: str
+    last_looked: datetime | None
+    error: str
+
+
+def looking(member: Membership, search: Search) -> list[Looking]:
+    """The search's poller rows, one per network it runs on with an account."""
+    _in_workspace(member, search)
+    rows = _rows(search).select_related("account").order_by("account__network")
+    return [
+        Looking(
+            descriptor(row.account.network).label,
+            row.account.handle,
+            row.last_synced_at,
+            row.last_error if row.failures else "",
+        )
+        for row in rows
+    ]
 
 
 def unfollow(search: Search) -> None:

@@ -146,8 +146,10 @@ def _stream(request: HttpRequest, member: Membership, search: Search | None) -> 
         "intents": Intent.choices,
         "sentiments": Sentiment.choices,
         "can_mute": member.at_least(Role.MANAGER),
+        "engaging": {network.name for network in registry.descriptors() if network.can.engage},
         "searches": services.searches_of(member),
         "judged_hidden": judged_hidden(member, search),
+        "looking": services.looking(member, search) if search else [],
     }
     template = "listening/_hits.html" if request.htmx else "listening/stream.html"  # type: ignore[attr-defined]
     return render(request, template, context)

@@ -273,7 +273,7 @@ def succeeded(state: SyncState, fetched: int, new: int) -> None:
         last_error="",
         leased_until=None,
     )
-    if account.status != AccountStatus.OK:
+    if account.status != AccountStatus.OK or (state.source == INCOMING and account.status_detail):
         account.status, account.status_detail, account.rate_limited_until = (
             AccountStatus.OK,
             "",
@@ -283,7 +283,9 @@ def succeeded(state: SyncState, fetched: int, new: int) -> None:
 
 
 def failed(state: SyncState, exc: NetworkError, fetched: int, new: int) -> SyncReport:
-    """Turn a failure into account state: reconnect, rate-limited, or back off."""
+    """Turn a failure into state: an expired token or a rate limit is the account's (all its
+    rows wait); any other failure is the row's own (`last_error`: a search that fails does
+    not mark the account), and it backs off."""
     account, now = state.account, timezone.now()
     if exc.reconnect:
         mark_reconnect(account, exc)
@@ -295,8 +297,9 @@ def failed(state: SyncState, exc: NetworkError, fetched: int, new: int) -> SyncR
         wait = LONGEST_WAIT
     else:
         wait = min(LONGEST_WAIT, state.interval * 2 ** (state.failures + 1))
-    account.status_detail = exc.message[:500]
-    account.save(update_fields=["status", "status_detail", "rate_limited_until"])
+    if state.source == INCOMING or exc.retry_after is not None:
+        account.status_detail = exc.message[:500]
+        account.save(update_fields=["status", "status_detail", "rate_limited_until"])
     SyncState.objects.filter(pk=state.pk).update(
         failures=state.failures + 1,
         last_error=exc.message[:500],

@@ -4,7 +4,7 @@ listening searches an accepted plan sets up."""
 from django.db import models
 
 from porch.publishing.models import Post
-from porch.workspaces.models import Workspace, network_choices
+from porch.workspaces.models import Workspace
 
 
 class Workshop(models.Model):
@@ -46,37 +46,6 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workspace} plan v{self.version}"
-
-
-class SearchKind(models.TextChoices):
-    BRAND = "brand", "Your brand"
-    PRODUCT = "product", "Your products"
-    COMPETITOR = "competitor", "Competitors"
-    QUESTION = "question", "Questions people ask"
-
-
-class ListeningSearch(models.Model):
-    """What Porch listens for on a network: set up by accepting the plan."""
-
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="listening_searches"
-    )
-    query = models.CharField(max_length=200)
-    kind = models.CharField(max_length=12, choices=SearchKind.choices)
-    network = models.CharField(max_length=16, choices=network_choices)
-    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["kind", "query", "network"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "query", "kind", "network"], name="one_search_per_query"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.query} ({self.network})"
 
 
 class PlanDraft(models.Model):

@@ -1,6 +1,8 @@
-"""Listening in a real browser: the owner adds a search, people post on the (fake) network,
-the poller runs the search, the hits appear in the open stream without a reload, and one
-is taken to the inbox and answered there."""
+"""Listening in a real browser: the owner adds a search (or accepts the plan that makes
+them), people post on the (fake) network, the poller runs the searches, the hits appear in
+the open stream without a reload, and one is taken to the inbox and answered there."""
+
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -11,9 +13,13 @@ from porch.listening.models import Search
 from porch.networks.fake import store as fake
 from porch.networks.models import SyncState
 from porch.networks.poller import poll
+from porch.plans.generate import generate
+from porch.plans.questions import clean_answers
+from porch.plans.services import store_plan
 from porch.workspaces.models import ConnectedAccount, Workspace
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import PASSWORD
+from tests.plans.sample import BAKERY
 
 pytestmark = pytest.mark.browser
 
@@ -54,3 +60,48 @@ def test_search_hits_appear_and_one_is_answered_from_the_inbox(
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_role("status")).to_contain_text("Reply sent on")
     assert any("Fresh every morning" in post.text for post in fake.posts_by("cornerbakery"))
+
+
+def on_the_fake_network(content: dict[str, Any]) -> dict[str, Any]:
+    """The plan as the workshop makes it, moved onto the fake network (the one a test can
+    post on as a made-up customer)."""
+    searches = [search | {"networks": ["fake"]} for search in content["searches"]]
+    return content | {"networks": ["fake"], "searches": searches}
+
+
+def test_an_accepted_plan_listens_and_a_question_it_hears_is_answered(
+    page: Page, live_server, owner: User, workspace: Workspace
+) -> None:
+    ConnectedAccount.objects.create(workspace=workspace, network="fake", handle="cornerbakery")
+    answers = clean_answers(BAKERY)
+    store_plan(workspace, answers, on_the_fake_network(generate(answers)))
+    sign_in(page, live_server.url, owner.email, PASSWORD)
+    page.get_by_role("link", name="Plan", exact=True).click()
+    page.get_by_role("button", name="Accept plan").click()
+    expect(page.get_by_role("status")).to_contain_text("10 listening searches")
+
+    page.get_by_role("link", name="Listening").click()
+    rows = page.get_by_test_id("search-row")
+    expect(rows).to_have_count(10)
+    expect(page.get_by_test_id("searches")).to_contain_text('"Big Bread Co"')
+    page.get_by_test_id("stream-all").click()
+    expect(page.get_by_test_id("hits")).to_contain_text("Nothing found yet")
+
+    fake.customer_post(
+        "maya", "Where can I get proper sourdough bread in Leeds?", author_name="Maya"
+    )
+    fake.customer_post("dan", "Big Bread Co raised their prices again")
+    fake.customer_post("ann", "Lovely sunny morning")  # no search hears this
+    for state in SyncState.objects.filter(source=LISTENING):
+        poll(state)
+
+    hits = page.get_by_test_id("hit")
+    expect(hits).to_have_count(2, timeout=15_000)
+    page.get_by_label("Questions only").check()
+    expect(hits).to_have_count(1)
+    hits.first.get_by_test_id("take").click()
+    expect(page.get_by_role("status")).to_contain_text("is in the inbox")
+    page.get_by_label("Your reply on").fill("Ours, Maya! Fresh sourdough from 7 every morning.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_role("status")).to_contain_text("Reply sent on")
+    assert any("Fresh sourdough" in post.text for post in fake.posts_by("cornerbakery"))

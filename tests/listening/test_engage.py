@@ -123,3 +123,14 @@ def test_the_hit_buttons_like_and_reply_helpers_get_403(
     refused = client.post(reverse("hit_engage", args=[slug, hit.pk]), {"action": "repost"})
     assert refused.status_code == 403
     assert store.engagements("shop") == [("like", hit.external_id)]
+
+
+def test_a_hit_on_a_network_that_cannot_engage_shows_no_like_buttons(
+    client: Client, owner: User, workspace: Workspace, hit: Hit
+) -> None:
+    hit.network = "facebook"  # Pages cannot like, repost or follow others' posts
+    hit.save(update_fields=["network"])
+    client.force_login(owner)
+    page = client.get(reverse("listening_stream_all", args=[workspace.slug])).content.decode()
+    assert hit.text in page
+    assert reverse("hit_engage", args=[workspace.slug, hit.pk]) not in page

@@ -7,7 +7,7 @@ The network is the fake one (porch/networks/fake/): made-up customers post into 
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -181,3 +181,32 @@ def test_a_quote_or_repost_of_a_known_post_links_to_its_hit(
     assert Hit.objects.get(external_id="p2").quote_of == original
     assert Hit.objects.get(external_id="p3").repost_of == original
     assert original.lang == "en"
+
+
+def test_a_failing_search_stops_on_its_own_and_leaves_the_account_alone(
+    account: ConnectedAccount, member: Membership
+) -> None:
+    search = search_for(member, "sourdough")
+    fake.inject(fake.Fault.SERVER_ERROR, handle="cornerbakery", operation="search")
+    report = poll(row(account, search))
+    account.refresh_from_db()
+    assert report.error and (account.status, account.status_detail) == (AccountStatus.OK, "")
+    failing = row(account, search)
+    assert failing.failures == 1 and failing.last_error == report.error
+    assert failing.next_sync_at > AT
+    looked = services.looking(member, search)
+    assert [(line.handle, line.error) for line in looked] == [("cornerbakery", report.error)]
+    fake.customer_post("maya", "sourdough at the market today")
+    assert poll(row(account, search)).new == 1
+    assert services.looking(member, search)[0] == ("Fake (demo)", "cornerbakery", AT, "")
+
+
+def test_a_rate_limited_search_makes_the_whole_account_wait(
+    account: ConnectedAccount, member: Membership
+) -> None:
+    search = search_for(member, "sourdough")
+    fake.inject(fake.Fault.RATE_LIMITED, handle="cornerbakery", operation="search", retry_after=300)
+    poll(row(account, search))
+    account.refresh_from_db()
+    assert account.status == AccountStatus.RATE_LIMITED
+    assert account.rate_limited_until == AT + timedelta(seconds=300)
