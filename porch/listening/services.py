@@ -20,11 +20,12 @@ A refusal by role is NotAllowed; anything else refused is a PorchError whose mes
 page shows.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 
 from porch.errors import Conflict, InputError, NotAllowed
@@ -79,6 +80,29 @@ def _kind(kind: str) -> str:
     return kind
 
 
+TWICE = "A search for exactly this is there already: change the query or its kind."
+
+
+def _unique(member: Membership, query: str, kind: str, search: Search | None = None) -> None:
+    """Conflict when another of the workspace's searches has this query and kind."""
+    others = Search.objects.filter(workspace=member.workspace, query=query, kind=kind)
+    if search is not None:
+        others = others.exclude(pk=search.pk)
+    if others.exists():
+        raise Conflict(TWICE)
+
+
+@contextmanager
+def _once() -> Iterator[None]:
+    """A second request saving the same search at the same moment: the unique constraint
+    refuses it, and the owner reads why."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise Conflict(TWICE) from None
+
+
 def _clean(name: str, query: str) -> tuple[str, str]:
     query = query.strip()
     parse(query)  # SearchSyntaxError (an InputError) says what to fix
@@ -96,17 +120,17 @@ def create_search(
 ) -> Search:
     _manager(member)
     name, query = _clean(name, query)
-    if Search.objects.filter(workspace=member.workspace, query=query, kind=kind).exists():
-        raise Conflict("This search is there already.")
-    search = Search.objects.create(
-        workspace=member.workspace,
-        name=name,
-        query=query,
-        kind=_kind(kind),
-        networks=check_networks(networks),
-        monthly_read_budget=_budget(budget),
-        created_by=member.user,
-    )
+    _unique(member, query, kind)
+    with _once():
+        search = Search.objects.create(
+            workspace=member.workspace,
+            name=name,
+            query=query,
+            kind=_kind(kind),
+            networks=check_networks(networks),
+            monthly_read_budget=_budget(budget),
+            created_by=member.user,
+        )
     keep_following(search)
     return search
 
@@ -125,11 +149,13 @@ def edit_search(
     _manager(member)
     _in_workspace(member, search)
     name, query = _clean(name, query)
+    _unique(member, query, kind, search)
     if query != search.query:
         unfollow(search)
     search.name, search.query, search.kind = name, query, _kind(kind)
     search.networks, search.monthly_read_budget = check_networks(networks), _budget(budget)
-    search.save()
+    with _once():
+        search.save()
     keep_following(search)
     return search
 

@@ -156,3 +156,19 @@ def test_taking_a_hit_needs_an_account_of_its_network(
 ) -> None:
     with pytest.raises(Conflict, match="Connect a Fake"):
         services.take_to_inbox(owner_member, a_hit(workspace))
+
+
+def test_changing_a_search_into_another_one_is_refused_in_words(
+    client: Client, owner: User, workspace: Workspace, account: ConnectedAccount
+) -> None:
+    member = member_of(workspace, owner)
+    rye = services.create_search(member, "Rye", "rye", "product", ["fake"])
+    spelt = services.create_search(member, "Spelt", "spelt", "product", ["fake"])
+    with pytest.raises(Conflict, match="there already"):
+        services.edit_search(member, spelt, "Spelt", "rye", "product", ["fake"])
+    client.force_login(owner)
+    form = {"name": "Spelt", "query": "rye", "kind": "product", "networks": ["fake"]}
+    answer = client.post(reverse("listening_edit", args=[workspace.slug, spelt.pk]), form)
+    assert answer.status_code == 200 and "there already" in answer.content.decode()
+    assert sorted(Search.objects.values_list("query", flat=True)) == ["rye", "spelt"]
+    assert services.edit_search(member, rye, "Rye", "rye", "question", ["fake"]).kind == "question"

@@ -17,7 +17,7 @@ NETWORK = NetworkDescriptor(
     ),
     profile_url="porch.networks.bluesky.posts.profile_url",
     post_url="porch.networks.bluesky.posts.post_url",
-    can=Capabilities(search=True, direct_messages=True, shows_posts_late=True),
+    can=Capabilities(search=True, direct_messages=True, shows_posts_late=True, engage=True),
     poll_scale=(1, 1),
     blurb="Your handle and an app password (never your main password).",
     connect_urls="porch.networks.bluesky.urls",

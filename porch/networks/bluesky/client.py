@@ -9,7 +9,10 @@ Direct messages are left out: Bluesky chat is a separate service (chat.bsky.*, r
 through the PDS with a service-proxy header and an app password allowed to read DMs),
 so `fetch_incoming` returns mentions, replies and quote posts only.
 
-Publishing is idempotent through the record key: see posts.py.
+Publishing is idempotent through the record key: see posts.py. So are like, repost and
+follow: each is skipped where the AppView's viewer state shows it done already, and its
+record's key is derived from what it is about, so one made moments ago (not yet
+indexed) is found under that key instead of being made twice.
 """
 
 from collections.abc import Callable, Sequence
@@ -62,6 +65,14 @@ from porch.networks.searching import search_each
 R = TypeVar("R")
 PAGE_SIZE = 50
 GET_POSTS_LIMIT = 25  # app.bsky.feed.getPosts takes at most 25 URIs
+LIKE_COLLECTION = "app.bsky.feed.like"
+REPOST_COLLECTION = "app.bsky.feed.repost"
+FOLLOW_COLLECTION = "app.bsky.graph.follow"
+
+
+def _now() -> str:
+    """A record's createdAt: now, in UTC with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class BlueskyClient(NetworkClient):
@@ -270,9 +281,10 @@ class BlueskyClient(NetworkClient):
         found = self._get_post(record_key(post.idempotency_key))
         return self._published(found.uri) if found else None
 
-    def _get_post(self, rkey: str) -> Any | None:
+    def _get_post(self, rkey: str, collection: str = POST_COLLECTION) -> Any | None:
+        """The account's record under `rkey` (a post, unless `collection` says), or None."""
         params = models.ComAtprotoRepoGetRecord.Params(
-            repo=self._did(), collection=POST_COLLECTION, rkey=rkey
+            repo=self._did(), collection=collection, rkey=rkey
         )
         try:
             record = self._call(lambda api: api.com.atproto.repo.get_record(params))
@@ -288,7 +300,7 @@ class BlueskyClient(NetworkClient):
 
     def _record(self, post: Outgoing) -> "models.AppBskyFeedPost.Record":
         return models.AppBskyFeedPost.Record(
-            created_at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            created_at=_now(),
             text=post.text,
             facets=facets(post.text, self._resolve) or None,
             reply=self._reply_ref(post.reply_to) if post.reply_to else None,
@@ -306,18 +318,24 @@ class BlueskyClient(NetworkClient):
             raise
         return did
 
-    def _reply_ref(self, uri: str) -> "models.AppBskyFeedPost.ReplyRef":
-        """Parent and root of a reply: the root is the parent's root, or the parent itself."""
+    def _post_view(self, uri: str, what: str) -> Any:
+        """The AppView's view of the post at `uri` (its cid, record and the account's viewer
+        state); NetworkError(NOT_FOUND) naming `what` ("reply to") when it is not there."""
         posts = self._posts([uri])
         if not posts:
             raise NetworkError(
-                "The post to reply to is not on Bluesky (deleted, hidden, or not yet visible)",
+                f"The post to {what} is not on Bluesky (deleted, hidden, or not yet visible)",
                 permanent=True,
                 code=ErrorCode.NOT_FOUND,
                 detail="NotFound",
             )
-        parent = models.ComAtprotoRepoStrongRef.Main(uri=posts[0].uri, cid=posts[0].cid)
-        reply = getattr(posts[0].record, "reply", None)
+        return posts[0]
+
+    def _reply_ref(self, uri: str) -> "models.AppBskyFeedPost.ReplyRef":
+        """Parent and root of a reply: the root is the parent's root, or the parent itself."""
+        post = self._post_view(uri, "reply to")
+        parent = models.ComAtprotoRepoStrongRef.Main(uri=post.uri, cid=post.cid)
+        reply = getattr(post.record, "reply", None)
         return models.AppBskyFeedPost.ReplyRef(parent=parent, root=reply.root if reply else parent)
 
     def _images(self, media: Sequence[Media]) -> "models.AppBskyEmbedImages.Main":
@@ -365,3 +383,52 @@ class BlueskyClient(NetworkClient):
         )
         self._call(lambda api: api.com.atproto.repo.delete_record(data), write=True)
         self.usage.extra["deleted"] = self.usage.extra.get("deleted", 0) + 1
+
+    # -- engaging ---------------------------------------------------------------------
+
+    def like(self, external_id: str) -> None:
+        """Like the post at `external_id` (an at:// URI), unless the account likes it."""
+        post = self._post_view(external_id, "like")
+        if not (post.viewer and post.viewer.like):
+            subject = models.ComAtprotoRepoStrongRef.Main(uri=post.uri, cid=post.cid)
+            record = models.AppBskyFeedLike.Record(subject=subject, created_at=_now())
+            self._create_once(LIKE_COLLECTION, post.uri, record)
+
+    def repost(self, external_id: str) -> None:
+        """Repost the post at `external_id`, unless the account has reposted it."""
+        post = self._post_view(external_id, "repost")
+        if not (post.viewer and post.viewer.repost):
+            subject = models.ComAtprotoRepoStrongRef.Main(uri=post.uri, cid=post.cid)
+            record = models.AppBskyFeedRepost.Record(subject=subject, created_at=_now())
+            self._create_once(REPOST_COLLECTION, post.uri, record)
+
+    def follow(self, author: str) -> None:
+        """Follow an account by DID or handle (getProfile resolves either), unless the
+        account follows it already."""
+        params = models.AppBskyActorGetProfile.Params(actor=author.strip().lstrip("@"))
+        profile = self._call(lambda api: api.app.bsky.actor.get_profile(params))
+        if not (profile.viewer and profile.viewer.following):
+            record = models.AppBskyGraphFollow.Record(subject=profile.did, created_at=_now())
+            self._create_once(FOLLOW_COLLECTION, profile.did, record)
+
+    def _create_once(self, collection: str, subject: str, record: Any) -> None:
+        """Create the account's `collection` record about `subject` under a key derived from
+        both: when that key is taken (the PDS refuses it), the record is there already."""
+        rkey = record_key(f"{collection} {subject}")
+        data = models.ComAtprotoRepoCreateRecord.Data(
+            repo=self._did(), collection=collection, rkey=rkey, record=record
+        )
+        try:  # not a `write`: trying again after an unknown outcome is safe here
+            self._call(lambda api: api.com.atproto.repo.create_record(data))
+        except NetworkError as error:
+            if error.reconnect or not self._record_exists(collection, rkey):
+                raise
+            return
+        name = collection.rsplit(".", 1)[1]
+        self.usage.extra[name] = self.usage.extra.get(name, 0) + 1
+
+    def _record_exists(self, collection: str, rkey: str) -> bool:
+        try:
+            return self._get_post(rkey, collection) is not None
+        except NetworkError:
+            return False

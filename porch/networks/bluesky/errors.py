@@ -165,6 +165,8 @@ def _refusal_code(status: int, name: str, message: str) -> ErrorCode:
     lowered = message.lower()
     if "longer than" in lowered or "too long" in lowered:
         return ErrorCode.TOO_LONG
+    if "not found" in lowered:  # 400 InvalidRequest "Profile not found"
+        return ErrorCode.NOT_FOUND
     if status == 413:
         return ErrorCode.MEDIA
     if status == 404:

@@ -26,7 +26,13 @@ NETWORK = NetworkDescriptor(
     ),
     profile_url="porch.networks.x.payloads.profile_url",
     post_url="porch.networks.x.payloads.status_url",
-    can=Capabilities(search=True, direct_messages=True, paid_reads=True, one_text_per_account=True),
+    can=Capabilities(
+        search=True,
+        direct_messages=True,
+        paid_reads=True,
+        one_text_per_account=True,
+        engage=True,
+    ),
     poll_scale=(8, 40),
     costs="porch.networks.x.costs.estimated_cost",
     blurb=(

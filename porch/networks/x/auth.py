@@ -29,8 +29,18 @@ from porch.networks.x.errors import RECONNECT_MESSAGE, retry_after
 AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
 TOKEN_PATH = "/2/oauth2/token"  # noqa: S105 (a path, not a secret)
 ME_PATH = "/2/users/me"
-# media.write: uploading images (POST /2/media/upload) needs it besides tweet.write.
-SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "dm.read", "media.write")
+# media.write: uploading images (POST /2/media/upload) needs it besides tweet.write;
+# like.write and follows.write: liking posts and following accounts (reposting is tweet.write).
+SCOPES = (
+    "tweet.read",
+    "tweet.write",
+    "users.read",
+    "offline.access",
+    "dm.read",
+    "media.write",
+    "like.write",
+    "follows.write",
+)
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 DEFAULT_LIFETIME = 7200  # seconds; X's access tokens last two hours
 

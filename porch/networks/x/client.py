@@ -13,6 +13,12 @@ Costs: each post X returns (mentions, search, own timeline, lookups) counts one 
 `usage.reads`, each post created one in `usage.writes`; direct-message events count in
 `usage.extra["dm_events_read"]`. See costs.py for the prices.
 
+Like, repost and follow (POST /2/users/{me}/likes, /retweets, /following) are idempotent
+at X: it answers `liked: true` again for a post liked already. Each needs its scope
+(like.write, tweet.write, follows.write); an account connected before Porch asked for
+it is told to connect again before any call. Looking up a handle counts one in
+`usage.extra["users_read"]`.
+
 Cursors are described in cursor.py.
 """
 
@@ -72,6 +78,15 @@ REFRESH_MARGIN = 60.0
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 APP_BEARER_REFUSED = "X refused Porch's app bearer token (PORCH_X_BEARER_TOKEN): check it"
+# What each engagement posts to (under /2/users/{me}/), the body's key, the scope it needs,
+# and the reply's field that says it is done.
+ENGAGEMENTS = {
+    "like": ("likes", "tweet_id", "like.write", "liked"),
+    "repost": ("retweets", "tweet_id", "tweet.write", "retweeted"),
+    "follow": ("following", "target_user_id", "follows.write", "following"),
+}
+X_ID = re.compile(r"[0-9]{1,19}")
+X_USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
 TWEEPY_HOST = "https://api.twitter.com"
 _FAILURES = (tweepy.TweepyException, requests.RequestException)
 _BEARER = re.compile(r"Bearer [^\s'\",}]+")
@@ -430,6 +445,44 @@ class XClient(NetworkClient):
             if exc.code != ErrorCode.NOT_FOUND:  # already gone is what we wanted
                 raise
 
+    # Engaging
+
+    def like(self, external_id: str) -> None:
+        self._engage("like", _post_id(external_id))
+
+    def repost(self, external_id: str) -> None:
+        self._engage("repost", _post_id(external_id))
+
+    def follow(self, author: str) -> None:
+        """By user id, or by username (looked up first: GET /2/users/by/username/...)."""
+        name = author.strip().removeprefix("@")
+        self._engage("follow", name if X_ID.fullmatch(name) else self._user_id_of(name))
+
+    def _engage(self, action: str, target: str) -> None:
+        """POST the engagement as the account. Not a `write`: X makes it idempotent, so
+        trying again after an unknown outcome is safe."""
+        route, key, scope, done = ENGAGEMENTS[action]
+        scopes = str(self.credentials.get("scope") or scope).split()
+        if scope not in scopes:  # connected before Porch asked for it
+            text = f"Connect this X account again to let Porch {action} from it"
+            raise NetworkError(text, permanent=True, code=ErrorCode.FORBIDDEN, detail=scope)
+        path = f"/2/users/{self._me()}/{route}"
+        body = self._user(lambda api: api.request("POST", path, json={key: target}).json())
+        data = body.get("data") or {}
+        if not (data.get(done) or data.get("pending_follow")):
+            raise _refused(action, body)
+        self.usage.extra[action] = self.usage.extra.get(action, 0) + 1
+
+    def _user_id_of(self, username: str) -> str:
+        if not X_USERNAME.fullmatch(username):
+            raise _invalid(f"Not an X username: {username}", "username")
+        body = self._user(lambda api: api.get_user(username=username, user_auth=False))
+        self.usage.extra["users_read"] = self.usage.extra.get("users_read", 0) + 1
+        if not body.get("data"):
+            raise _refused("follow", body)
+        user_id: str = body["data"]["id"]
+        return user_id
+
     def post_metrics(self, external_ids: Sequence[str]) -> list[PostMetrics]:
         found: list[PostMetrics] = []
         for start in range(0, len(external_ids), PAGE_SIZE):
@@ -442,6 +495,21 @@ class XClient(NetworkClient):
         return self._read(
             self._user(lambda api: api.get_tweets(ids, tweet_fields=fields, user_auth=False))
         )
+
+
+def _post_id(external_id: str) -> str:
+    if not X_ID.fullmatch(external_id):
+        raise _invalid(f"Not an X post id: {external_id}", "post_id")
+    return external_id
+
+
+def _refused(action: str, body: Json) -> NetworkError:
+    """X answered 200 without doing it: its `errors` say why (a post or user not found)."""
+    errors = body.get("errors") or [{}]
+    reason = str(errors[0].get("detail") or errors[0].get("title") or "no reason given")
+    gone = str(errors[0].get("type", "")).endswith("/resource-not-found")
+    code = ErrorCode.NOT_FOUND if gone else ErrorCode.INVALID
+    return NetworkError(f"X did not {action} it: {reason}", permanent=True, code=code)
 
 
 def _newer(event: Json, state: IncomingCursor) -> bool:

@@ -136,6 +136,7 @@ def test_the_sdks_own_exceptions_map_the_same() -> None:
     assert mapped(revoked).reconnect
     invalid = sdk_raising(400, {"error": "InvalidRequest", "message": "Profile not found"})
     assert mapped(invalid).message == "Bluesky refused the request: Profile not found"
+    assert mapped(invalid).code == ErrorCode.NOT_FOUND
     assert not mapped(sdk_raising(503, {"error": "Unavailable"})).permanent
 
 

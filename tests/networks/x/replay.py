@@ -44,7 +44,8 @@ def credentials(**changes: Any) -> dict[str, Any]:
         "access_token": "old-access-token",
         "refresh_token": "old-refresh-token",
         "expires_at": NOW + 3600,
-        "scope": "tweet.read tweet.write users.read offline.access dm.read media.write",
+        "scope": "tweet.read tweet.write users.read offline.access dm.read media.write "
+        "like.write follows.write",
         "client_id": "cG9yY2gtdGVzdDoxOmNp",
         "client_secret": "porch-test-client-secret",
     }

@@ -77,7 +77,7 @@ def test_authorize_url_asks_for_the_scopes_with_a_pkce_challenge() -> None:
     assert query["code_challenge_method"] == "S256"
     assert query["state"] == "state-1" and query["client_id"] == "client-1"
     assert query["redirect_uri"] == "https://porch.example/cb"
-    wanted = "tweet.read tweet.write users.read offline.access dm.read"
+    wanted = "tweet.read tweet.write users.read offline.access dm.read like.write follows.write"
     assert set(wanted.split()) <= set(query["scope"].split())
     assert 43 <= len(verifier) <= 128
 
