@@ -23,10 +23,10 @@ from django.db.models import F
 
 from porch.listening import relevance
 from porch.listening.models import Hit, Search, SearchHit
-from porch.networks.base import Incoming, NetworkClient, Page
+from porch.networks.base import ErrorCode, Incoming, NetworkClient, NetworkError, Page
 from porch.networks.models import month_start
 from porch.networks.poller import Batch, Sink, Source
-from porch.networks.query import parse
+from porch.networks.query import Query, SearchSyntaxError, parse
 from porch.networks.registry import descriptor
 from porch.triage.base import Classifier, Intent, Triage
 from porch.triage.loading import load_classifier
@@ -36,8 +36,9 @@ from porch.workspaces.models import Workspace
 LISTENING = "listening"  # the poller's source: one row per (account, search id)
 
 
-def _search(key: str) -> Search | None:
-    return Search.objects.filter(pk=int(key), active=True).first() if key.isdigit() else None
+def _search(key: str, *, paused_too: bool = False) -> Search | None:
+    found = Search.objects.filter(pk=int(key)) if key.isdigit() else Search.objects.none()
+    return (found if paused_too else found.filter(active=True)).first()
 
 
 def reads_left(search: Search, month: date | None = None) -> int | None:
@@ -64,12 +65,24 @@ def fetch(client: NetworkClient, key: str, cursor: str) -> Page:
     paid = descriptor(client.account.network).can.paid_reads
     if search is None or (paid and reads_left(search) == 0):
         return Page([], cursor)
-    query, before = parse(search.query), client.usage.reads
-    page = client.search(query, cursor)
+    query, before = _query(search), client.usage.reads
+    page = client.search(query, cursor, reads_left(search) if paid else None)
     if paid:
         count_reads(search, client.usage.reads - before)
     kept = [item for item in page.items if query.matches(item.text, item.lang)]
     return Page(kept, page.cursor, page.more)
+
+
+def _query(search: Search) -> Query:
+    """The search's query; one the parser refuses (stored before it checked) fails this
+    search's row alone, with the parser's words, instead of the whole poll."""
+    try:
+        return parse(search.query)
+    except SearchSyntaxError as exc:
+        text = (
+            f"The search {search.name} cannot run: {exc.message.rstrip('.')}. Edit it to mend it."
+        )
+        raise NetworkError(text, permanent=True, code=ErrorCode.INVALID) from None
 
 
 LISTENING_SOURCE = Source(LISTENING, fetch)
@@ -133,29 +146,38 @@ def _hit(workspace: Workspace, network: str, found: Found) -> Hit:
         sentiment_score=result.sentiment_score,
         urgency=result.urgency,
         is_question=asks(item.text, result.intent),
+        quotes_id=item.quote_of,
+        reposts_id=item.repost_of,
         judged_irrelevant=irrelevant,
     )
 
 
+LINKS = (("quote_of", "quotes_id"), ("repost_of", "reposts_id"))
+
+
 def _link_quotes(workspace: Workspace, network: str, items: Sequence[Incoming]) -> None:
-    """A quote or repost of a known post points at its hit."""
-    for field in ("quote_of", "repost_of"):
-        targets = {item.external_id: str(getattr(item, field)) for item in items}
-        wanted = {target for target in targets.values() if target}
-        if not wanted:
+    """A quote or repost points at the hit of the post it quotes or reposts: the page's
+    quotes at hits stored already, and earlier quotes at the page's posts."""
+    ids = {item.external_id for item in items}
+    hits = Hit.objects.filter(workspace=workspace, network=network)
+    for link, kept in LINKS:
+        wanted = ids | {str(getattr(item, link)) for item in items} - {""}
+        unlinked = hits.filter(**{f"{kept}__in": wanted, f"{link}__isnull": True})
+        referred = dict(unlinked.values_list("pk", kept))
+        if not referred:
             continue
-        known = Hit.objects.filter(workspace=workspace, network=network, external_id__in=wanted)
-        pks = dict(known.values_list("external_id", "pk"))
-        for external_id, target in targets.items():
-            if target in pks:
-                Hit.objects.filter(
-                    workspace=workspace, network=network, external_id=external_id
-                ).update(**{f"{field}_id": pks[target]})
+        targets = dict(
+            hits.filter(external_id__in=set(referred.values())).values_list("external_id", "pk")
+        )
+        for pk, external_id in referred.items():
+            if external_id in targets:
+                hits.filter(pk=pk).update(**{f"{link}_id": targets[external_id]})
 
 
 def store(batch: Batch, prepared: list[Found]) -> int:
-    """Store the new hits and link the page's posts to the search; how many hits were new."""
-    search = _search(batch.key)
+    """Store the new hits and link the page's posts to the search; how many hits were new.
+    A search paused while its page was fetched still gets the page: its cursor moves on."""
+    search = _search(batch.key, paused_too=True)
     if search is None:
         return 0
     workspace, network = batch.account.workspace, batch.account.network

@@ -79,6 +79,10 @@ class Hit(models.Model):
     repost_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reposts"
     )
+    # The network's ids of the posts it quotes or reposts, kept so that a quote found before
+    # its original is linked when the original comes.
+    quotes_id = models.CharField(max_length=255, blank=True)
+    reposts_id = models.CharField(max_length=255, blank=True)
     intent = models.CharField(max_length=10, choices=Intent.choices, default=Intent.OTHER)
     sentiment = models.CharField(
         max_length=10, choices=Sentiment.choices, default=Sentiment.NEUTRAL

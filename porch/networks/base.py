@@ -224,11 +224,13 @@ class NetworkClient(ABC):
         """Mentions, replies and direct messages after `cursor` ("" = start from now-ish)."""
 
     @abstractmethod
-    def search(self, query: Query, cursor: str) -> Page:
+    def search(self, query: Query, cursor: str, limit: int | None = None) -> Page:
         """Public posts matching `query` (porch/networks/query.py) after `cursor`, each
         checked with `query.matches`. A network that cannot say the query in one request
         sends several under the one cursor (porch/networks/searching.py); one that cannot
-        search at all (descriptor's can.search False) raises NetworkError(NOT_SUPPORTED)."""
+        search at all (descriptor's can.search False) raises NetworkError(NOT_SUPPORTED).
+        `limit`: the most posts the call may read, where reads are billed (a search's
+        budget); the page then says `more` and the cursor resumes where it stopped."""
 
     @abstractmethod
     def publish(self, post: Outgoing) -> Published:

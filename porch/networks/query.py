@@ -439,10 +439,3 @@ def _parts(cursor: str) -> dict[str, str] | None:
         return None
     parts = data.get("parts") if isinstance(data, dict) else None
     return parts if isinstance(parts, dict) else None
-
-
-def first_match(clauses: list[Query], text: str, lang: str | None) -> int:
-    """The index of the first clause a post matches (-1: none). Each request keeps only
-    the hits whose first matching clause is its own, so a post matching two alternatives
-    comes from one request only, once, whichever request reaches it first."""
-    return next((i for i, clause in enumerate(clauses) if clause.matches(text, lang)), -1)

@@ -4,14 +4,15 @@ A network that can say the whole query in its own syntax sends it once (`split=F
 one that cannot say OR sends each of the query's clauses (`Query.clauses()`) as its own
 request. Each request keeps its own cursor inside the one the poller stores
 (`query.Parts`), so splitting never loses a position; every hit is checked locally with
-`Query.matches`, and a hit that matches two clauses is kept only from the first clause's
-request, so it comes once.
+`Query.matches` (the whole query: a network's search for one clause may miss a post that
+another clause's request brings), and a post two requests bring comes once in the page.
+A later poll may bring it again from another request: the sinks store a post once.
 """
 
 from collections.abc import Callable
 
 from porch.networks.base import Incoming, Page
-from porch.networks.query import Parts, Query, first_match
+from porch.networks.query import Parts, Query
 
 
 def search_each(
@@ -23,19 +24,12 @@ def search_each(
     items: dict[str, Incoming] = {}
     after: dict[str, str] = {}
     more = False
-    for index, part in enumerate(parts):
+    for part in parts:
         key = part.to_text()
         page = fetch(part, state.cursors[key])
         after[key], more = page.cursor, more or page.more
         for item in page.items:
-            if _kept(parts, index, item) and item.external_id not in items:
-                items[item.external_id] = item
+            if query.matches(item.text, item.lang or None):
+                items.setdefault(item.external_id, item)
     merged = sorted(items.values(), key=lambda item: item.sent_at)
     return Page(merged, Parts(after).dump(), more)
-
-
-def _kept(parts: list[Query], index: int, item: Incoming) -> bool:
-    lang = item.lang or None
-    if len(parts) == 1:
-        return parts[0].matches(item.text, lang)
-    return first_match(parts, item.text, lang) == index

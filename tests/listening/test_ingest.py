@@ -16,7 +16,7 @@ from porch.listening import ingest, services
 from porch.listening.ingest import LISTENING, LISTENING_SINK, count_reads, reads_left
 from porch.listening.models import Hit, Search
 from porch.networks import registry
-from porch.networks.base import Capabilities, Incoming, NetworkDescriptor
+from porch.networks.base import Incoming, NetworkDescriptor
 from porch.networks.fake import store as fake
 from porch.networks.models import SyncState
 from porch.networks.poller import Batch, poll
@@ -161,21 +161,23 @@ def test_a_free_network_has_no_budget_to_spend(
     search = search_for(member, "rye", budget=0)
     fake.customer_post("maya", "rye again")
     assert poll(row(account, search)).new == 1  # the fake network bills nothing
-    assert Capabilities().paid_reads is False
+    search.refresh_from_db()
+    assert (search.reads_this_month, reads_left(search)) == (0, 0)  # nor counts it
 
 
 def incoming(external_id: str, text: str, **links: str) -> Incoming:
     return Incoming(external_id, "mention", "maya", "Maya", text, AT, lang="en", **links)
 
 
-def test_a_quote_or_repost_of_a_known_post_links_to_its_hit(
-    account: ConnectedAccount, member: Membership
+@pytest.mark.parametrize("original_first", [True, False])
+def test_a_quote_or_repost_links_to_its_original_whichever_comes_first(
+    account: ConnectedAccount, member: Membership, original_first: bool
 ) -> None:
     search = search_for(member, "rye")
     first = Batch(account, LISTENING, str(search.pk), [incoming("p1", "rye is back")])
     again = [incoming("p2", "yes! rye", quote_of="p1"), incoming("p3", "rye", repost_of="p1")]
     later = Batch(account, LISTENING, str(search.pk), again)
-    for batch in (first, later):
+    for batch in (first, later) if original_first else (later, first):
         assert LISTENING_SINK.store(batch, LISTENING_SINK.prepare(batch)) == len(batch.items)
     original = Hit.objects.get(external_id="p1")
     assert Hit.objects.get(external_id="p2").quote_of == original
@@ -210,3 +212,29 @@ def test_a_rate_limited_search_makes_the_whole_account_wait(
     account.refresh_from_db()
     assert account.status == AccountStatus.RATE_LIMITED
     assert account.rate_limited_until == AT + timedelta(seconds=300)
+
+
+def test_a_stored_query_the_parser_refuses_fails_its_own_row_only(
+    account: ConnectedAccount, member: Membership
+) -> None:
+    broken, rye = search_for(member, "sourdough"), search_for(member, "rye")
+    Search.objects.filter(pk=broken.pk).update(query='"sourdough')  # stored before the parser
+    fake.customer_post("maya", "rye at the market")
+    report = poll(row(account, broken))
+    assert report.error and "cannot run: A quote is not closed" in report.error
+    assert row(account, broken).failures == 1
+    account.refresh_from_db()
+    assert account.status_detail == ""
+    assert poll(row(account, rye)).new == 1
+
+
+def test_a_page_fetched_before_a_pause_is_stored_with_its_cursor(
+    account: ConnectedAccount, member: Membership
+) -> None:
+    search = search_for(member, "croissant")
+    item = Incoming("fake-9", "mention", "maya", "Maya", "croissant heaven", AT)
+    batch = Batch(account, LISTENING, str(search.pk), [item])
+    prepared = ingest.prepare(batch)
+    services.pause_search(member, search)  # while the page was on its way
+    assert ingest.store(batch, prepared) == 1
+    assert list(search.hits.values_list("external_id", flat=True)) == ["fake-9"]

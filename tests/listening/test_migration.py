@@ -30,8 +30,15 @@ def test_the_plans_searches_are_copied_once_per_query(workspace: Workspace) -> N
     stored.objects.create(
         workspace_id=workspace.pk, query="pages", kind="brand", network="facebook"
     )
+    stored.objects.create(workspace_id=workspace.pk, query='"12" pizza"', kind="niche", network="x")
 
     migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
     found = {(s.query, s.kind): s.networks for s in Search.objects.filter(workspace=workspace)}
-    assert found == {('"Big Bread Co"', "competitor"): ["x", "bluesky"], ("rye", "product"): ["x"]}
+    assert found == {
+        ('"Big Bread Co"', "competitor"): ["x", "bluesky"],
+        ("rye", "product"): ["x"],
+        ('"12" pizza"', "niche"): ["x"],
+    }
+    paused = Search.objects.filter(workspace=workspace, active=False)
+    assert [search.query for search in paused] == ['"12" pizza"']  # the parser refuses it

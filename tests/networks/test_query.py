@@ -1,11 +1,14 @@
 """Porch's search language: parsing, its errors, local matching, and the clauses a network
 without OR runs one by one."""
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from porch.errors import InputError
+from porch.networks.base import Incoming, Page
 from porch.networks.query import (
     MAX_CLAUSES,
     And,
@@ -21,6 +24,7 @@ from porch.networks.query import (
     Term,
     parse,
 )
+from porch.networks.searching import search_each
 
 # -- parsing -------------------------------------------------------------------------
 
@@ -232,3 +236,23 @@ def test_the_clauses_together_match_what_the_query_matches(
 ) -> None:
     assume(_valid(query))
     assert query.matches(text, lang) is any(c.matches(text, lang) for c in query.clauses())
+
+
+def test_a_post_only_the_second_clauses_request_brings_is_kept_once() -> None:
+    """A network that cannot say OR runs each clause; its search for the first clause may
+    miss a post that matches it (a tag timeline finds posts full-text search does not)."""
+    both = Incoming(
+        "1", "mention", "maya", "", "fresh bread #sourdough", datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    other = Incoming("2", "mention", "dan", "", "bread only", datetime(2026, 1, 2, tzinfo=UTC))
+    asked: list[str] = []
+
+    def fetch(part: Query, cursor: str) -> Page:
+        asked.append(part.to_text())
+        return Page([other] if part.to_text() == "bread" else [both], f"{part.to_text()}-1")
+
+    page = search_each(parse("bread OR #sourdough"), "", fetch, split=True)
+    assert asked == ["bread", "#sourdough"]
+    assert [item.external_id for item in page.items] == ["1", "2"]
+    again = search_each(parse("bread OR #sourdough"), page.cursor, fetch, split=True)
+    assert sorted(item.external_id for item in again.items) == ["1", "2"]

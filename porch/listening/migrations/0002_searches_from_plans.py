@@ -1,5 +1,7 @@
 """The plan's stored searches (plans.ListeningSearch, one row per query and network) become
-listening searches (one per query and kind, on its networks that can search)."""
+listening searches (one per query and kind, on its networks that can search). A query the
+parser refuses (the old workshop could write an unclosed quote) is copied paused: the owner
+sees it, mends it and resumes it."""
 
 from typing import Any
 
@@ -15,6 +17,17 @@ def _searchable(name: str) -> bool:
         return False
 
 
+def _parses(query: str) -> bool:
+    from porch.errors import InputError
+    from porch.networks.query import parse
+
+    try:
+        parse(query)
+    except InputError:
+        return False
+    return True
+
+
 def copy_searches(apps: Any, schema_editor: Any) -> None:
     old = apps.get_model("plans", "ListeningSearch")
     new = apps.get_model("listening", "Search")
@@ -28,7 +41,7 @@ def copy_searches(apps: Any, schema_editor: Any) -> None:
                 workspace_id=workspace_id,
                 query=query,
                 kind=kind,
-                defaults={"name": query[:100], "networks": searchable},
+                defaults={"name": query[:100], "networks": searchable, "active": _parses(query)},
             )
 
 

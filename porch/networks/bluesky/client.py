@@ -171,7 +171,7 @@ class BlueskyClient(NetworkClient):
         entries = [convert.from_notification(note) for note in page.notifications]
         return [entry for entry in entries if entry], page.cursor
 
-    def search(self, query: Query, cursor: str) -> Page:
+    def search(self, query: Query, cursor: str, limit: int | None = None) -> Page:
         """Posts matching `query` (searchPosts, latest first), oldest first, each as a
         "mention"; the same cursor scheme as fetch_incoming, one per request.
 

@@ -172,7 +172,7 @@ class FacebookClient(NetworkClient):
                 return
             edge = self.graph.follow(next_page)
 
-    def search(self, query: Query, cursor: str) -> Page:
+    def search(self, query: Query, cursor: str, limit: int | None = None) -> Page:
         raise NetworkError(
             "Facebook does not offer search of public posts",
             permanent=True,

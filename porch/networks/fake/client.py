@@ -110,7 +110,7 @@ class FakeClient(NetworkClient):
         args = (self.handle, self.handle, self.handle, self.page_size + 1)
         return self._page(query, cursor, args, repeat)
 
-    def search(self, query: Query, cursor: str) -> Page:
+    def search(self, query: Query, cursor: str, limit: int | None = None) -> Page:
         """Public posts matching `query`, after the cursor (a post's seq): SQL narrows to
         the posts holding every wanted word of some clause, `query.matches` decides."""
         repeat = self._check("search") == Fault.REPEAT

@@ -181,7 +181,7 @@ class MastodonClient(NetworkClient):
             roots[parent] = str(ancestors[0].id) if ancestors else parent
         return roots[parent]
 
-    def search(self, query: Query, cursor: str) -> Page:
+    def search(self, query: Query, cursor: str, limit: int | None = None) -> Page:
         """Public posts, one request per clause of the query (search.py): a clause of
         hashtags reads a tag's timeline, any other full-text search.
 

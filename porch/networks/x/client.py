@@ -67,6 +67,7 @@ TWEET_FIELDS += ["referenced_tweets"]
 USER_FIELDS = ["name", "username"]
 DM_FIELDS = ["created_at", "dm_conversation_id", "event_type", "id", "sender_id", "text"]
 PAGE_SIZE = 100
+MIN_PAGE = 10  # the fewest posts a search request may ask for
 FIRST_PAGE = 20  # a first fetch reads this many recent posts, not the account's history
 MENTION_PAGES = 10  # X serves the 800 most recent mentions: 8 pages of 100
 SEARCH_PAGES = 5  # per search call; the cursor then resumes where it stopped
@@ -341,18 +342,31 @@ class XClient(NetworkClient):
 
     # Search
 
-    def search(self, query: Query, cursor: str) -> Page:
+    def search(self, query: Query, cursor: str, limit: int | None = None) -> Page:
         """Recent search with the whole query in X's syntax (search_text); every post read
-        is counted in usage.reads (X bills it), including those `query.matches` drops."""
+        is counted in usage.reads (X bills it), including those `query.matches` drops.
+        With a `limit`, each request asks for no more than is left of it (X's smallest
+        request is MIN_PAGE posts, so a call may read up to MIN_PAGE - 1 more)."""
         state = SearchCursor.parse(cursor)
         params, first = self._search_params(search_text(query), state)
+        start = self.usage.reads
 
         def page(token: str | None) -> Json:
+            size = params["max_results"]
+            if limit is not None:
+                size = max(MIN_PAGE, min(size, limit - (self.usage.reads - start)))
             return self._read(
-                self._app(lambda api: api.search_recent_tweets(next_token=token, **params))
+                self._app(
+                    lambda api: api.search_recent_tweets(
+                        next_token=token, **(params | {"max_results": size})
+                    )
+                )
             )
 
-        bodies = list(self._pages(page, 1 if first else self.search_pages))
+        pages = 1 if first else self.search_pages
+        if limit is not None:
+            pages = min(pages, max(1, -(-limit // PAGE_SIZE)))
+        bodies = list(self._pages(page, pages))
         tweets = [(tweet, body) for body in bodies for tweet in body.get("data") or []]
         me = self._user_id
         items = [payloads.tweet_incoming(t, payloads.users_by_id(b), me) for t, b in tweets]

@@ -316,6 +316,19 @@ def test_a_busy_search_stops_then_resumes_without_gaps(make_client: MakeClient, 
     assert client.usage.reads == 3
 
 
+def test_a_search_with_a_budget_asks_for_no_more_than_is_left(
+    make_client: MakeClient, x: Replay
+) -> None:
+    client, _ = make_client()  # five pages a call, unless the budget says fewer
+    x.add("search_busy_page1")  # it has a next page: a call without a budget would go on
+    first = client.search(parse("sourdough"), SearchCursor(newest=S0, since=SINCE).dump(), 30)
+    assert parse_qs(urlsplit(x.requests[-1][1]).query)["max_results"] == ["30"]
+    assert len(x.requests) == 1 and first.more  # the rest waits for the next budget
+    x.add("search_busy_page2")
+    client.search(parse("sourdough"), first.cursor, 3)
+    assert parse_qs(urlsplit(x.requests[-1][1]).query)["max_results"] == ["10"]  # X's least
+
+
 def test_a_search_idle_for_over_a_week_restarts_at_the_window(
     make_client: MakeClient, x: Replay
 ) -> None:
