@@ -170,6 +170,28 @@ def _wizard_fields() -> set[str]:
     return {question.key for step in STEPS for question in step.questions}
 
 
+# Which row a view's pk names (the rest name a conversation).
+BY_VIEW = {
+    "saved_reply_edit": "saved",
+    "post": "post",
+    "post_action": "post",
+    "target_action": "target",
+    "account_settings": "account",
+    "disconnect": "account",
+    "insights_import_progress": "import",
+    "listening_stream": "search",
+    "listening_say": "search",
+    "listening_edit": "search",
+    "listening_pause": "search",
+    "hit_take": "hit",
+    "hit_engage": "hit",
+    "hit_reply": "hit",
+    "hit_not_relevant": "hit",
+    "hit_relevant": "hit",
+    "unmute": "mute",
+}
+
+
 def sample_paths(workspace: Workspace) -> list[tuple[str, str]]:
     """(route, path) for every view in porch/urls.py, with path arguments from the demo."""
     first = {
@@ -183,26 +205,11 @@ def sample_paths(workspace: Workspace) -> list[tuple[str, str]]:
         "hit": Hit.objects.filter(workspace=workspace).first(),
         "mute": Mute.objects.filter(workspace=workspace).first(),
     }
-    by_view = {
-        "saved_reply_edit": "saved",
-        "post": "post",
-        "post_action": "post",
-        "target_action": "target",
-        "account_settings": "account",
-        "disconnect": "account",
-        "insights_import_progress": "import",
-        "listening_stream": "search",
-        "listening_edit": "search",
-        "listening_pause": "search",
-        "hit_take": "hit",
-        "hit_not_relevant": "hit",
-        "unmute": "mute",
-    }
     found = []
     for name, route in named_routes(urlpatterns):
         kwargs: dict[str, object] = {}
         for converter, arg in re.findall(r"<(?:(\w+):)?(\w+)>", route):
-            row = first[by_view.get(name, "conversation")]
+            row = first[BY_VIEW.get(name, "conversation")]
             kwargs[arg] = {
                 "slug": workspace.slug,
                 "network": "mastodon",
@@ -297,6 +304,26 @@ def listen(demo: Workspace) -> None:
     )
     SearchHit.objects.create(search=search, hit=hit, sent_at=NOW)
     Mute.objects.create(workspace=demo, kind="word", value="crypto")
+
+
+def test_every_listening_view_is_probed_on_its_own_row(demo: Workspace) -> None:
+    """A listening view's sample path names a search or a hit that is there (a wrong kind
+    of row answers 404 and the probes never reach the view's code)."""
+    listen(demo)
+    listening = [
+        name
+        for name, route in named_routes(urlpatterns)
+        if name.startswith(("listening", "hit_")) and "<int:pk>" in route
+    ]
+    assert "hit_reply" in listening and "listening_say" in listening
+    for name in listening:
+        assert BY_VIEW.get(name) == ("hit" if name.startswith("hit_") else "search"), name
+    client = signed_in_as(User.objects.get(username=DEMO_EMAIL))
+    for name, path in sample_paths(demo):
+        if name in listening:
+            for method in ("get", "post"):
+                status = send(client, method, path, {}, {})
+                assert status not in (404, 403) and status < 500, f"{method} {name}: {status}"
 
 
 # Views whose valid forms reach a network or a user's URL: tests never leave the machine,

@@ -9,6 +9,9 @@ matplotlib.use("Agg")
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
+# How people felt, the same colours on every chart (stacked in this order, bottom up).
+COLOURS = {"negative": "#c0392b", "neutral": "#95a5a6", "positive": "#27ae60"}
+
 
 def svg(figure: Figure) -> str:
     """The chart as an inline <svg> element (text kept as text, no external references)."""

@@ -76,11 +76,12 @@ def workspace_recipients(workspace: Workspace, config: InboxSettings) -> list[st
     return [m.user.email for m in leads.select_related("user") if m.user.email]
 
 
-def workspace_channels(workspace: Workspace) -> list[str]:
-    """The ways a workspace-wide alert (not about one conversation) goes out now: none in
-    quiet hours; e-mail when someone is to be told; the webhook when there is one."""
+def workspace_channels(workspace: Workspace, now: datetime | None = None) -> list[str]:
+    """The ways a workspace-wide alert (not about one conversation) goes out at `now`
+    (default: now): none in quiet hours; e-mail when someone is to be told; the webhook
+    when there is one."""
     config = InboxSettings.of(workspace)
-    if in_quiet_hours(config, timezone.now()):
+    if in_quiet_hours(config, now or timezone.now()):
         return []
     channels: list[str] = [AlertChannel.EMAIL] if workspace_recipients(workspace, config) else []
     return channels + ([AlertChannel.WEBHOOK] if config.alert_webhook else [])

@@ -11,10 +11,10 @@ import itertools
 
 from matplotlib.figure import Figure
 
+from porch.core.charts import COLOURS
 from porch.core.charts import svg as svg  # the pages' SVG, shared with listening
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-COLOURS = {"negative": "#c0392b", "neutral": "#95a5a6", "positive": "#27ae60"}
 
 
 def png(figure: Figure) -> bytes:

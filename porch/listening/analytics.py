@@ -3,8 +3,10 @@ the topics people raise and the questions they keep asking.
 
 The figures are pure functions over hits (`volume_by_day`, `voices`, `topics`,
 `questions`); the thin queries below them (`volume`, `share_of_voice`, `recent_hits`)
-read a workspace's hits. Topics and questions use scikit-learn on the hits' own words:
-nothing is downloaded, and the same hits give the same answer every time.
+read a workspace's hits, less those its streams hide (muted authors and words, marked or
+judged not relevant: porch.listening.stream.hidden_by). Topics and questions use
+scikit-learn on the hits' own words: nothing is downloaded, and the same hits give the
+same answer every time.
 """
 
 import math
@@ -12,7 +14,7 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +31,8 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from porch.listening.models import Hit, Search, SearchHit, SearchKind
+from porch.listening.models import Hit, Search, SearchKind
+from porch.listening.stream import hidden_by
 from porch.triage.base import Sentiment
 from porch.workspaces.models import Workspace
 
@@ -87,25 +90,40 @@ def volume_by_day(
     return _days(counts, first or min(counts), last or max(counts))
 
 
+def shown(
+    workspace: Workspace,
+    search: Search | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Hit]:
+    """The workspace's (or one search's) hits sent from `since` to before `until` that its
+    streams show. One search's conditions go in one filter(), on its copy of sent_at (its
+    index), so that they share one join of SearchHit."""
+    column = "searchhit__sent_at" if search is not None else "sent_at"
+    where = Q(workspace=workspace)
+    if search is not None:
+        where &= Q(searchhit__search=search)
+    if since is not None:
+        where &= Q(**{f"{column}__gte": since})
+    if until is not None:
+        where &= Q(**{f"{column}__lt": until})
+    return Hit.objects.filter(where).exclude(hidden_by(workspace))
+
+
 def volume(workspace: Workspace, search: Search | None = None, days: int = 30) -> list[Day]:
     """The last `days` days (today included) of a search's hits, or all the workspace's."""
     zone = ZoneInfo(workspace.timezone)
     last = workspace.today()
     first = last - timedelta(days=days - 1)
     start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
-    rows: QuerySet[Any]
-    if search is not None:
-        rows, sentiment = SearchHit.objects.filter(search=search), "hit__sentiment"
-    else:
-        rows, sentiment = Hit.objects.filter(workspace=workspace), "sentiment"
-    query = (
-        rows.filter(sent_at__gte=start)
+    query: QuerySet[Any] = (
+        shown(workspace, search, since=start)
         .annotate(day=TruncDate("sent_at", tzinfo=zone))
-        .values("day", sentiment)
+        .values("day", "sentiment")
     )
     counts: dict[date, Counter[str]] = {}
     for row in query.annotate(n=Count("pk")).order_by():
-        counts.setdefault(row["day"], Counter())[row[sentiment]] += row["n"]
+        counts.setdefault(row["day"], Counter())[row["sentiment"]] += row["n"]
     return _days(counts, first, last)
 
 
@@ -159,17 +177,11 @@ def share_of_voice(
     competitors = list(searches.filter(kind=SearchKind.COMPETITOR))
     if not competitors:
         return []
-    hits = _between(Hit.objects.filter(workspace=workspace), since, until)
+    hits = shown(workspace, since=since, until=until)
     rows = [("You", True, *_mentions(hits.filter(searches__kind__in=OWN_KINDS)))]
     for search in competitors:
         rows.append((search.name, False, *_mentions(hits.filter(searches=search))))
     return voices(rows)
-
-
-def _between(hits: QuerySet[Hit], since: datetime | None, until: datetime | None) -> QuerySet[Hit]:
-    if since is not None:
-        hits = hits.filter(sent_at__gte=since)
-    return hits if until is None else hits.filter(sent_at__lt=until)
 
 
 def recent_hits(
@@ -180,10 +192,10 @@ def recent_hits(
     until: datetime | None = None,
 ) -> list[Hit]:
     """The newest hits to find topics or questions in (a search's, or the workspace's;
-    sent from `since` to before `until`)."""
-    hits = search.hits.all() if search is not None else workspace.hits.all()
-    hits = _between(hits, since, until)
-    return list(hits.order_by("-sent_at").only("text", "author_handle", "sent_at")[:limit])
+    sent from `since` to before `until`; not those the streams hide)."""
+    hits = shown(workspace, search, since, until).order_by("-sent_at", "-pk")
+    fields = ("text", "author_handle", "sent_at", "is_question")  # what topics and questions read
+    return list(hits.only(*fields)[:limit])
 
 
 # --- words ---------------------------------------------------------------------------------
@@ -390,12 +402,14 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 @dataclass(frozen=True)
 class Question:
-    """One question people keep asking: `asked` times by `askers` different people."""
+    """One question people keep asking: `asked` times by `askers` different people; `hits`
+    are every post that asked it (to answer the askers)."""
 
     phrasing: str
     asked: int
     askers: int
     examples: tuple[Hit, ...]
+    hits: tuple[Hit, ...] = field(default=(), repr=False)
 
 
 def question_in(text: str) -> str:
@@ -468,7 +482,8 @@ def questions(hits: Sequence[Hit], least: int = 2) -> list[Question]:
             members = [asked[i] for i in group]
             askers = len({hit.author_handle.lower() for hit in members})
             phrasing = _shorten(texts[leader])
-            found.append(Question(phrasing, len(group), askers, tuple(_distinct(members, 3))))
+            examples = tuple(_distinct(members, 3))
+            found.append(Question(phrasing, len(group), askers, examples, tuple(members)))
     return sorted(
         found, key=lambda question: (-question.asked, -question.askers, question.phrasing)
     )

@@ -2,9 +2,8 @@
 
 from matplotlib.figure import Figure
 
+from porch.core.charts import COLOURS
 from porch.listening.analytics import Day
-
-COLOURS = {"negative": "#c0392b", "neutral": "#95a5a6", "positive": "#27ae60"}
 
 
 def volume_chart(days: list[Day]) -> Figure:

@@ -6,9 +6,11 @@ create_search, edit_search, pause_search, delete_search   an owner or manager; t
 searches_of, hits_of   any member
 take_to_inbox          any member: the hit becomes an inbox conversation, its first message
 reply                  any member: take_to_inbox, then the inbox's reply (outbox, approval)
+answer_askers          any member: one reply to each person who asked a recurring question
 engage                 an owner or manager: like or repost the hit, or follow its author
 mute, unmute           an owner or manager: an author's or a word's hits leave the streams
 mark_not_relevant      any member: the hit leaves the streams (the relevance model's lesson)
+mark_relevant          any member: a hidden hit (marked, or judged by the model) is back
 week_counts, conversations_of   figures for the listening pages
 looking                any member: when the search last looked on each network, and why
             it stopped there if it did (a search's failure is its own, not the account's)
@@ -33,7 +35,7 @@ from porch.inbox import services as inbox
 from porch.inbox.models import Conversation, Message, Reply
 from porch.listening.ingest import LISTENING
 from porch.listening.models import Hit, HitMark, Mute, MuteKind, Search, SearchHit, SearchKind
-from porch.networks.base import Incoming
+from porch.networks.base import Incoming, NetworkDescriptor
 from porch.networks.models import SyncState
 from porch.networks.poller import follow
 from porch.networks.query import parse
@@ -84,12 +86,23 @@ TWICE = "A search for exactly this is there already: change the query or its kin
 
 
 def _unique(member: Membership, query: str, kind: str, search: Search | None = None) -> None:
-    """Conflict when another of the workspace's searches has this query and kind."""
-    others = Search.objects.filter(workspace=member.workspace, query=query, kind=kind)
+    """Conflict when another of the workspace's searches of this kind says the same (in
+    other capitals or spacing: "Rye  bread" is "rye bread")."""
+    others = Search.objects.filter(workspace=member.workspace, kind=kind)
     if search is not None:
         others = others.exclude(pk=search.pk)
-    if others.exists():
+    said = _said(query)
+    if any(_said(other) == said for other in others.values_list("query", flat=True)):
         raise Conflict(TWICE)
+
+
+def _said(query: str) -> str:
+    """What a query says, whatever its capitals and spacing (a stored one the parser now
+    refuses: its text)."""
+    try:
+        return parse(query).to_text().casefold()
+    except InputError:
+        return query.casefold()
 
 
 @contextmanager
@@ -172,12 +185,14 @@ def pause_search(member: Membership, search: Search, active: bool = False) -> Se
 
 @transaction.atomic
 def delete_search(member: Membership, search: Search) -> None:
-    """Remove a search; its hits stay for the other searches that found them."""
+    """Remove a search; its hits stay for the other searches that found them, and those
+    someone marked stay as the relevance model's lessons."""
     _manager(member)
     _in_workspace(member, search)
     unfollow(search)
     search.delete()
-    Hit.objects.filter(workspace=member.workspace, searches__isnull=True).delete()
+    orphans = Hit.objects.filter(workspace=member.workspace, searches__isnull=True)
+    orphans.filter(marks__isnull=True).delete()
 
 
 def searches_of(member: Membership) -> QuerySet[Search]:
@@ -300,15 +315,26 @@ def take_to_inbox(member: Membership, hit: Hit) -> Conversation:
     return inbox.take_in(member, account, item, triage)
 
 
+def _network_of(hit: Hit) -> NetworkDescriptor:
+    """The hit's network; Conflict when Porch no longer has it installed (settings.NETWORKS)."""
+    try:
+        return descriptor(hit.network)
+    except ValueError:
+        raise Conflict(
+            f"Porch no longer has {hit.network} installed: it cannot act on this post."
+        ) from None
+
+
 def _account_for(member: Membership, hit: Hit, why: str) -> ConnectedAccount:
-    """The workspace's (first) account on the hit's network; Conflict when it has none."""
+    """The workspace's (first) account on the hit's network; Conflict when it has none, or
+    when the network is no longer installed."""
+    label = _network_of(hit).label
     account = (
         ConnectedAccount.objects.filter(workspace=member.workspace, network=hit.network)
         .order_by("pk")
         .first()
     )
     if account is None:
-        label = descriptor(hit.network).label
         raise Conflict(f"Connect a {label} account first: {why}.")
     return account
 
@@ -325,7 +351,7 @@ def engage(member: Membership, hit: Hit, action: str) -> None:
     _in_workspace(member, hit)
     if action not in ENGAGE_ACTIONS:
         raise InputError(f"{action} is not something Porch can do with a post.")
-    network = descriptor(hit.network)
+    network = _network_of(hit)
     if not network.can.engage:
         raise Conflict(f"Porch cannot like, repost or follow on {network.label} yet.")
     account = _account_for(member, hit, "Porch acts from it")
@@ -379,9 +405,27 @@ def unmute(member: Membership, found: Mute) -> None:
 
 def mark_not_relevant(member: Membership, hit: Hit) -> HitMark:
     """Any member: the hit leaves the streams, and is a lesson for the relevance model."""
+    return _mark(member, hit, relevant=False)
+
+
+@transaction.atomic
+def mark_relevant(member: Membership, hit: Hit) -> HitMark:
+    """Any member: the hit is relevant after all. It is back in the streams whoever marked
+    it not relevant and whatever the relevance model judged, and a lesson for the model."""
+    found = _mark(member, hit, relevant=True)
+    Hit.objects.filter(pk=hit.pk).update(judged_irrelevant=False)
+    hit.judged_irrelevant = False
+    return found
+
+
+@transaction.atomic
+def _mark(member: Membership, hit: Hit, relevant: bool) -> HitMark:
+    """The member's mark on the hit; the latest word stands (the others' contrary marks go,
+    so the model never learns the hit both ways), and the model learns again."""
     _in_workspace(member, hit)
+    HitMark.objects.filter(hit=hit).exclude(relevant=relevant).delete()
     found, _ = HitMark.objects.update_or_create(
-        hit=hit, marked_by=member.user, defaults={"relevant": False}
+        hit=hit, marked_by=member.user, defaults={"relevant": relevant}
     )
     relearn(member.workspace_id)
     return found
@@ -408,3 +452,45 @@ def conversations_of(member: Membership, hits: Sequence[Hit]) -> dict[int, int]:
         workspace=member.workspace, external_id__in=[external for _, external in wanted]
     ).values_list("account__network", "external_id", "conversation_id")
     return {wanted[(n, e)]: convo for n, e, convo in found if (n, e) in wanted}
+
+
+# What people say: answering a recurring question ----------------------------------------
+
+ANSWER_MOST = 20  # people one answer goes to at a time
+
+
+def newest_askers(hits: Iterable[Hit], most: int = ANSWER_MOST) -> list[Hit]:
+    """Each author's newest hit, the newest first, at most `most` of them."""
+    newest: dict[str, Hit] = {}
+    for hit in sorted(hits, key=lambda hit: (hit.sent_at, hit.pk or 0), reverse=True):
+        newest.setdefault(hit.author_handle.lower(), hit)
+    return list(newest.values())[:most]
+
+
+def answer_askers(member: Membership, hits: Iterable[Hit], text: str) -> int:
+    """Reply `text` to the people who asked a recurring question (its `hits`): one reply
+        each, to their newest post, at most ANSWER_MOST people (newest first), each as `reply`
+        does (a helper's waits for approval). Every hit must be the workspace's and a question,
+        and each network's account there: else nothing is sent. How many replies it made (an
+    asker who has this very answer already is not sent it twice)."""
+    from porch.listening.analytics import question_in  # analytics reads the streams
+
+    hits = list(hits)
+    for hit in hits:
+        _in_workspace(member, hit)
+        if not (hit.is_question or question_in(hit.text)):
+            raise InputError("Only the posts that asked the question can be answered here.")
+    if not text.strip():
+        raise InputError("The answer is empty: write it first.")
+    askers = newest_askers(hits)
+    if not askers:
+        raise InputError("Choose a question to answer.")
+    for hit in askers:
+        _account_for(member, hit, "the answers go out from it")
+    made = 0
+    for hit in askers:  # one who has this answer already (a second click) is not sent it again
+        conversation = take_to_inbox(member, hit)
+        if not Reply.objects.filter(conversation=conversation, text=text).exists():
+            inbox.submit_reply(member, member.user, conversation, text)
+            made += 1
+    return made

@@ -14,11 +14,13 @@ the MAD (scaled to a standard deviation) of those windows, robust to an earlier 
     negative   at least LEAST_NEGATIVE negative posts, and a negative share at least
                SHARE_MARGIN (or 3 spreads) above the usual share
 
-After an alert, the search is quiet for COOLDOWN. Never for the demo's searches, nor in
-the inbox's quiet hours. Each channel's SpikeAlert is sent like the inbox's AlertDelivery:
-claimed by a conditional UPDATE, sent with its key, marked sent while still held; a failure
-gives the claim back and is retried after the inbox's RETRY_WAITS, then given up; a claim
-whose worker died is taken over after PORCH_PUBLISH_LEASE.
+Posts the streams hide (muted authors and words, marked or judged not relevant) count for
+nothing. After an alert, the search is quiet for COOLDOWN. Never for the demo's searches,
+nor in the inbox's quiet hours (at the `now` checked). Each channel's SpikeAlert is sent
+like the inbox's AlertDelivery: claimed by a conditional UPDATE, sent with its key, marked
+sent while still held; a failure gives the claim back and is retried after the inbox's
+RETRY_WAITS, then given up; a claim whose worker died is taken over after
+PORCH_PUBLISH_LEASE.
 """
 
 import logging
@@ -37,7 +39,8 @@ from porch.core.fetch import AddressRefused
 from porch.core.mail import header
 from porch.inbox.alerts import RETRY_WAITS, send_notice, sender_id, workspace_channels
 from porch.inbox.models import AlertStatus
-from porch.listening.models import Hit, Search, SearchHit, SpikeAlert, SpikeReason
+from porch.listening.models import Hit, Search, SpikeAlert, SpikeReason
+from porch.listening.stream import hidden_by
 from porch.triage.base import Sentiment
 
 log = logging.getLogger(__name__)
@@ -96,12 +99,11 @@ def spike(current: Window, baseline: Sequence[Window]) -> Spike | None:
 def windows(search: Search, now: datetime) -> tuple[Window, list[Window]]:
     """The last 24 hours, and the baseline's windows the search listened the whole of."""
     since = now - WINDOW * (BASELINE + 1)
-    rows = (
-        SearchHit.objects.filter(search=search, sent_at__gt=since, sent_at__lte=now)
-        .exclude(hit__marks__relevant=False)
-        .values_list("sent_at", "hit__sentiment")
-        .distinct()
+    # Each hit once (a burst may share one second), less those the streams hide.
+    found = Hit.objects.filter(
+        searchhit__search=search, searchhit__sent_at__gt=since, searchhit__sent_at__lte=now
     )
+    rows = found.exclude(hidden_by(search.workspace)).values_list("searchhit__sent_at", "sentiment")
     counts, negatives = [0] * (BASELINE + 1), [0] * (BASELINE + 1)
     for sent_at, sentiment in rows:
         index = min(BASELINE, int((now - sent_at) / WINDOW))
@@ -119,7 +121,7 @@ def _causes(search: Search, now: datetime, reason: str) -> list[int]:
     """The newest posts of the window (the negative ones for a negative spike): networks'
     search results carry no engagement figures to rank them by."""
     found = search.hits.filter(searchhit__sent_at__gt=now - WINDOW, searchhit__sent_at__lte=now)
-    found = found.exclude(marks__relevant=False)
+    found = found.exclude(hidden_by(search.workspace))
     if reason == SpikeReason.NEGATIVE:
         found = found.filter(sentiment=Sentiment.NEGATIVE)
     return list(found.order_by("-sent_at", "-pk").values_list("pk", flat=True).distinct()[:SHOWN])
@@ -153,7 +155,7 @@ def check(search: Search, now: datetime) -> list[SpikeAlert]:
                     retry_at=now,
                     created_at=now,
                 )
-                for channel in workspace_channels(search.workspace)
+                for channel in workspace_channels(search.workspace, now)
             ]
     except IntegrityError:  # another sweep this hour recorded it
         return []

@@ -2,28 +2,36 @@
 marked not relevant, one page at a time by keyset (sent_at, pk) so that a page of a
 million hits reads as fast as a page of ten.
 
-Filters(network, intent, sentiment, questions)   what the page's form chose ("" = any)
+Filters(network, intent, sentiment, questions, hidden)
+                                                 what the page's form chose ("" = any);
+                                                 hidden: only the hits marked not relevant
+                                                 or judged so (to restore one), not muted
 Mark.parse(text) / Mark.text                     the page cursor: the last hit shown
 stream_page(member, search, filters, after)      StreamPage: the hits, the next cursor and
                                                  how many hits the page's stretch hides
-judged_hidden(member, search)                    how many hits the relevance model hides
+                                                 (muted or marked; not those judged_hidden
+                                                 counts)
+judged_hidden(member, search, filters)           how many hits the relevance model hides
+hidden_by(workspace)                             what the streams hide (What people say and the
+                                                 spike alerts count without it too)
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import CharField, F, Q, QuerySet
 from django.db.models.functions import Cast
 
 from porch.core.params import parse_choice, parse_int
-from porch.listening.models import Hit, Mute, MuteKind, Search
+from porch.listening.models import Hit, HitMark, Mute, MuteKind, Search
 from porch.listening.services import hits_of
 from porch.networks import registry
 from porch.triage.base import INTENTS, SENTIMENTS
-from porch.workspaces.models import Membership
+from porch.workspaces.models import Membership, Workspace
 
 PAGE_SIZE = 30
-FILTERS = ("network", "intent", "sentiment", "questions")
+FILTERS = ("network", "intent", "sentiment", "questions", "hidden")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROS_MAX = 2**62  # far beyond the year 9999 in microseconds since 1970
 
 
@@ -33,6 +41,7 @@ class Filters:
     intent: str = ""
     sentiment: str = ""
     questions: bool = False
+    hidden: bool = False
 
     @classmethod
     def parse(cls, raw: dict[str, str]) -> "Filters":
@@ -43,7 +52,20 @@ class Filters:
             intent=parse_choice(raw.get("intent"), INTENTS, ""),
             sentiment=parse_choice(raw.get("sentiment"), SENTIMENTS, ""),
             questions=raw.get("questions", "") == "1",
+            hidden=raw.get("hidden", "") == "1",
         )
+
+    @property
+    def query(self) -> str:
+        """The filters as a query string (for the next page's link)."""
+        chosen = {
+            "network": self.network,
+            "intent": self.intent,
+            "sentiment": self.sentiment,
+            "questions": "1" if self.questions else "",
+            "hidden": "1" if self.hidden else "",
+        }
+        return "&".join(f"{key}={value}" for key, value in chosen.items() if value)
 
     def apply(self, hits: QuerySet[Hit]) -> QuerySet[Hit]:
         chosen = {"intent": self.intent, "sentiment": self.sentiment}
@@ -66,14 +88,15 @@ class Mark:
 
     @classmethod
     def parse(cls, raw: str | None) -> "Mark | None":
-        """`<microseconds since 1970>.<pk>`, else None (the first page)."""
+        """`<microseconds since 1970>.<pk>`, else None (the first page). Whole numbers
+        both ways: a float of seconds would lose microseconds, and a page its place."""
         micros, _, pk = (raw or "").partition(".")
         when, key = parse_int(micros, 0, MICROS_MAX), parse_int(pk, 1, 2**63 - 1)
         if when is None or key is None:
             return None
         try:
-            at = datetime.fromtimestamp(when / 1_000_000, UTC)
-        except (OverflowError, ValueError, OSError):
+            at = EPOCH + timedelta(microseconds=when)
+        except OverflowError:  # past the year 9999
             return None
         return cls(at, key)
 
@@ -83,7 +106,7 @@ class Mark:
 
     @property
     def text(self) -> str:
-        micros = round(self.sent_at.timestamp() * 1_000_000)
+        micros = (self.sent_at - EPOCH) // timedelta(microseconds=1)
         return f"{micros}.{self.pk}"
 
 
@@ -127,33 +150,62 @@ def _rows(member: Membership, search: Search | None, where: Q) -> QuerySet[Hit]:
     return found.annotate(stream_at=F("searchhit__sent_at")).order_by("-stream_at", "-pk")
 
 
-def hidden_by(member: Membership) -> Q:
+def _muted(workspace: Workspace) -> Q | None:
+    """The workspace's muted authors and words (None: nothing is muted)."""
+    muted = None
+    for kind, value in Mute.objects.filter(workspace=workspace).values_list("kind", "value"):
+        one = (
+            Q(author_handle__iexact=value) if kind == MuteKind.AUTHOR else Q(text__icontains=value)
+        )
+        muted = one if muted is None else muted | one
+    return muted
+
+
+def hidden_by(workspace: Workspace) -> Q:
     """The hits the workspace does not want to see: muted authors and words, those marked
     not relevant, and those the relevance model judged so (porch.listening.relevance)."""
     hidden = Q(marks__relevant=False) | Q(judged_irrelevant=True)
-    mutes = Mute.objects.filter(workspace=member.workspace).values_list("kind", "value")
-    for kind, value in mutes:
-        if kind == MuteKind.AUTHOR:
-            hidden |= Q(author_handle__iexact=value)
-        else:
-            hidden |= Q(text__icontains=value)
-    return hidden
+    muted = _muted(workspace)
+    return hidden | muted if muted is not None else hidden
+
+
+def _judged(workspace: Workspace) -> Q:
+    """The hits hidden as the relevance model judged them, and not muted: the ones that
+    judged_hidden counts and the hidden view lists (a muted one is the mutes' to show)."""
+    muted = _muted(workspace)
+    return Q(judged_irrelevant=True) & ~muted if muted is not None else Q(judged_irrelevant=True)
+
+
+def _shown(member: Membership, search: Search | None, filters: Filters, where: Q) -> QuerySet[Hit]:
+    """The hits the page lists: those not hidden, or (filters.hidden) just those marked not
+    relevant or judged so, to restore one; muted ones are in neither (the mutes list)."""
+    rows = filters.apply(_rows(member, search, where))
+    if not filters.hidden:
+        return rows.exclude(hidden_by(member.workspace))
+    marked = HitMark.objects.filter(relevant=False).values("hit")
+    rows = rows.filter(Q(pk__in=marked) | Q(judged_irrelevant=True))
+    muted = _muted(member.workspace)
+    return rows.exclude(muted) if muted is not None else rows
 
 
 def stream_page(
     member: Membership, search: Search | None, filters: Filters, after: Mark | None
 ) -> StreamPage:
-    """One page of the stream after `after` (the first page when None); see the module."""
+    """One page of the stream after `after` (the first page when None); see the module.
+    Its `hidden` leaves out the hits judged_hidden counts, so that no hit is counted twice."""
     where = _older(search, after) if after is not None else Q()
-    shown = filters.apply(_rows(member, search, where)).exclude(hidden_by(member))
-    found = list(shown[: PAGE_SIZE + 1])
+    found = list(_shown(member, search, filters, where)[: PAGE_SIZE + 1])
     page, more = found[:PAGE_SIZE], len(found) > PAGE_SIZE
     last = Mark.of(page[-1]) if more else None
+    if filters.hidden:
+        return StreamPage(page, last, 0)
     stretch = where & _newer(search, last) if last is not None else where
-    every = filters.apply(_rows(member, search, stretch)).count()
-    return StreamPage(page, last, every - len(page))
+    every = filters.apply(_rows(member, search, stretch)).exclude(_judged(member.workspace))
+    return StreamPage(page, last, every.count() - len(page))
 
 
-def judged_hidden(member: Membership, search: Search | None) -> int:
-    """Hits of the stream (one search's, or all) that the relevance model hides."""
-    return _rows(member, search, Q(judged_irrelevant=True)).count()
+def judged_hidden(member: Membership, search: Search | None, filters: Filters | None = None) -> int:
+    """Hits of the stream (one search's, or all; filtered as the page is) that the
+    relevance model hides (and no mute does)."""
+    rows = _rows(member, search, _judged(member.workspace))
+    return (filters or Filters()).apply(rows).count()

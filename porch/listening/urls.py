@@ -8,6 +8,7 @@ urlpatterns = [
     path("w/<slug:slug>/listening/", views.listening, name="listening"),
     path("w/<slug:slug>/listening/stream/", views.stream_all, name="listening_stream_all"),
     path("w/<slug:slug>/listening/say/", views.say, name="listening_say_all"),
+    path("w/<slug:slug>/listening/say/answer/", views.answer, name="listening_answer"),
     path("w/<slug:slug>/listening/<int:pk>/", views.stream, name="listening_stream"),
     path("w/<slug:slug>/listening/<int:pk>/say/", views.say, name="listening_say"),
     path("w/<slug:slug>/listening/<int:pk>/edit/", views.edit, name="listening_edit"),
@@ -20,6 +21,7 @@ urlpatterns = [
         views.not_relevant,
         name="hit_not_relevant",
     ),
+    path("w/<slug:slug>/listening/hits/<int:pk>/relevant/", views.relevant, name="hit_relevant"),
     path("w/<slug:slug>/listening/mute/", views.mute, name="listening_mute"),
     path("w/<slug:slug>/listening/mutes/<int:pk>/delete/", views.unmute, name="unmute"),
 ]

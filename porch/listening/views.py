@@ -1,13 +1,15 @@
 """Listening: the workspace's searches (add, change, pause, remove) and the streams of what
 they find, one per search and one over all, live and filterable, with mute, not relevant
-and take to inbox. Every change goes through porch.listening.services."""
+(and, in the stream's hidden view, relevant after all) and take to inbox. Every change
+goes through porch.listening.services."""
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +17,9 @@ from django.views.decorators.http import require_POST
 
 from porch.core.charts import svg
 from porch.core.feedback import refusals_shown
+from porch.core.params import parse_int
 from porch.errors import NotAllowed, PorchError
+from porch.inbox.services import needs_approval
 from porch.listening import analytics, services
 from porch.listening.charts import volume_chart
 from porch.listening.forms import SYNTAX, MuteForm, SearchForm
@@ -140,7 +144,9 @@ def _stream(request: HttpRequest, member: Membership, search: Search | None) -> 
         "after": after,
         "page": page,
         "rows": [(hit, taken.get(hit.pk)) for hit in page.hits],
-        "query": _query(filters),
+        "query": filters.query,
+        "shown_query": replace(filters, hidden=False).query,
+        "hidden_query": replace(filters, hidden=True).query,
         "here": request.get_full_path(),
         "networks": registry.choices(),
         "intents": Intent.choices,
@@ -148,22 +154,11 @@ def _stream(request: HttpRequest, member: Membership, search: Search | None) -> 
         "can_mute": member.at_least(Role.MANAGER),
         "engaging": {network.name for network in registry.descriptors() if network.can.engage},
         "searches": services.searches_of(member),
-        "judged_hidden": judged_hidden(member, search),
+        "judged_hidden": 0 if filters.hidden else judged_hidden(member, search, filters),
         "looking": services.looking(member, search) if search else [],
     }
     template = "listening/_hits.html" if request.htmx else "listening/stream.html"  # type: ignore[attr-defined]
     return render(request, template, context)
-
-
-def _query(filters: Filters) -> str:
-    """The filters as a query string, for the next page's link."""
-    chosen = {
-        "network": filters.network,
-        "intent": filters.intent,
-        "sentiment": filters.sentiment,
-        "questions": "1" if filters.questions else "",
-    }
-    return "&".join(f"{key}={value}" for key, value in chosen.items() if value)
 
 
 @workspace_view()
@@ -233,6 +228,15 @@ def not_relevant(request: HttpRequest, member: Membership, pk: int) -> HttpRespo
     return _back(request, member)
 
 
+@workspace_view()
+@require_POST
+def relevant(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """A hidden hit is relevant after all: back in the streams, and the model learns it."""
+    services.mark_relevant(member, _hit(member, pk))
+    messages.success(request, "Marked relevant: it is back in the streams.")
+    return _back(request, member)
+
+
 @workspace_view(Role.MANAGER)
 @require_POST
 def mute(request: HttpRequest, member: Membership) -> HttpResponse:
@@ -289,8 +293,35 @@ def say(request: HttpRequest, member: Membership, pk: int | None = None) -> Http
         "chart": svg(volume_chart(days)),
         "voices": analytics.share_of_voice(workspace, since=since),
         "topics": analytics.topics(hits)[:8],
-        "questions": [(q, _answer_url(member, q)) for q in asked],
+        "questions": [(q, _answer_url(member, q), services.newest_askers(q.hits)) for q in asked],
+        "answer_max": services.ANSWER_MOST,
+        "answers_wait": needs_approval(member),
         "questions_url": f"{stream_url}?questions=1",
         "searches": services.searches_of(member),
     }
     return render(request, "listening/say.html", context)
+
+
+@workspace_view()
+@require_POST
+def answer(request: HttpRequest, member: Membership) -> HttpResponse:
+    """Reply to the people who asked a recurring question: the form's `text` to the posts
+    `hit` (its askers' newest, as the page listed them); each is checked again."""
+    pks = {parse_int(raw, 1, 2**63 - 1) for raw in request.POST.getlist("hit")}
+    hits = list(Hit.objects.filter(pk__in=pks - {None}, workspace=member.workspace))
+    if not hits or len(hits) != len(pks):
+        raise Http404("No such question in this workspace.")
+    asked = len({hit.author_handle.lower() for hit in hits})
+    with refusals_shown(request):
+        count = services.answer_askers(member, hits, request.POST.get("text", ""))
+        people = f"{count} {'person' if count == 1 else 'people'}"
+        if not count:
+            done = "Each of them has this answer already: nothing was sent again"
+        elif needs_approval(member):
+            done = f"{count} {'reply waits' if count == 1 else 'replies wait'} for approval"
+        else:
+            done = f"Replied to {people}"
+        if count and asked > services.ANSWER_MOST:
+            done += f": the {count} of {asked} who asked last ({services.ANSWER_MOST} at a time)"
+        messages.success(request, f"{done}.")
+    return _back(request, member)

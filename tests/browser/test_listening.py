@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from porch.listening import services
 from porch.listening.ingest import LISTENING
 from porch.listening.models import Search
 from porch.networks.fake import store as fake
@@ -16,7 +18,7 @@ from porch.networks.poller import poll
 from porch.plans.generate import generate
 from porch.plans.questions import clean_answers
 from porch.plans.services import store_plan
-from porch.workspaces.models import ConnectedAccount, Workspace
+from porch.workspaces.models import ConnectedAccount, Membership, Workspace
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import PASSWORD
 from tests.plans.sample import BAKERY
@@ -105,3 +107,42 @@ def test_an_accepted_plan_listens_and_a_question_it_hears_is_answered(
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_role("status")).to_contain_text("Reply sent on")
     assert any("Fresh sourdough" in post.text for post in fake.posts_by("cornerbakery"))
+
+
+def test_the_live_refresh_keeps_a_reply_being_written(
+    page: Page, live_server, owner: User, workspace: Workspace
+) -> None:
+    """The stream refreshes itself every few seconds; it waits while a reply is open, so
+    what the owner types is never wiped, and catches up once the reply is closed."""
+    ConnectedAccount.objects.create(workspace=workspace, network="fake", handle="cornerbakery")
+    member = Membership.objects.get(workspace=workspace, user=owner)
+    search = services.create_search(member, "Bread", "sourdough", "niche", ["fake"])
+    state = SyncState.objects.get(source=LISTENING, key=str(search.pk))
+    fake.customer_post("maya", "Where is the best sourdough in Leeds?", author_name="Maya")
+    poll(state)
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    sign_in(page, live_server.url, owner.email, PASSWORD)
+    page.goto(live_server.url + reverse("listening_stream", args=[workspace.slug, search.pk]))
+    hits = page.get_by_test_id("hit")
+    expect(hits).to_have_count(1)
+
+    hits.first.get_by_test_id("reply-open").click()
+    typed = "Ours, Maya! Fresh every morning from"
+    hits.first.get_by_label("Reply to @maya").fill(typed)
+    page.get_by_role("heading", name="Bread").click()  # the reply stays open, unfocused
+    fake.customer_post("dan", "sourdough starter going spare, anyone?")
+    assert poll(state).new == 1
+    page.wait_for_timeout(9_000)  # two refreshes' worth
+    expect(hits).to_have_count(1)
+    expect(page.get_by_label("Reply to @maya")).to_have_value(typed)
+
+    page.get_by_test_id("reply-open").click()  # closed: the stream catches up
+    expect(hits).to_have_count(2, timeout=15_000)
+    expect(hits.first).to_contain_text("starter going spare")
+    assert not refused, refused

@@ -5,9 +5,10 @@ answer every time."""
 from datetime import UTC, date, datetime, timedelta
 
 import time_machine
+from pytest_django import DjangoAssertNumQueries
 
 from porch.listening import analytics
-from porch.listening.models import Hit, Search, SearchHit, SearchKind
+from porch.listening.models import Hit, HitMark, Mute, Search, SearchHit, SearchKind
 from porch.workspaces.models import Workspace
 
 AT = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
@@ -235,3 +236,63 @@ def test_reposts_of_one_post_make_topics_without_a_warning() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         analytics.topics(hits)
+
+
+def asked(workspace: Workspace, searches: list[Search], n: int, author: str, at: datetime) -> Hit:
+    """A question the triage flagged, though it has no question mark."""
+    found = stored(workspace, searches, n, "neutral", at)
+    Hit.objects.filter(pk=found.pk).update(
+        author_handle=author,
+        text=f"anyone know a gluten free bakery open late {n}",
+        is_question=True,
+    )
+    return found
+
+
+def test_the_questions_read_their_hits_in_a_bounded_number_of_queries(
+    workspace: Workspace, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    for n in range(30):
+        asked(workspace, [], n, f"asker{n}", AT - timedelta(minutes=n))
+
+    with django_assert_max_num_queries(3):
+        found = analytics.questions(analytics.recent_hits(workspace))
+
+    assert [(q.asked, q.askers) for q in found] == [(30, 30)]
+    assert len(found[0].hits) == 30
+
+
+def test_recent_hits_sent_at_one_time_come_newest_stored_first(workspace: Workspace) -> None:
+    made = [stored(workspace, [], n, "neutral", AT) for n in range(5)]
+
+    assert analytics.recent_hits(workspace) == made[::-1]
+
+
+def test_hits_the_streams_hide_are_not_counted(workspace: Workspace) -> None:
+    brand = Search.objects.create(
+        workspace=workspace, name="Corner", query="corner", kind=SearchKind.BRAND
+    )
+    Search.objects.create(
+        workspace=workspace, name="Crumbs", query="crumbs", kind=SearchKind.COMPETITOR
+    )
+    for n in range(3):
+        asked(workspace, [brand], n, f"fan{n}", AT - timedelta(hours=n))
+    for n in range(3, 7):
+        asked(workspace, [brand], n, "Troll", AT - timedelta(hours=n))
+    marked = stored(workspace, [brand], 7, "positive", AT)
+    HitMark.objects.create(hit=marked, relevant=False)
+    judged = stored(workspace, [brand], 8, "positive", AT)
+    Hit.objects.filter(pk=judged.pk).update(judged_irrelevant=True)
+    Mute.objects.create(workspace=workspace, kind="author", value="troll")
+
+    with time_machine.travel(AT, tick=False):
+        one = analytics.volume(workspace, brand, days=2)
+        every = analytics.volume(workspace, days=2)
+    hits = analytics.recent_hits(workspace, brand)
+    (voice, _) = analytics.share_of_voice(workspace)
+
+    assert sum(day.total for day in one) == sum(day.total for day in every) == 3
+    assert sorted(hit.author_handle for hit in hits) == ["fan0", "fan1", "fan2"]
+    assert [(q.asked, q.askers) for q in analytics.questions(hits)] == [(3, 3)]
+    assert (voice.label, voice.mentions, voice.positive) == ("You", 3, 0)
+    assert analytics.recent_hits(workspace) == hits

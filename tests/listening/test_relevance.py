@@ -17,7 +17,8 @@ from porch.listening.stream import Filters, judged_hidden, stream_page
 from porch.networks.fake import store as fake
 from porch.networks.models import SyncState
 from porch.networks.poller import poll
-from porch.workspaces.models import ConnectedAccount, Membership, Workspace
+from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
+from tests.conftest import add_member
 
 OFF_TOPIC = [
     "my nan's bread pudding recipe, with extra raisins",
@@ -124,3 +125,40 @@ def test_a_page_counts_what_it_hides_in_its_own_stretch(
     second = stream_page(member, search, Filters(), first.next)
     assert (len(first.hits), first.hidden) == (30, 1)
     assert (len(second.hits), second.hidden, second.next) == (13, 1, None)
+
+
+def test_relevant_after_all_brings_a_judged_hit_back_and_teaches_the_model(
+    workspace: Workspace,
+    member: Membership,
+    owner: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    account = ConnectedAccount.objects.create(workspace=workspace, network="fake", handle="shop")
+    search = services.create_search(member, "Bread", "bread", "niche", ["fake"])
+    off, on = arrive(account, search, OFF_TOPIC), arrive(account, search, ON_TOPIC)
+    for hit in off[: relevance.MIN_MARKS]:
+        services.mark_not_relevant(member, hit)
+    assert relevance.learn(workspace)
+    (wrong,) = arrive(account, search, ["granny's bread pudding recipe, the proper one"])
+    wrong.refresh_from_db()
+    assert wrong.judged_irrelevant and judged_hidden(member, search) == 1
+    assert wrong in stream_page(member, search, Filters(hidden=True), None).hits
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.mark_relevant(member, wrong)
+    assert len(callbacks) == 1  # the model learns again
+    assert wrong in stream_page(member, search, Filters(), None).hits
+    assert judged_hidden(member, search) == 0
+    texts, labels = relevance.lessons(workspace)
+    assert [label for text, label in zip(texts, labels, strict=True) if text == wrong.text] == [0]
+
+    # Someone else restores a hit the owner marked: the latest word stands, learnt once.
+    helper = Membership.objects.get(user=add_member(workspace, "h@bakery.example", Role.HELPER))
+    services.mark_relevant(helper, off[0])
+    texts, labels = relevance.lessons(workspace)
+    assert [label for text, label in zip(texts, labels, strict=True) if text == off[0].text] == [0]
+    assert off[0] in stream_page(member, search, Filters(), None).hits
+    services.mark_not_relevant(member, off[0])
+    assert off[0] not in stream_page(member, search, Filters(), None).hits
+    assert list(off[0].marks.values_list("relevant", flat=True)) == [False]
+    assert on[0] not in stream_page(member, search, Filters(hidden=True), None).hits

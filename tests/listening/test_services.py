@@ -13,7 +13,7 @@ from porch.errors import Conflict, InputError, NotAllowed
 from porch.inbox.models import Conversation, Message
 from porch.listening import services
 from porch.listening.ingest import LISTENING
-from porch.listening.models import Hit, Search
+from porch.listening.models import Hit, Search, SearchHit
 from porch.networks.models import SyncState
 from porch.networks.query import SearchSyntaxError
 from porch.workspaces import services as workspaces
@@ -89,6 +89,8 @@ def test_a_bad_query_or_network_is_refused_in_words(owner_member: Membership) ->
     services.create_search(owner_member, "Rye", "rye", "product", ["fake"])
     with pytest.raises(Conflict):
         services.create_search(owner_member, "Rye again", "rye", "product", ["fake"])
+    with pytest.raises(Conflict):  # the same words in other capitals and spacing
+        services.create_search(owner_member, "Rye again", "  RYE ", "product", ["fake"])
 
 
 def test_the_pollers_rows_follow_the_searches(
@@ -172,3 +174,25 @@ def test_changing_a_search_into_another_one_is_refused_in_words(
     assert answer.status_code == 200 and "there already" in answer.content.decode()
     assert sorted(Search.objects.values_list("query", flat=True)) == ["rye", "spelt"]
     assert services.edit_search(member, rye, "Rye", "rye", "question", ["fake"]).kind == "question"
+
+
+def test_deleting_a_search_keeps_hits_another_found_and_those_someone_marked(
+    owner_member: Membership, workspace: Workspace
+) -> None:
+    rye = services.create_search(owner_member, "Rye", "rye", "product", ["fake"])
+    leeds = services.create_search(owner_member, "Leeds", "leeds", "niche", ["fake"])
+    shared = a_hit(workspace)
+    alone, marked = (
+        Hit.objects.create(
+            workspace=workspace, network="fake", external_id=f"fake-{n}", sent_at=AT, text="rye"
+        )
+        for n in (8, 9)
+    )
+    for search, hit in ((rye, shared), (leeds, shared), (rye, alone), (rye, marked)):
+        SearchHit.objects.create(search=search, hit=hit, sent_at=AT)
+    services.mark_not_relevant(owner_member, marked)
+
+    services.delete_search(owner_member, rye)
+    left = sorted(Hit.objects.values_list("external_id", flat=True))
+    assert left == ["fake-7", "fake-9"]  # the marked one is still a lesson
+    assert list(leeds.hits.all()) == [shared]

@@ -2,15 +2,15 @@
 alert channels, with the posts that caused it; then it cools down. A few posts are never a
 spike, nor is anything on the demo's searches."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
 
-from porch.inbox.models import AlertStatus
-from porch.listening.models import Hit, Search, SearchHit, SearchKind, SpikeAlert
-from porch.listening.spikes import watch
+from porch.inbox.models import AlertStatus, InboxSettings
+from porch.listening.models import Hit, HitMark, Mute, Search, SearchHit, SearchKind, SpikeAlert
+from porch.listening.spikes import check, watch
 from porch.workspaces.models import Workspace
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
@@ -121,3 +121,48 @@ def test_a_competitor_search_spikes_on_its_own_baseline(workspace: Workspace) ->
     usual_days(rival, 20)
     burst(rival, 25, NOW - timedelta(minutes=5))  # more posts, but not far above its usual
     assert watch(NOW) == 0
+
+
+def test_a_burst_sent_in_one_second_counts_every_post(search: Search) -> None:
+    usual_days(search, 3)
+    at = NOW - timedelta(minutes=5)
+    for n in range(20):
+        post(search, at, f"post {n}, all sent in one second")
+
+    assert watch(NOW) == 1
+    (alert,) = SpikeAlert.objects.all()
+    assert (alert.reason, alert.count) == ("volume", 20)
+
+
+def test_posts_the_streams_hide_make_no_spike(workspace: Workspace, search: Search) -> None:
+    usual_days(search, 3)
+    spam = burst(search, 15, NOW - timedelta(minutes=5))
+    Hit.objects.filter(pk__in=[hit.pk for hit in spam[:5]]).update(text="cheap followers here")
+    Mute.objects.create(workspace=workspace, kind="word", value="followers")
+    Hit.objects.filter(pk=spam[5].pk).update(author_handle="Spammer")
+    Mute.objects.create(workspace=workspace, kind="author", value="spammer")
+    HitMark.objects.create(hit=spam[6], relevant=False)
+    Hit.objects.filter(pk=spam[7].pk).update(judged_irrelevant=True)
+
+    assert watch(NOW) == 0  # 7 shown: no spike
+    Mute.objects.all().delete()
+    assert watch(NOW) == 1  # 13 shown
+    (alert,) = SpikeAlert.objects.all()
+    assert alert.count == 13
+    assert not {spam[6].pk, spam[7].pk} & set(alert.hit_ids)
+
+
+def test_quiet_hours_are_those_of_the_time_checked_not_the_wall_clock(
+    workspace: Workspace, search: Search
+) -> None:
+    settings = InboxSettings.of(workspace)
+    settings.quiet_from, settings.quiet_until = time(22, 0), time(7, 0)  # London's night
+    settings.save()
+    night = datetime(2026, 11, 18, 23, 30, tzinfo=UTC)
+    usual_days(search, 3, until=night)
+    burst(search, 15, night - timedelta(minutes=5))
+
+    with time_machine.travel(NOW, tick=False):  # midday on the wall clock
+        assert check(search, night) == []
+    with time_machine.travel(night, tick=False):
+        assert [alert.channel for alert in check(search, night + timedelta(hours=8))] == ["email"]
