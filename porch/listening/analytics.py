@@ -206,6 +206,7 @@ WORD = r"(?u)\b[^\W\d_][^\W\d_']+\b"
 # Words the English list drops that carry meaning in customers' posts.
 KEEP = {"back", "bill", "call", "empty", "find", "found", "fire", "full", "system", "move"}
 NOISE_WORDS = {"rt", "amp", "via", "http", "https", "co", "im", "dm", "don", "didn", "doesn"}
+NOISE_WORDS |= {"does", "doing", "gonna", "wanna"}  # not in the English list; "does" is no plural
 STOP_WORDS = sorted((ENGLISH_STOP_WORDS - KEEP) | NOISE_WORDS)
 _STOP = frozenset(STOP_WORDS)
 _WORDS = re.compile(WORD)

@@ -112,10 +112,21 @@ def _known(workspace: Workspace, network: str, items: Sequence[Incoming]) -> set
     return set(found.values_list("external_id", flat=True))
 
 
+def own_handles(workspace: Workspace) -> set[str]:
+    """The workspace's own accounts' handles: what the shop posts is not what people say."""
+    handles = workspace.accounts.values_list("handle", flat=True)
+    return {handle.lstrip("@").lower() for handle in handles}
+
+
 def prepare(batch: Batch) -> list[Found]:
-    """The posts not stored yet (each once), classified in one batch."""
+    """The posts not stored yet (each once) and not the shop's own, classified in one
+    batch."""
     account = batch.account
     known, fresh = _known(account.workspace, account.network, batch.items), []
+    own = own_handles(account.workspace)
+    known |= {
+        item.external_id for item in batch.items if item.author_handle.lstrip("@").lower() in own
+    }
     for item in batch.items:
         if item.external_id not in known:
             known.add(item.external_id)

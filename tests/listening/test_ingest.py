@@ -238,3 +238,17 @@ def test_a_page_fetched_before_a_pause_is_stored_with_its_cursor(
     services.pause_search(member, search)  # while the page was on its way
     assert ingest.store(batch, prepared) == 1
     assert list(search.hits.values_list("external_id", flat=True)) == ["fake-9"]
+
+
+def test_the_shops_own_posts_are_not_what_people_say(
+    account: ConnectedAccount, member: Membership
+) -> None:
+    ConnectedAccount.objects.create(
+        workspace=account.workspace, network="mastodon", handle="@cornerbakery@bakers.social"
+    )
+    search = search_for(member, "sourdough")
+    fake.customer_post("cornerbakery", "Our sourdough is out of the oven")
+    fake.customer_post("cornerbakery@bakers.social", "Sourdough tips: keep it in a tea towel")
+    fake.customer_post("maya", "sourdough at the market")
+    poll(row(account, search))
+    assert list(Hit.objects.values_list("author_handle", flat=True)) == ["maya"]
