@@ -245,6 +245,17 @@ X_API_URL = config.env_url("PORCH_X_API_URL", "https://api.x.com")
 FACEBOOK_GRAPH_URL = config.env_url("PORCH_FACEBOOK_GRAPH_URL", "https://graph.facebook.com/v21.0")
 # Workers listen to Mastodon's streaming API and sync an account as soon as it is notified.
 MASTODON_STREAMING = config.env_bool("PORCH_MASTODON_STREAMING", True)
+
+# Whole-network listening: one consumer per install reads a network's firehose
+# (porch/networks/firehose.py; `porch stream`). PORCH_FIREHOSE has `porch serve` and
+# `porch worker` run it too (one of them holds the lease and reads; the others wait).
+FIREHOSE = config.env_bool("PORCH_FIREHOSE", False)
+BLUESKY_FIREHOSE_URL = config.env_str(
+    "PORCH_BLUESKY_FIREHOSE_URL",
+    "wss://jetstream2.us-east.bsky.network/subscribe?wantedCollections=app.bsky.feed.post",
+)
+# Where the firehose's authors' handles are looked up (Bluesky's public AppView).
+BLUESKY_APPVIEW_URL = config.env_url("PORCH_BLUESKY_APPVIEW_URL", "https://public.api.bsky.app")
 # Addresses users give (feeds, newsletters, Mastodon and Bluesky servers) are fetched only on
 # public networks (porch/core/fetch.py); true lets private ones through, for a self-hosted
 # blog or server on the same network, and for tests with local servers.

@@ -114,6 +114,31 @@ class Incoming:
 
 
 @dataclass(frozen=True)
+class StreamPost:
+    """A public post as a network's whole-network stream (its firehose) carries it."""
+
+    item: Incoming  # external_id, author_id (the network's id), text, sent_at, lang, links;
+    # author_handle/author_name "" when the stream does not say them (see firehose profiles)
+    mentions: tuple[str, ...] = ()  # the network's ids of the accounts it mentions
+    reply_to_author: str = ""  # the network's id of the author of the post it answers
+
+
+@dataclass(frozen=True)
+class StreamBatch:
+    """What a firehose brought since the last batch: its posts, where to resume after them,
+    and how it went (porch/networks/firehose.py stores it in one transaction)."""
+
+    posts: list[StreamPost]
+    cursor: str  # resume after this batch ("" = the stream's live end)
+    event_time: datetime | None = None  # when the newest event happened, for the lag
+    events: int = 0  # every event read, posts or not
+    # Words for the owner when the stream could not replay from the saved cursor (the
+    # listening searches fill the gap), else "".
+    gap: str = ""
+    skipped: dict[str, int] = field(default_factory=dict)  # bad events, by kind
+
+
+@dataclass(frozen=True)
 class Page:
     """One fetch: items oldest first, and the cursor to pass next time (no gaps, no repeats)."""
 
@@ -335,6 +360,12 @@ class NetworkDescriptor:
     # Dotted path of estimated_cost(reads, writes) -> Decimal, where can.paid_reads: what
     # a month's posts read and created cost (the poller pauses an account at its cap).
     costs: str = ""
+    # Dotted path of its firehose module, where it streams every public post (whole-network
+    # listening, porch/networks/firehose.py): events(url, cursor, stop) -> Iterator of
+    # StreamBatch (raises NetworkError when the connection fails: the caller reconnects),
+    # profiles(ids) -> {id: (handle, display name)} for the posts kept, and URL, the setting
+    # naming the address it reads by default.
+    firehose: str = ""
     # Its periodic jobs: (name, dotted path of a task, seconds between runs), registered
     # with the scheduler by the networks app (the fake network's made-up customer).
     periodic: tuple[tuple[str, str, int], ...] = ()
