@@ -40,6 +40,8 @@ class Search(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Any change: the firehose's matcher (porch/listening/firehose.py) rebuilds on it.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["kind", "name", "pk"]

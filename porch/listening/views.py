@@ -22,6 +22,7 @@ from porch.errors import NotAllowed, PorchError
 from porch.inbox.services import needs_approval
 from porch.listening import analytics, services
 from porch.listening.charts import volume_chart
+from porch.listening.firehose import stream_note
 from porch.listening.forms import SYNTAX, MuteForm, SearchForm
 from porch.listening.models import Hit, Mute, Search
 from porch.listening.stream import FILTERS, Filters, Mark, judged_hidden, stream_page
@@ -76,7 +77,7 @@ def listening(request: HttpRequest, member: Membership) -> HttpResponse:
     connected = set(member.workspace.accounts.values_list("network", flat=True))
     context = {
         "member": member,
-        "rows": [(s, counts.get(s.pk, 0), _unconnected(s, connected)) for s in searches],
+        "rows": [(s, counts.get(s.pk, 0), *_runs(s, connected)) for s in searches],
         "form": form,
         "networks": _networks(member),
         "syntax": SYNTAX,
@@ -90,9 +91,14 @@ def _searchable(member: Membership) -> list[str]:
     return [name for name, _, can in _networks(member) if can]
 
 
-def _unconnected(search: Search, connected: set[str]) -> list[str]:
+def _runs(search: Search, connected: set[str]) -> tuple[list[str], str]:
+    """The networks it waits on an account for, and what it says of the live stream (a
+    network's firehose needs no account: it is read for every workspace)."""
+    note = stream_note(search)
+    live = {n.name for n in registry.descriptors() if n.firehose} if note == "live" else set()
     labels = dict(registry.choices())
-    return [labels.get(name, name) for name in search.networks if name not in connected]
+    waiting = [labels.get(name, name) for name in search.networks if name not in connected | live]
+    return waiting, note
 
 
 def _search(member: Membership, pk: int) -> Search:

@@ -9,6 +9,7 @@ class NetworksConfig(AppConfig):
     def ready(self) -> None:
         from porch.core.scheduler import Periodic, register
         from porch.core.worker import register_consumer
+        from porch.networks.firehose import start_firehoses
         from porch.networks.streams import start_streams
 
         # Every second, so an account due for a sync waits at most a second (inbox_flag_p95).
@@ -17,6 +18,14 @@ class NetworksConfig(AppConfig):
 
         # Each worker listens to the networks that stream notifications.
         register_consumer(start_streams)
+        # With settings.FIREHOSE, each worker stands by to read the networks' firehoses.
+        register_consumer(start_firehoses)
+
+        from porch.core.health import register_check
+        from porch.networks import health
+
+        # The health page's stream figures: who reads it, its lag, rate, gap, last error.
+        register_check(install=health.install_figures)
 
 
 def register_network_jobs(demo: bool) -> None:

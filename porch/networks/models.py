@@ -78,3 +78,33 @@ class UsageMonth(models.Model):
             return Decimal("0.00")
         estimated_cost: Callable[[int, int], Decimal] = import_string(path)
         return estimated_cost(self.reads, self.writes)
+
+
+class FirehoseState(models.Model):
+    """One network's firehose (porch/networks/firehose.py): where its stream resumes, who
+    reads it (a lease, so one worker of the install does), and how the reading goes."""
+
+    network = models.CharField(max_length=16, unique=True)
+    cursor = models.TextField(blank=True, help_text="resume after this; saved with the batch")
+    holder = models.CharField(max_length=200, blank=True, help_text="the worker reading it")
+    leased_until = models.DateTimeField(
+        null=True, blank=True, help_text="the holder reads it until then (or it died)"
+    )
+    connected_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the newest stored event happened"
+    )
+    lag_seconds = models.FloatField(
+        null=True, blank=True, help_text="seconds from the event to its storing"
+    )
+    rate = models.FloatField(default=0.0, help_text="events a second, over the last minute")
+    events = models.BigIntegerField(default=0, help_text="every event read, posts or not")
+    posts = models.BigIntegerField(default=0)
+    kept = models.BigIntegerField(default=0, help_text="what the sinks stored")
+    skipped = models.JSONField(default=dict, blank=True, help_text="bad events, by kind")
+    gap = models.TextField(blank=True, help_text="when and why it could not replay that far")
+    last_error = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"firehose of {self.network}"

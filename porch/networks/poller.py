@@ -106,6 +106,11 @@ def register_sink(source: str, sink: Sink[Any]) -> None:
         sinks.append(sink)
 
 
+def sinks_of(source: str) -> list[Sink[Any]]:
+    """The sinks registered for `source` (the firehose hands mentions to INCOMING's)."""
+    return list(_sinks.get(source, []))
+
+
 def follow(account: ConnectedAccount, source: str, key: str = "") -> SyncState:
     """Poll `source` for `key` on the account from now on (its own cursor and interval)."""
     return SyncState.objects.get_or_create(account=account, source=source, key=key)[0]

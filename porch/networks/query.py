@@ -11,7 +11,10 @@
 `parse(text)` gives an immutable `Query` (or raises SearchSyntaxError, one line saying
 what to fix); `query.to_text()` writes it back in canonical form, and parsing that gives
 the same Query. `query.matches(text, lang)` is the local check every hit passes, whatever
-the network's own search did: case and accents folded, words matched whole, phrases exact.
+the network's own search did: case and accents folded, words matched whole, phrases exact
+(`matches_folded(fold(text), lang)` the same for a text folded once for many queries; each
+atom's pattern is compiled once). `anchor(atom)` is what every match of an atom contains, a
+key for a matcher of many queries at once (porch/listening/firehose.py).
 `query.clauses()` splits it into ANDs of (possibly negated) atoms, one request each on a
 network that cannot say OR; `Parts` keeps one cursor per request inside the one cursor
 the poller stores.
@@ -22,8 +25,9 @@ This module is in the network layer: it imports nothing from Porch's features.
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import product
 
 from porch.errors import InputError
@@ -123,6 +127,8 @@ def node_text(node: Node) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents: "Café" and "cafe" compare equal."""
+    if text.isascii():  # the same, sooner: nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -131,6 +137,27 @@ def _words(text: str) -> str:
     return r"\s+".join(re.escape(word) for word in fold(text).split())
 
 
+def spaced(folded: str) -> str:
+    """Folded text with each run of white space one space: where `anchor`s are looked for."""
+    return " ".join(folded.split())
+
+
+def anchor(atom: Atom) -> str:
+    """What every match of the atom contains, in `spaced` folded text, between two
+    characters that are not word characters (or an end): a matcher's key for it ("" where
+    there is none: such an atom anchors nothing)."""
+    match atom:
+        case Term(text) | Phrase(text):
+            key = fold(text)
+        case Tag(name):
+            key = "#" + fold(name)
+        case Mention(handle):
+            key = "@" + fold(handle).split("@")[0]  # the short form is in every match
+    key = spaced(key)
+    return key if any(c.isalnum() or c == "_" for c in key) else ""
+
+
+@lru_cache(maxsize=8192)
 def atom_pattern(atom: Atom) -> re.Pattern[str]:
     """The atom as a regular expression over folded text, matching whole words."""
     match atom:
@@ -152,18 +179,46 @@ def atom_pattern(atom: Atom) -> re.Pattern[str]:
     return re.compile(rf"{before}{body}(?!\w)")
 
 
-def _holds(node: Node, text: str, cache: dict[Atom, bool]) -> bool:
+Test = Callable[[str], bool]
+
+
+def _atom_test(atom: Atom) -> Test:
+    search = atom_pattern(atom).search
+    words = anchor(atom).split()
+    needle = max(words, key=len) if words else ""  # a cheap look before the pattern's
+
+    def holds(text: str) -> bool:
+        return needle in text and search(text) is not None
+
+    return holds
+
+
+def _compiled(node: Node) -> Test:
+    """The node as one function of folded text (each atom's pattern compiled once)."""
     match node:
         case Not(item):
-            return not _holds(item, text, cache)
+            inner = _compiled(item)
+            return lambda text: not inner(text)
         case And(items):
-            return all(_holds(item, text, cache) for item in items)
+            return _every(tuple(_compiled(item) for item in items))
         case Or(items):
-            return any(_holds(item, text, cache) for item in items)
+            return _some(tuple(_compiled(item) for item in items))
         case _:
-            if node not in cache:
-                cache[node] = bool(atom_pattern(node).search(text))
-            return cache[node]
+            return _atom_test(node)
+
+
+def _every(tests: tuple[Test, ...]) -> Test:
+    def holds(text: str) -> bool:
+        return all(test(text) for test in tests)
+
+    return holds
+
+
+def _some(tests: tuple[Test, ...]) -> Test:
+    def holds(text: str) -> bool:
+        return any(test(text) for test in tests)
+
+    return holds
 
 
 # -- the query -----------------------------------------------------------------------
@@ -184,9 +239,17 @@ class Query:
     def matches(self, text: str, lang: str | None = None) -> bool:
         """Whether a post says this. A post whose language is unknown (None or "") passes
         the language; one in another language does not."""
+        return self.matches_folded(fold(text), lang)
+
+    def matches_folded(self, folded: str, lang: str | None = None) -> bool:
+        """`matches` for a text already through `fold` (a matcher folds each post once)."""
         if self.lang and lang and lang.split("-")[0].lower() != self.lang:
             return False
-        return _holds(self.expr, fold(text), {})
+        return self._test(folded)
+
+    @cached_property
+    def _test(self) -> Test:
+        return _compiled(self.expr)
 
     @cached_property
     def literals(self) -> tuple[tuple[Literal, ...], ...]:

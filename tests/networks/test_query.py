@@ -1,6 +1,7 @@
 """Porch's search language: parsing, its errors, local matching, and the clauses a network
 without OR runs one by one."""
 
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from porch.networks.base import Incoming, Page
 from porch.networks.query import (
     MAX_CLAUSES,
     And,
+    Atom,
     Mention,
     Node,
     Not,
@@ -22,7 +24,10 @@ from porch.networks.query import (
     SearchSyntaxError,
     Tag,
     Term,
+    anchor,
+    fold,
     parse,
+    spaced,
 )
 from porch.networks.searching import search_each
 
@@ -256,3 +261,39 @@ def test_a_post_only_the_second_clauses_request_brings_is_kept_once() -> None:
     assert [item.external_id for item in page.items] == ["1", "2"]
     again = search_each(parse("bread OR #sourdough"), page.cursor, fetch, split=True)
     assert sorted(item.external_id for item in again.items) == ["1", "2"]
+
+
+# -- matching many queries at once (porch/listening/firehose.py) -----------------------
+
+
+@given(queries, texts, st.sampled_from([None, "en", "fr"]))
+def test_a_text_folded_once_matches_as_the_text_does(
+    query: Query, text: str, lang: str | None
+) -> None:
+    assert query.matches_folded(fold(text), lang) is query.matches(text, lang)
+
+
+def _slow_fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@given(st.text())
+def test_fold_is_case_and_accents_away(text: str) -> None:
+    assert fold(text) == _slow_fold(text)
+
+
+@given(atoms, texts.map(lambda t: t.replace(" ", "\n  ", 1)))
+def test_a_match_of_an_atom_holds_its_anchor_between_non_word_characters(
+    atom: Atom, text: str
+) -> None:
+    if not Query(atom).matches(text):
+        return
+    key, padded = anchor(atom), f" {spaced(fold(text))} "
+    assert key
+    neighbours = [
+        (padded[i - 1], padded[i + len(key)])
+        for i in range(1, len(padded))
+        if padded.startswith(key, i)
+    ]
+    assert any(not (a.isalnum() or b.isalnum() or "_" in a + b) for a, b in neighbours)

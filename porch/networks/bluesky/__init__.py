@@ -2,6 +2,7 @@
 
 limits.py   what a plan writes to: a post, the profile description
 views.py    connecting with an app password (forms.py, urls.py); templates/ its connect card
+firehose.py every public post, live: Jetstream or the firehose (whole-network listening)
 """
 
 from porch.networks.base import ArchiveFormat, Capabilities, NetworkDescriptor
@@ -24,4 +25,5 @@ NETWORK = NetworkDescriptor(
     connect_card="networks/bluesky/card.html",
     post_rules="porch.networks.bluesky.limits.POST",
     bio_rules="porch.networks.bluesky.limits.BIO",
+    firehose="porch.networks.bluesky.firehose",
 )

@@ -72,7 +72,12 @@ def repo_of(uri: str) -> str:
 
 def post_url(handle_or_did: str, uri: str) -> str:
     """The post's page on bsky.app."""
-    return f"https://bsky.app/profile/{handle_or_did}/post/{rkey_of(uri)}"
+    return post_url_of(handle_or_did, rkey_of(uri))
+
+
+def post_url_of(handle_or_did: str, rkey: str) -> str:
+    """The page on bsky.app of the post with record key `rkey` (no URI to parse)."""
+    return f"https://bsky.app/profile/{handle_or_did}/post/{rkey}"
 
 
 def profile_url(account: AccountRef) -> str:
