@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,18 +72,20 @@ def run() -> Iterator[Figure]:
     yield _page_on_sqlite()
     yield _page_on_postgres()
     yield _flag()
-    yield _flag_figure(_child("flag-fake", {}, 600), "inbox_flag_p95_fake")
+    yield _flag_figure(child("flag-fake", {}, 600), "inbox_flag_p95_fake")
 
 
-def _child(mode: str, env: dict[str, str], timeout: int) -> dict[str, Any]:
-    """Run `python -m porch.bench.inbox MODE` in a fresh data folder; its last line is JSON."""
+def child(
+    mode: str, env: dict[str, str], timeout: int, module: str = "porch.bench.inbox"
+) -> dict[str, Any]:
+    """Run `python -m MODULE MODE` in a fresh data folder; its last line is JSON."""
     data = tempfile.mkdtemp(prefix="porch-bench-inbox-")
     full = {**os.environ, "PORCH_DATA": data, "DJANGO_SETTINGS_MODULE": "porch.settings", **env}
     if "DATABASE_URL" not in env:
         full.pop("DATABASE_URL", None)
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "porch.bench.inbox", mode],
+            [sys.executable, "-m", module, mode],
             env=full,
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -108,34 +111,43 @@ def _page_figure(name: str, result: dict[str, Any]) -> Figure:
 
 
 def _page_on_sqlite() -> Figure:
-    return _page_figure("inbox_page_p95_1m_sqlite", _child("page", {}, 900))
+    return _page_figure("inbox_page_p95_1m_sqlite", child("page", {}, 900))
 
 
 def _page_on_postgres() -> Figure:
     name = "inbox_page_p95_1m_postgres"
     try:
         with temporary_postgres() as url:
-            return _page_figure(name, _child("page", {"DATABASE_URL": url}, 900))
+            return _page_figure(name, child("page", {"DATABASE_URL": url}, 900))
     except ServerUnavailable as exc:
         return skipped(name, str(exc))
 
 
 def _flag() -> Figure:
-    name = "inbox_flag_p95"
+    try:
+        with local_bluesky() as env:
+            return _flag_figure(child("flag", env, 600))
+    except ServerUnavailable as exc:
+        return skipped("inbox_flag_p95", str(exc))
+
+
+@contextmanager
+def local_bluesky() -> Iterator[dict[str, str]]:
+    """The environment naming the local Bluesky network for a child: the one running
+    (PORCH_TEST_BLUESKY_PDS) or one started here and stopped afterwards; ServerUnavailable
+    when it cannot start."""
+    private = {"PORCH_FETCH_ALLOW_PRIVATE": "true"}  # the network is on loopback
     if os.environ.get("PORCH_TEST_BLUESKY_PDS"):
-        return _flag_figure(_child("flag", {}, 600))
+        yield private
+        return
     script = ROOT / "scripts" / "peers-bluesky.sh"
     started = subprocess.run([str(script), "start"], capture_output=True, text=True, check=False)
     if started.returncode != 0:
         why = (started.stderr.strip().splitlines() or ["no output"])[-1]
-        return skipped(name, f"the local Bluesky network did not start: {why}")
+        raise ServerUnavailable(f"the local Bluesky network did not start: {why}")
     try:
-        env = dict(
-            part.split("=", 1)
-            for part in started.stdout.replace("export ", "").split()
-            if "=" in part
-        )
-        return _flag_figure(_child("flag", env, 600))
+        words = started.stdout.replace("export ", "").split()
+        yield private | dict(part.split("=", 1) for part in words if "=" in part)
     finally:
         subprocess.run([str(script), "stop"], capture_output=True, check=False)
 
@@ -149,7 +161,7 @@ def _flag_figure(result: dict[str, Any], name: str = "inbox_flag_p95") -> Figure
 # What the child processes do, with Django set up on their own database.
 
 
-def _setup() -> tuple[Any, Any]:
+def setup() -> tuple[Any, Any]:
     import django
     from django.core.management import call_command
 
@@ -162,7 +174,7 @@ def _setup() -> tuple[Any, Any]:
 
 
 def page_child() -> dict[str, Any]:
-    owner, workspace = _setup()
+    owner, workspace = setup()
     from django.db import connection
 
     from porch.bench.generate_inbox import fill
@@ -212,11 +224,11 @@ def _complaints() -> list[str]:
 
 
 def flag_child() -> dict[str, Any]:
-    _, workspace = _setup()
+    _, workspace = setup()
     texts = _complaints()
     if len(texts) < MENTIONS // 2:
         return {"error": "the default triage model labels too few of the angry texts complaints"}
-    network = _DevNetwork(
+    network = DevNetwork(
         os.environ["PORCH_TEST_BLUESKY_PDS"], os.environ["PORCH_TEST_BLUESKY_CONTROL"]
     )
     shop, customer = network.person("shop"), network.person("customer")
@@ -224,7 +236,7 @@ def flag_child() -> dict[str, Any]:
 
 
 def flag_fake_child() -> dict[str, Any]:
-    _, workspace = _setup()
+    _, workspace = setup()
     from porch.networks.base import AccountRef
     from porch.networks.connect import save_connection
 
@@ -267,11 +279,11 @@ def _with_worker(account: Any, customer: Any, shop: Any, texts: list[str]) -> di
             worker.wait(timeout=30)
 
 
-class _Person:
+class Person:
     def __init__(self, handle: str, did: str, sdk: Any) -> None:
         self.handle, self.did, self.sdk = handle, did, sdk
 
-    def mention(self, of: "_Person", text: str) -> str:
+    def mention(self, of: "Person", text: str) -> str:
         """Post "@of text" with a mention facet; returns the post's URI."""
         from atproto_client import models  # type: ignore[import-untyped, unused-ignore]
 
@@ -289,13 +301,13 @@ class _Person:
         return uri
 
 
-class _DevNetwork:
+class DevNetwork:
     """The local Bluesky network: accounts made on its PDS (as tests/networks/bluesky do)."""
 
     def __init__(self, pds: str, control: str) -> None:
         self.pds, self.control = pds.rstrip("/"), control.rstrip("/")
 
-    def person(self, name: str) -> _Person:
+    def person(self, name: str) -> Person:
         import urllib.request
 
         from atproto_client import Client, models  # type: ignore[import-untyped, unused-ignore]
@@ -310,9 +322,9 @@ class _DevNetwork:
         with urllib.request.urlopen(process, timeout=30) as answer:  # noqa: S310
             answer.read()  # the AppView must know the profile before the login reads it
         sdk.login(handle, password)
-        return _Person(handle, did, sdk)
+        return Person(handle, did, sdk)
 
-    def connect(self, workspace: Any, shop: _Person) -> Any:
+    def connect(self, workspace: Any, shop: Person) -> Any:
         """What the owner does in Porch: connect the shop with a new app password."""
         from atproto_client import models  # type: ignore[import-untyped, unused-ignore]
 

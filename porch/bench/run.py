@@ -25,6 +25,7 @@ MODULES = [
     "porch.bench.insights",
     "porch.bench.inbox",
     "porch.bench.listening",
+    "porch.bench.stream",
 ]
 
 

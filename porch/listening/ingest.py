@@ -22,6 +22,7 @@ what one workspace keeps, with the searches each post matched).
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import NamedTuple
 
 from django.db.models import F
@@ -34,9 +35,9 @@ from porch.networks.poller import Batch, Sink, Source
 from porch.networks.query import Query, SearchSyntaxError, parse
 from porch.networks.registry import descriptor
 from porch.triage.base import Classifier, Intent, Triage
-from porch.triage.loading import best_classifier, load_classifier
+from porch.triage.loading import load_classifier, tier_of
 from porch.triage.models import WorkspaceModel
-from porch.triage.services import classifier_for
+from porch.triage.services import active_model, classifier_for
 from porch.workspaces.models import ConnectedAccount, Workspace
 
 LISTENING = "listening"  # the poller's source: one row per (account, search id)
@@ -122,12 +123,14 @@ class Own(NamedTuple):
 
 def fast_classifier(workspace: Workspace) -> Classifier:
     """The workspace's own model where it is of the fast tier, else the shipped fast one:
-    listening reads many more posts than the inbox."""
-    return _fast(classifier_for(workspace))
-
-
-def _fast(found: Classifier) -> Classifier:
-    return found if found.tier == "fast" else load_classifier("fast")
+    listening reads many more posts than the inbox (and a model of another tier is not
+    loaded only to be set aside: the transformer tier holds a hundred megabytes)."""
+    record = active_model(workspace)
+    if record is not None and tier_of(Path(record.path)) == "fast":
+        found = classifier_for(workspace)
+        if found.tier == "fast":
+            return found
+    return load_classifier("fast")
 
 
 def fast_classifiers(workspaces: Iterable[Workspace]) -> dict[int, Classifier]:
@@ -136,7 +139,7 @@ def fast_classifiers(workspaces: Iterable[Workspace]) -> dict[int, Classifier]:
     workspaces = list(workspaces)
     promoted = WorkspaceModel.objects.filter(workspace__in=workspaces, promoted=True)
     own = set(promoted.values_list("workspace_id", flat=True))
-    shipped = _fast(best_classifier()) if len(own) < len(workspaces) else None
+    shipped = load_classifier("fast") if len(own) < len(workspaces) else None
     return {
         ws.pk: fast_classifier(ws) if ws.pk in own or shipped is None else shipped
         for ws in workspaces
