@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from porch.errors import Conflict, InputError, NotAllowed
 from porch.inbox import services as inbox
@@ -177,8 +178,8 @@ def pause_search(member: Membership, search: Search, active: bool = False) -> Se
     """Pause a search (its cursors are kept for when it resumes), or resume it."""
     _manager(member)
     _in_workspace(member, search)
-    Search.objects.filter(pk=search.pk).update(active=active)
-    search.active = active
+    Search.objects.filter(pk=search.pk).update(active=active, updated_at=timezone.now())
+    search.active = active  # (updated_at tells the stream's matcher the searches changed)
     keep_following(search)
     return search
 

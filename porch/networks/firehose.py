@@ -208,16 +208,22 @@ class Mentioned:
             by_id.setdefault(account.external_id, []).append(account)
         self.by_id, self.looked = by_id, now
 
-    def route(self, posts: Sequence[StreamPost]) -> list[poller.Batch]:
+    def route(self, posts: Sequence[StreamPost]) -> tuple[list[poller.Batch], set[int]]:
         """The posts for each account they mention or answer (not its own), as its incoming,
-        with their authors' handles."""
+        with their authors' handles; and every account addressed. A post whose author's
+        handle the network would not tell goes to no inbox from here (the handle is what
+        the owner reads and answers): the account's woken poll brings it."""
         addressed = [post for post in posts if next(self._addressed(post), None)]
         items: dict[int, tuple[ConnectedAccount, list[Incoming]]] = {}
+        woken: set[int] = set()
         for post in with_authors(self.network, addressed) if addressed else ():
             for account, kind in self._addressed(post):
-                entry = items.setdefault(account.pk, (account, []))
-                entry[1].append(replace(post.item, kind=kind))
-        return [poller.Batch(acc, INCOMING, "", found) for acc, found in items.values()]
+                woken.add(account.pk)
+                if post.item.author_handle and post.item.author_handle != post.item.author_id:
+                    entry = items.setdefault(account.pk, (account, []))
+                    entry[1].append(replace(post.item, kind=kind))
+        batches = [poller.Batch(acc, INCOMING, "", found) for acc, found in items.values()]
+        return batches, woken
 
     def _addressed(self, post: StreamPost) -> Iterator[tuple[ConnectedAccount, Kind]]:
         for external_id in dict.fromkeys((post.reply_to_author, *post.mentions)):
@@ -267,6 +273,8 @@ class Reader:
         """Read, reconnecting after failures, until stopped or the lease is lost."""
         while not self.stop.is_set():
             began = timezone.now()
+            if not connection.in_atomic_block:
+                close_old_connections()  # one the database dropped is opened afresh
             try:
                 self.connection()
             except LeaseLost:
@@ -284,8 +292,9 @@ class Reader:
     def connection(self) -> None:
         """One connection, from the saved cursor: every batch stored as it comes."""
         now = timezone.now()
+        lease = now + timedelta(seconds=LEASE)
         if not FirehoseState.objects.filter(network=self.network, holder=self.holder).update(
-            connected_at=now, updated_at=now
+            connected_at=now, updated_at=now, leased_until=lease
         ):
             raise LeaseLost
         self.unsaved, self.saved_at = Unsaved(), now
@@ -315,7 +324,7 @@ class Reader:
     def store(self, batch: StreamBatch, now: datetime) -> None:
         """Prepare outside any transaction, then store the batch and its cursor in one."""
         self.mentioned.refresh(now)
-        mentions = self.mentioned.route(batch.posts)
+        mentions, addressed = self.mentioned.route(batch.posts)
         arrivals = Arrivals(self.network, batch.posts)
         ready = [(sink, sink.prepare(arrivals)) for sink in _sinks]
         inbox = [(m, s, s.prepare(m)) for m in mentions for s in poller.sinks_of(INCOMING)]
@@ -325,8 +334,8 @@ class Reader:
             if not self.saved(batch, kept, now):
                 raise LeaseLost  # rolls every store back
         self.stored(batch, now)
-        for woken in {m.account.pk for m in mentions}:
-            self.wake(woken)
+        if addressed:
+            self.wake(addressed)
 
     def saved(self, batch: StreamBatch, kept: int, now: datetime) -> bool:
         """Save the cursor and figures, renewing the lease, if it is still ours."""
@@ -369,12 +378,14 @@ class Reader:
         seconds = (now - first).total_seconds()
         return round((after - before) / seconds, 2) if seconds > 0 else 0.0
 
-    def wake(self, account_id: int) -> None:
-        """Have the account's notifications poll reconcile what the stream brought."""
+    def wake(self, accounts: set[int]) -> None:
+        """Have the accounts' notifications polls reconcile what the stream brought: flagged
+        for a worker's next claim (within a second), not polled here, so the stream never
+        waits on a network's API."""
         try:
-            poller.wake(account_id)
-        except (DatabaseError, NetworkError) as exc:  # the next poll picks it up all the same
-            log.warning("waking account %s from the firehose failed: %r", account_id, exc)
+            poller.flag_woken(accounts)
+        except DatabaseError as exc:  # the next scheduled poll picks it up all the same
+            log.warning("waking accounts %s from the firehose failed: %r", sorted(accounts), exc)
 
     def failed(self, words: str, began: datetime, broke: bool = False) -> None:
         """Record the failure (logged once while it repeats); a connection that lived a

@@ -37,7 +37,10 @@ class StreamFigures:
     def lag(self) -> str:
         if not self.reading:
             return "not read now"
-        return "no event yet" if self.lag_seconds is None else f"{self.lag_seconds:.1f} s"
+        if self.lag_seconds is None:
+            return "no event yet"
+        behind = self.lag_seconds > BEHIND
+        return f"{self.lag_seconds:.1f} s" + (f" ({BEHIND_WORDS})" if behind else "")
 
     @property
     def skipped_text(self) -> str:
@@ -62,6 +65,22 @@ class StreamFigures:
         ]
 
 
+BEHIND = 60.0  # seconds of lag past which the reader says it is not keeping up
+BEHIND_WORDS = (
+    "behind: it reads slower than the network writes, or it is catching up after a stop; "
+    "if this lasts, one core is not enough for this install's searches"
+)
+
+
+def _lag(state: FirehoseState, now: datetime) -> float | None:
+    """The lag as last stored, or the time since the newest event stored where that is
+    longer (a reader stuck retrying stores nothing, and its stored lag would stand still)."""
+    if state.last_event_at is None:
+        return state.lag_seconds
+    since = (now - state.last_event_at).total_seconds()
+    return max(state.lag_seconds or 0.0, since)
+
+
 def stream_figures(now: datetime) -> list[StreamFigures]:
     """Each installed firehose's figures (a network never read yet shows zeros)."""
     rows = {state.network: state for state in FirehoseState.objects.all()}
@@ -76,7 +95,7 @@ def stream_figures(now: datetime) -> list[StreamFigures]:
                 holder=state.holder if held else "",
                 connected_at=state.connected_at if held else None,
                 last_event_at=state.last_event_at,
-                lag_seconds=state.lag_seconds,
+                lag_seconds=_lag(state, now),
                 rate=state.rate,
                 events=state.events,
                 posts=state.posts,

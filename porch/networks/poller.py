@@ -197,10 +197,16 @@ def claim_due(limit: int = 50) -> list[SyncState]:
     return [state for state in due.order_by("next_sync_at")[:limit] if _claim(state, now)]
 
 
+def flag_woken(account_ids: set[int]) -> None:
+    """Something arrived for these accounts: a worker's next claim (within a second) polls
+    their incoming, whoever flagged them."""
+    SyncState.objects.filter(account_id__in=account_ids, source=INCOMING).update(woken=True)
+
+
 def wake(account_id: int) -> SyncReport | None:
     """A stream said something arrived for the account: poll its incoming now, unless a
     worker is polling it already (it stays woken, so the next claim picks it up at once)."""
-    SyncState.objects.filter(account_id=account_id, source=INCOMING).update(woken=True)
+    flag_woken({account_id})
     report = None
     for _ in range(MAX_WAKES):  # woken again while polling: once more, from this thread
         now = timezone.now()

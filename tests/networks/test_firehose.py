@@ -246,8 +246,21 @@ def test_a_mention_of_a_connected_account_reaches_the_inbox_as_a_conversation(
     assert Conversation.objects.filter(account=account).count() == 2
     assert stream.SCRIPT.asked == [["did:plc:maya", "did:plc:dan"]]  # only who matters
     incoming = SyncState.objects.get(account=account, source=INCOMING)
-    assert incoming.last_synced_at is not None  # woken: its notifications poll reconciled
+    assert incoming.woken  # a worker's next claim polls its notifications to reconcile
+    assert incoming.last_synced_at is None  # not from the stream's own thread
     assert state().kept == 2
+
+
+def test_a_mention_whose_author_the_network_would_not_name_is_left_to_the_poll(
+    db: None, account: ConnectedAccount, waits: list[float]
+) -> None:
+    unnamed = post(1, "@cornerbakery hello?", "did:plc:nobody-knows", mentions=(SHOP,))
+    script([unnamed])
+    follow(account, INCOMING)
+    read()
+
+    assert not Message.objects.filter(account=account).exists()  # no DID as a name
+    assert SyncState.objects.get(account=account, source=INCOMING).woken
 
 
 def test_a_dropped_connection_backs_off_then_resumes_from_the_saved_cursor(

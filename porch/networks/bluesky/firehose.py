@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 URL = "BLUESKY_FIREHOSE_URL"  # the setting naming the stream's address
 FIREHOSE_PATH = "com.atproto.sync.subscribeRepos"
 BATCH_EVENTS = 200
+LATEST_US = 253_402_300_799_000_000  # 9999-12-31T23:59:59Z: a time_us past it is no time
+ID_LONGEST = 255  # the longest post id, author id or link Porch stores (its columns')
+LANG_LONGEST = 16
 BATCH_SECONDS = 0.1  # after a batch's first event
 IDLE_SECONDS = 1.0  # an empty batch (the cursor, the lag) at least this often
 REPLAY_US = 5_000_000  # Jetstream: reconnect this far before the cursor
@@ -178,7 +181,7 @@ def _open(address: str, wire: str) -> ClientConnection:
             user_agent_header="Porch",
         )
     except InvalidURI as exc:
-        text = f"The Bluesky stream's address is not a WebSocket address: {address}"
+        text = f"The Bluesky stream's address is not a WebSocket address: {_host(address)}"
         raise NetworkError(text, permanent=True, code=ErrorCode.INVALID) from exc
     except (OSError, TimeoutError, InvalidHandshake) as exc:
         text = f"Porch could not connect to the Bluesky stream at {_host(address)} ({exc})."
@@ -192,7 +195,7 @@ def _wire(url: str) -> str:
     if FIREHOSE_PATH in path:
         return "firehose"
     text = (
-        f"Porch cannot read a Bluesky stream at {url}: its address is neither Jetstream's "
+        f"Porch cannot read a Bluesky stream at {_host(url)}: its address is neither Jetstream's "
         f"(…/subscribe) nor a firehose's (…/{FIREHOSE_PATH})."
     )
     raise NetworkError(text, permanent=True, code=ErrorCode.INVALID)
@@ -233,7 +236,7 @@ def _jetstream(message: str | bytes, reader: _Reader) -> None:
     kind, time_us = event.get("kind"), event.get("time_us")
     if kind == "heartbeat":
         return
-    if not isinstance(time_us, int):
+    if not isinstance(time_us, int) or not 0 < time_us < LATEST_US:
         raise BadEvent("missing_fields")
     _jetstream_moved(time_us, reader)
     if kind == "commit":
@@ -351,21 +354,28 @@ def _stream_post(
 ) -> StreamPost:
     uri = f"at://{did}/{POST_COLLECTION}/{rkey}"
     reply = record.get("reply") or {}
-    parent = _uri(reply.get("parent"))
+    parent, root, quoted = (
+        _uri(reply.get("parent")),
+        _uri(reply.get("root")),
+        _quoted(record.get("embed")),
+    )
+    if max(len(uri), len(did), len(parent), len(root), len(quoted)) > ID_LONGEST:
+        raise BadEvent("too_big")  # no real post's ids are this long: the columns are not
     langs = record.get("langs") or ()
+    lang = langs[0] if langs and isinstance(langs[0], str) else ""
     item = Incoming(
         external_id=uri,
         kind="mention",
         author_handle="",
         author_name="",
         author_id=did,
-        text=text,
+        text=text.replace("\x00", ""),  # PostgreSQL keeps no NUL in text
         sent_at=_sent_at(record.get("createdAt"), at),
         url=post_url_of(did, rkey),
         in_reply_to=parent,
-        root_id=_uri(reply.get("root")),
-        lang=langs[0] if langs and isinstance(langs[0], str) else "",
-        quote_of=_quoted(record.get("embed")),
+        root_id=root,
+        lang=lang if len(lang) <= LANG_LONGEST else lang.split("-")[0][:LANG_LONGEST],
+        quote_of=quoted,
     )
     return StreamPost(item, _mentions(record.get("facets")), _did_of(parent))
 

@@ -436,3 +436,35 @@ def test_firehose_bad_frames_are_skipped(replay: Callable[..., FirehoseReplay]) 
     )
     assert skipped(batches) == {"undecodable": 1, "unknown_kind": 1}
     assert len(posts(batches)) == 4
+
+
+def test_a_post_whose_fields_no_column_would_hold_is_skipped_or_trimmed() -> None:
+    """Anyone can write any record: a language tag, a link or a character the database
+    refuses must cost one post, never the stream (its batch would fail for ever)."""
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    did = "did:plc:maya"
+    base = {
+        "$type": "app.bsky.feed.post",
+        "text": "bread\x00 please",
+        "createdAt": "2026-12-06T08:59:00Z",
+    }
+    kept = firehose.stream_post(did, "3k", base | {"langs": ["en-US-x-abcdefghijklmnop"]}, at)
+    assert (kept.item.lang, kept.item.text) == ("en", "bread please")
+    long_uri = "at://did:plc:x/app.bsky.feed.post/" + "a" * 300
+    for record in (
+        base | {"reply": {"parent": {"uri": long_uri}, "root": {"uri": long_uri}}},
+        base | {"embed": {"$type": "app.bsky.embed.record", "record": {"uri": long_uri}}},
+    ):
+        with pytest.raises(firehose.BadEvent, match="too_big"):
+            firehose.stream_post(did, "3k", record, at)
+    with pytest.raises(firehose.BadEvent, match="too_big"):
+        firehose.stream_post(did, "k" * 300, base, at)
+
+
+def test_an_event_time_past_any_calendar_is_a_bad_event_not_a_crash() -> None:
+    late = js.post_event("did:plc:maya", "3k", "hi", 10**20, created_at="2026-12-06T09:00:00Z")
+    with js.JetstreamServer([late]) as server:
+        batch = next(firehose.events(server.url, "", threading.Event()))
+    assert batch.posts == [] and batch.skipped == {"missing_fields": 1}
