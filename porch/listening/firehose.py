@@ -23,18 +23,22 @@ store(arrivals, ready)   ingest.keep inside the stream's transaction, for the se
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import lru_cache
 from time import monotonic
 from typing import Any
 
 import ahocorasick  # type: ignore[import-not-found]
+from django.conf import settings
 from django.db.models import Count, F, Max, Sum
+from django.utils import timezone
 
 from porch.listening.ingest import Catch, fresh, keep, own_accounts, stored, triage
 from porch.listening.models import Search
 from porch.networks import registry
 from porch.networks.base import Incoming, StreamPost
 from porch.networks.firehose import Arrivals, FirehoseSink, with_authors
+from porch.networks.models import FirehoseState
 from porch.networks.query import Query, SearchSyntaxError, anchor, fold, parse, spaced
 from porch.workspaces.models import Workspace
 
@@ -177,11 +181,20 @@ def forget(**_: object) -> None:
     _built.clear()
 
 
-def stream_note(search: Search) -> str:
-    """What the listening page says of a search on a network with a firehose ("" for one
-    on none)."""
+def streaming() -> bool:
+    """Whether this install reads a firehose: its workers do (PORCH_FIREHOSE), or one was
+    read within the last minute (`porch stream`)."""
+    recent = timezone.now() - timedelta(minutes=1)
+    return settings.FIREHOSE or FirehoseState.objects.filter(updated_at__gte=recent).exists()
+
+
+def stream_note(search: Search, reading: bool | None = None) -> str:
+    """What the listening page says of a search on a network with a firehose that this
+    install reads (`reading`: streaming(), when the caller asked already); "" otherwise."""
     live = {network.name for network in registry.descriptors() if network.firehose}
     if not live.intersection(search.networks):
+        return ""
+    if not (streaming() if reading is None else reading):
         return ""
     query = _parsed(search.query)
     if query is None:

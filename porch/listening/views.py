@@ -22,7 +22,7 @@ from porch.errors import NotAllowed, PorchError
 from porch.inbox.services import needs_approval
 from porch.listening import analytics, services
 from porch.listening.charts import volume_chart
-from porch.listening.firehose import stream_note
+from porch.listening.firehose import stream_note, streaming
 from porch.listening.forms import SYNTAX, MuteForm, SearchForm
 from porch.listening.models import Hit, Mute, Search
 from porch.listening.stream import FILTERS, Filters, Mark, judged_hidden, stream_page
@@ -75,9 +75,10 @@ def listening(request: HttpRequest, member: Membership) -> HttpResponse:
     searches = list(services.searches_of(member))
     counts = services.week_counts(member, timezone.now() - timedelta(days=7))
     connected = set(member.workspace.accounts.values_list("network", flat=True))
+    reading = streaming()
     context = {
         "member": member,
-        "rows": [(s, counts.get(s.pk, 0), *_runs(s, connected)) for s in searches],
+        "rows": [(s, counts.get(s.pk, 0), *_runs(s, connected, reading)) for s in searches],
         "form": form,
         "networks": _networks(member),
         "syntax": SYNTAX,
@@ -91,10 +92,10 @@ def _searchable(member: Membership) -> list[str]:
     return [name for name, _, can in _networks(member) if can]
 
 
-def _runs(search: Search, connected: set[str]) -> tuple[list[str], str]:
+def _runs(search: Search, connected: set[str], reading: bool) -> tuple[list[str], str]:
     """The networks it waits on an account for, and what it says of the live stream (a
     network's firehose needs no account: it is read for every workspace)."""
-    note = stream_note(search)
+    note = stream_note(search, reading)
     live = {n.name for n in registry.descriptors() if n.firehose} if note == "live" else set()
     labels = dict(registry.choices())
     waiting = [labels.get(name, name) for name in search.networks if name not in connected | live]

@@ -9,6 +9,7 @@ work from the network's name alone.
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -309,7 +310,7 @@ def test_nothing_matched_is_nothing_stored(member: Membership) -> None:
 
 
 def test_the_list_says_which_searches_are_live(
-    signed_in: Client, member: Membership, monkeypatch: pytest.MonkeyPatch
+    signed_in: Client, member: Membership, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     streamed = replace(registry.descriptor(NETWORK), firehose="porch.networks.fake.firehose")
     others = [d for d in registry.descriptors() if d.name != NETWORK and not d.firehose]
@@ -318,6 +319,10 @@ def test_the_list_says_which_searches_are_live(
     search_for(member, "spelt", ("x",))
     old = search_for(member, "oven")
     Search.objects.filter(pk=old.pk).update(query="-oven")  # stored before the parser checked
+    settings.FIREHOSE = False  # nobody reads the stream here: nothing is live
+    page = signed_in.get(reverse("listening", args=[member.workspace.slug])).content.decode()
+    assert 'data-testid="live"' not in page
+    settings.FIREHOSE = True
     page = signed_in.get(reverse("listening", args=[member.workspace.slug])).content.decode()
     assert page.count('data-testid="live"') == 2
     assert "· live</small>" in page
