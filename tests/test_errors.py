@@ -13,8 +13,17 @@ from porch.errors import InputError, NotAllowed, PorchError, Unavailable
 from porch.networks.base import ErrorCode, NetworkError
 
 # Exceptions that no person reads: control flow inside one module, a programming mistake,
-# the benchmarks' own, and the CLI's (click prints those itself).
-INTERNAL = {"_Ended", "SecretError", "PeriodicConflict", "ServerUnavailable"}
+# the benchmarks' own, and the CLI's (click prints those itself); the stream's: an event
+# skipped, a cursor the server refused (both logged), a lease that moved on.
+INTERNAL = {
+    "_Ended",
+    "SecretError",
+    "PeriodicConflict",
+    "ServerUnavailable",
+    "BadEvent",
+    "LeaseLost",
+    "_FutureCursor",
+}
 
 
 def porch_exceptions() -> list[type[Exception]]:
