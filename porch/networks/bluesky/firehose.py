@@ -1,7 +1,7 @@
 """Every public Bluesky post, live: Jetstream v1 (JSON) or a relay's or PDS's firehose
 (`com.atproto.sync.subscribeRepos`: CBOR frames carrying CAR blocks), as StreamBatches.
 
-    events(url, cursor, stop)    one connection; yields StreamBatch (200 events or 100 ms,
+    events(url, cursor, stop)    one connection; yields StreamBatch (1,000 events or 100 ms,
                                  and at least one a second); NetworkError when it fails
     profiles(dids)               {did: (handle, display name)} from the AppView, cached
 
@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 URL = "BLUESKY_FIREHOSE_URL"  # the setting naming the stream's address
 FIREHOSE_PATH = "com.atproto.sync.subscribeRepos"
-BATCH_EVENTS = 200
+BATCH_EVENTS = 1000  # a catch-up stores this many at once (200: 3,100 posts/s; 1,000: 3,900)
 LATEST_US = 253_402_300_799_000_000  # 9999-12-31T23:59:59Z: a time_us past it is no time
 ID_LONGEST = 255  # the longest post id, author id or link Porch stores (its columns')
 LANG_LONGEST = 16
@@ -139,7 +139,7 @@ def _connection(
 
 
 def _fill(socket: ClientConnection, reader: _Reader, decode: Any, url: str) -> None:
-    """Read events into `reader` until a batch is due: 200 events, 100 ms after the first
+    """Read events into `reader` until a batch is due: BATCH_EVENTS events, 100 ms after the first
     of them, or a second without any."""
     started = time.monotonic()
     due = started + IDLE_SECONDS

@@ -187,10 +187,11 @@ def test_each_bad_event_is_skipped_counted_and_logged_once(
 
 
 def test_a_dropped_connection_raises_and_resuming_from_the_cursor_loses_nothing() -> None:
-    stream = numbered_posts(500, step_us=SECOND // 10)
-    all_texts = {f"post {n}" for n in range(500)}
+    total = 2 * firehose.BATCH_EVENTS + 500
+    stream = numbered_posts(total, step_us=SECOND // 10)
+    all_texts = {f"post {n}" for n in range(total)}
     batches: list[StreamBatch] = []
-    with js.JetstreamServer(stream, drop_after=450) as server:
+    with js.JetstreamServer(stream, drop_after=total - 50) as server:
         with pytest.raises(NetworkError) as dropped:
             for batch in firehose.events(server.url, "", threading.Event()):
                 batches.append(batch)
@@ -202,7 +203,7 @@ def test_a_dropped_connection_raises_and_resuming_from_the_cursor_loses_nothing(
         )
 
     assert not dropped.value.permanent
-    assert len(seen) >= 200  # at least one whole batch came before the drop
+    assert len(seen) >= firehose.BATCH_EVENTS  # at least one whole batch came before the drop
     assert seen | {post.item.text for post in posts(resumed)} == all_texts
     assert resumed[0].gap == ""
 
@@ -233,11 +234,12 @@ def test_a_cursor_it_did_not_write_starts_at_the_live_end_with_a_gap() -> None:
     assert batches[0].gap.startswith("The Bluesky stream could not replay from where it stopped")
 
 
-def test_batches_hold_at_most_200_events() -> None:
-    with js.JetstreamServer(numbered_posts(450, step_us=1)) as server:
-        batches = read(server.url, until=lambda b: events(b) == 450)
-    assert max(batch.events for batch in batches) <= 200
-    assert [post.item.text for post in posts(batches)] == [f"post {n}" for n in range(450)]
+def test_batches_hold_at_most_batch_events() -> None:
+    total = 2 * firehose.BATCH_EVENTS + 250
+    with js.JetstreamServer(numbered_posts(total, step_us=1)) as server:
+        batches = read(server.url, until=lambda b: events(b) == total)
+    assert max(batch.events for batch in batches) <= firehose.BATCH_EVENTS
+    assert [post.item.text for post in posts(batches)] == [f"post {n}" for n in range(total)]
 
 
 def test_an_idle_stream_still_yields_batches_with_its_cursor() -> None:
