@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "porch.networks",
     "porch.inbox",
     "porch.listening",
+    "porch.people",
     "porch.publishing",
     "porch.triage",
     "porch.insights",

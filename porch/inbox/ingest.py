@@ -65,6 +65,7 @@ def _conversation(
         defaults={
             "workspace": account.workspace,
             "contact_handle": item.author_handle,
+            "contact_id": item.author_id,
             "is_demo": account.is_demo,
             "first_message_at": item.sent_at,
             "last_message_at": item.sent_at,
@@ -85,6 +86,7 @@ def _message(account: ConnectedAccount, conversation: Conversation, entry: Triag
         kind=item.kind,
         author_handle=item.author_handle,
         author_name=item.author_name,
+        author_id=item.author_id,
         text=item.text,
         url=item.url,
         sent_at=item.sent_at,
@@ -98,9 +100,12 @@ def _message(account: ConnectedAccount, conversation: Conversation, entry: Triag
 
 
 def _follow(conversation: Conversation, entry: Triaged) -> None:
-    """A conversation takes its latest time and its most pressing intent."""
+    """A conversation takes its latest time and its most pressing intent; one stored
+    before authors' ids were kept learns its contact's id from the contact's next message."""
     item, result = entry
     conversation.last_message_at = max(conversation.last_message_at, item.sent_at)
+    if not conversation.contact_id and item.author_handle == conversation.contact_handle:
+        conversation.contact_id = item.author_id
     if conversation.intent != Intent.COMPLAINT or result.intent == Intent.COMPLAINT:
         conversation.intent = result.intent
     conversation.urgency = max(conversation.urgency, result.urgency)
@@ -120,6 +125,6 @@ def store_triaged(account: ConnectedAccount, prepared: Sequence[Triaged]) -> lis
         created.append(_message(account, conversation, entry))
         _follow(conversation, entry)
     for conversation in seen.values():
-        conversation.save(update_fields=["last_message_at", "intent", "urgency"])
+        conversation.save(update_fields=["last_message_at", "intent", "urgency", "contact_id"])
         alert_soon(conversation)
     return created

@@ -38,6 +38,8 @@ class Conversation(models.Model):
     # The network id of the first message of the thread, as this account saw it.
     root_external_id = models.CharField(max_length=255)
     contact_handle = models.CharField(max_length=255)
+    # The contact's stable network id (as Message.author_id): a renamed account keeps it.
+    contact_id = models.CharField(max_length=255, blank=True)
     status = models.CharField(
         max_length=10, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
     )
@@ -103,6 +105,9 @@ class Message(models.Model):
     kind = models.CharField(max_length=10, choices=MessageKind.choices)
     author_handle = models.CharField(max_length=255)
     author_name = models.CharField(max_length=255, blank=True)
+    # The author's network id, as the network's client gives it (Incoming.author_id);
+    # "" where it did not say (our replies, older rows).
+    author_id = models.CharField(max_length=255, blank=True)
     text = models.TextField()
     url = models.URLField(max_length=500, blank=True)
     sent_at = models.DateTimeField()

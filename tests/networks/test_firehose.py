@@ -239,11 +239,12 @@ def test_a_mention_of_a_connected_account_reaches_the_inbox_as_a_conversation(
     read()
 
     messages = Message.objects.filter(account=account).order_by("sent_at", "pk")
-    assert [(m.kind, m.author_handle, m.text) for m in messages] == [
-        ("mention", "maya.example", mention.item.text),
-        ("reply", "dan.example", reply.item.text),
+    assert [(m.kind, m.author_handle, m.author_id, m.text) for m in messages] == [
+        ("mention", "maya.example", "did:plc:maya", mention.item.text),
+        ("reply", "dan.example", "did:plc:dan", reply.item.text),
     ]
-    assert Conversation.objects.filter(account=account).count() == 2
+    contacts = Conversation.objects.filter(account=account).order_by("first_message_at", "pk")
+    assert [c.contact_id for c in contacts] == ["did:plc:maya", "did:plc:dan"]
     assert stream.SCRIPT.asked == [["did:plc:maya", "did:plc:dan"]]  # only who matters
     incoming = SyncState.objects.get(account=account, source=INCOMING)
     assert incoming.woken  # a worker's next claim polls its notifications to reconcile
