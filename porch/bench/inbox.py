@@ -22,23 +22,27 @@ import json
 import math
 import os
 import secrets
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from porch.bench.run import Figure, ServerUnavailable, skipped, temporary_postgres
+from porch.bench.run import (
+    ROOT,
+    Figure,
+    ServerUnavailable,
+    run_child,
+    skipped,
+    temporary_postgres,
+)
 
 MESSAGES = 1_000_000
 REQUESTS = 20  # per page variant, after two warm-up requests
 MENTIONS = 30
 FLAG_TIMEOUT = 60.0  # seconds a mention may take before it counts as never flagged
-ROOT = Path(__file__).resolve().parents[2]
 # The page variants: the default queue, its live refresh every few seconds, and filters.
 VARIANTS: list[tuple[str, str, dict[str, str]]] = [
     ("default", "", {}),
@@ -79,29 +83,7 @@ def child(
     mode: str, env: dict[str, str], timeout: int, module: str = "porch.bench.inbox"
 ) -> dict[str, Any]:
     """Run `python -m MODULE MODE` in a fresh data folder; its last line is JSON."""
-    data = tempfile.mkdtemp(prefix="porch-bench-inbox-")
-    full = {**os.environ, "PORCH_DATA": data, "DJANGO_SETTINGS_MODULE": "porch.settings", **env}
-    if "DATABASE_URL" not in env:
-        full.pop("DATABASE_URL", None)
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", module, mode],
-            env=full,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            timeout=timeout,
-            text=True,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"the {mode} run took longer than {timeout} s"}
-    finally:
-        shutil.rmtree(data, ignore_errors=True)
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        return {"error": f"the {mode} run failed (exit status {done.returncode})"}
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
+    return run_child(module, [mode], env, timeout)
 
 
 def _page_figure(name: str, result: dict[str, Any]) -> Figure:

@@ -19,24 +19,19 @@ import math
 import os
 import random
 import secrets
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from porch.bench.run import Figure, ServerUnavailable, skipped, temporary_postgres
+from porch.bench.run import Figure, ServerUnavailable, run_child, skipped, temporary_postgres
 
 MILLION = 1_000_000
 HITS_IN = 5_000  # posts through the sink
 PAGE_IN = 50  # the poller's page
 REQUESTS = 200  # stream pages timed
 BATCH = 20_000  # rows per insert
-ROOT = Path(__file__).resolve().parents[2]
 WORDS = [
     *("sourdough", "croissant", "cake", "bread", "coffee", "queue", "rye", "bun", "delivery"),
     *("order", "price", "staff", "morning", "sunday", "gluten", "free", "open", "late"),
@@ -74,39 +69,8 @@ def _figure(name: str, result: dict[str, Any], key: str, unit: str) -> Figure:
 
 
 def _child(mode: str, env: dict[str, str], timeout: int) -> dict[str, Any]:
-    """`python -m porch.bench.listening_store MODE` in a fresh data folder, on one core;
-    its last line is JSON."""
-    data = tempfile.mkdtemp(prefix="porch-bench-listening-")
-    one_core = {
-        name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-    }
-    full = {
-        **os.environ,
-        **one_core,
-        "PORCH_DATA": data,
-        "DJANGO_SETTINGS_MODULE": "porch.settings",
-    }
-    full.pop("DATABASE_URL", None)
-    full.update(env)
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "porch.bench.listening_store", mode],
-            env=full,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            timeout=timeout,
-            text=True,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"the {mode} run took longer than {timeout} s"}
-    finally:
-        shutil.rmtree(data, ignore_errors=True)
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        return {"error": f"the {mode} run failed (exit status {done.returncode})"}
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
+    """`python -m porch.bench.listening_store MODE` in a fresh data folder, on one core."""
+    return run_child("porch.bench.listening_store", [mode], env, timeout, one_core=True)
 
 
 # What the child processes do, with Django set up on their own database.

@@ -5,6 +5,7 @@ here is printed as `BENCH <name> skipped <why>`. Benchmarks start the servers th
 """
 
 import importlib
+import json
 import os
 import shlex
 import shutil
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # The benchmark modules, in the order they run.
 MODULES = [
@@ -44,6 +46,41 @@ class Figure:
 
 def skipped(name: str, why: str) -> Figure:
     return Figure(name, None, "", why)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+ONE_CORE = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def run_child(
+    module: str, args: list[str], env: dict[str, str], timeout: int, one_core: bool = False
+) -> dict[str, Any]:
+    """`python -m MODULE ARGS...` in a fresh data folder and database of its own (SQLite,
+    unless `env` names a DATABASE_URL; `one_core`: numeric libraries on one thread); its
+    last line of output is JSON, else {"error": why}."""
+    data = tempfile.mkdtemp(prefix="porch-bench-")
+    full = {**os.environ, "PORCH_DATA": data, "DJANGO_SETTINGS_MODULE": "porch.settings"}
+    full.pop("DATABASE_URL", None)
+    full |= (ONE_CORE if one_core else {}) | env
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            env=full,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            timeout=timeout,
+            text=True,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"the {args[0]} run took longer than {timeout} s"}
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        return {"error": f"the {args[0]} run failed (exit status {done.returncode})"}
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
 
 
 class ServerUnavailable(Exception):

@@ -23,10 +23,7 @@ import functools
 import json
 import os
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -34,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from porch.bench.run import Figure, skipped
+from porch.bench.run import ROOT, Figure, run_child, skipped
 
 MILLION = 1_000_000
 FIRST = 100_000  # posts the throughput figure is measured over
@@ -42,7 +39,6 @@ SEARCHES = 1_000
 WORKSPACES = 100
 LIVE_RATE = 250  # posts a second: ten times the network's 25 a second
 LAG_SECONDS = 40
-ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data" / "twitter_airline_sentiment"
 THEMES = (
     "my order arrived late again, delivery took days",
@@ -144,29 +140,7 @@ def run() -> Iterator[Figure]:
 def _child(mode: str, count: int, timeout: int) -> dict[str, Any]:
     """`python -m porch.bench.stream MODE COUNT` in a fresh data folder; its last line is
     JSON."""
-    data = tempfile.mkdtemp(prefix="porch-bench-stream-")
-    full = {**os.environ, "PORCH_DATA": data, "DJANGO_SETTINGS_MODULE": "porch.settings"}
-    full |= {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    full.pop("DATABASE_URL", None)
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "porch.bench.stream", mode, str(count)],
-            env=full,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            timeout=timeout,
-            text=True,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"the {mode} run took longer than {timeout} s"}
-    finally:
-        shutil.rmtree(data, ignore_errors=True)
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        return {"error": f"the {mode} run failed (exit status {done.returncode})"}
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
+    return run_child("porch.bench.stream", [mode, str(count)], {}, timeout, one_core=True)
 
 
 # What the child process does, with Django set up on its own database.

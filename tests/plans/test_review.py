@@ -1,8 +1,9 @@
 """The weekly review: the week against the accepted plan, proposed as a new version."""
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
@@ -76,6 +77,7 @@ def test_review_now_from_the_versions_page(signed_in: Client, workspace: Workspa
     assert Plan.objects.filter(workspace=workspace).count() == 2
 
 
+@time_machine.travel(datetime(2026, 11, 18, 9, 0, tzinfo=UTC))  # its own now
 def test_a_question_three_people_asked_suggests_a_pillar_once_none_covers_it(
     signed_in: Client, workspace: Workspace
 ) -> None:
