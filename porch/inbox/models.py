@@ -129,6 +129,11 @@ class Message(models.Model):
             models.Index(fields=["workspace", "-sent_at"]),
             # The inbox preview: each conversation's latest message, one index probe.
             models.Index(fields=["conversation", "-sent_at"], name="inbox_latest_in_conversation"),
+            # A person's history (porch.people): their messages by network id, or by handle.
+            models.Index(fields=["workspace", "network", "author_id"], name="inbox_by_author_id"),
+            models.Index(
+                fields=["workspace", "network", "author_handle"], name="inbox_by_author_handle"
+            ),
         ]
 
     def __str__(self) -> str:

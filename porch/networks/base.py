@@ -204,6 +204,32 @@ class TextRules:
         return self.counter(text) <= self.max_length
 
 
+@dataclass(frozen=True)
+class Profile:
+    """Who an account is, as its network shows it (for porch.people)."""
+
+    network: str
+    stable_id: str  # the id a rename keeps: DID, X user id, Mastodon account URI, page-scoped id
+    handle: str
+    display_name: str = ""
+    bio: str = ""  # plain text
+    website: str = ""
+    # Links the profile shows, with when the network verified each ("" = not verified).
+    links: tuple[tuple[str, str], ...] = ()
+    followers_count: int | None = None
+    profile_url: str = ""
+    local_id: str = ""  # the id the shop's own server uses, where it differs (Mastodon)
+
+
+@dataclass(frozen=True)
+class ProfilePage:
+    """One page of a list of accounts (followers, follows, suggestions), and what comes next."""
+
+    profiles: list[Profile]
+    cursor: str = ""  # "" = the list is done
+    partial: str = ""  # why the list stops short of the whole ("" = it does not), for the owner
+
+
 @dataclass
 class Usage:
     """Calls made through one client, for cost accounting (X bills reads and writes)."""
@@ -289,6 +315,23 @@ class NetworkClient(ABC):
         """Follow an account, named by the network's id for it or by its handle."""
         raise self._not_supported("follow")
 
+    # People (Capabilities.followers): each returns the network's own answer, one page a call.
+    def followers(self, cursor: str = "") -> ProfilePage:
+        """The account's followers, newest first where the network orders them."""
+        raise self._not_supported("list followers")
+
+    def follows_of(self, stable_id: str, cursor: str = "") -> ProfilePage:
+        """The accounts that another account follows (for peer discovery)."""
+        raise self._not_supported("list whom an account follows")
+
+    def profiles(self, stable_ids: Sequence[str]) -> list[Profile]:
+        """The profiles of these accounts (any it cannot find are left out)."""
+        raise self._not_supported("read profiles")
+
+    def suggested_follows(self) -> list[Profile]:
+        """Accounts the network itself suggests the account follows ([] when it has none)."""
+        return []
+
     def _not_supported(self, what: str) -> NetworkError:
         text = f"Porch cannot {what} on {self.network} yet."
         return NetworkError(text, permanent=True, code=ErrorCode.NOT_SUPPORTED)
@@ -308,6 +351,10 @@ class Capabilities:
     # A post just made may be "not found" for a few seconds (Bluesky's AppView indexes it
     # late): a thread's next part replying to it is retried briefly instead of failing.
     shows_posts_late: bool = False
+    # Its follower list: "all" (the whole list), "budget" (within the monthly read budget:
+    # newest first), "" (the network does not give it; `followers_note` says so for the owner).
+    followers: str = ""
+    followers_note: str = ""
 
 
 @dataclass(frozen=True)
