@@ -6,15 +6,31 @@ porch.networks.sync.client_for): the customers' posts below are on it, replies a
 go out to it, and a made-up customer writes there every few minutes
 (porch.networks.fake.customer), which the ordinary sync brings into the inbox. No real
 network is ever called.
+
+Its people (porch.people) come from the same places as anyone's: the authors of its messages,
+and the follower lists and profiles its accounts read from the fake network. One customer
+wrote to two of its accounts, and her profiles show she is one person: one merge is
+suggested, for the owner to confirm. Her lead was won; the accounts its followers follow are
+ranked as peers.
 """
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from porch.inbox.models import Conversation, Message, MessageKind
+from porch.inbox.models import (
+    Conversation,
+    ConversationStatus,
+    Intent,
+    Message,
+    MessageKind,
+    Note,
+    Reply,
+    ReplyStatus,
+)
 from porch.listening import services as listening
 from porch.listening.models import SearchKind
 from porch.networks import registry
@@ -24,6 +40,12 @@ from porch.networks.fake import town
 from porch.networks.fake.shop import SHOP_ACCOUNTS
 from porch.networks.models import INCOMING, SyncState
 from porch.networks.sync import client_for
+from porch.people.follows import sync_followers, sync_peer_follows
+from porch.people.leads import mark_won
+from porch.people.merge import suggest_merges
+from porch.people.models import Identity, Person
+from porch.people.sync import Seen, people_from
+from porch.plans.peers import rank_peers
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
 from porch.workspaces import services
 from porch.workspaces.models import ConnectedAccount, Membership, Workspace
@@ -217,15 +239,18 @@ SEARCHES = [
 
 
 def _add_mention(
-    workspace: Workspace, row: tuple[int, str, str, str, str, str, float], now: datetime
-) -> None:
+    workspace: Workspace,
+    row: tuple[int, str, str, str, str, str, float],
+    now: datetime,
+    name: str = "",
+) -> Conversation | None:
     """The customer's post goes on the fake network; the inbox holds it, already labelled."""
     hours, handle, author, text, intent, sentiment, urgency = row
     account = workspace.accounts.filter(handle=handle).first()
     if account is None:  # its network is not installed here
-        return
+        return None
     sent_at = now - timedelta(hours=hours)
-    external_id = fake_network.customer_post(author, text, to=handle, at=sent_at)
+    external_id = fake_network.customer_post(author, text, to=handle, at=sent_at, author_name=name)
     conversation = Conversation.objects.create(
         workspace=workspace,
         account=account,
@@ -245,6 +270,7 @@ def _add_mention(
         external_id=external_id,
         kind=MessageKind.MENTION,
         author_handle=author,
+        author_name=name,
         text=text,
         sent_at=sent_at,
         intent=intent,
@@ -252,6 +278,7 @@ def _add_mention(
         urgency=urgency,
         is_demo=True,
     )
+    return conversation
 
 
 def _add_post(workspace: Workspace, user: User, row: tuple[str, str, int], now: datetime) -> None:
@@ -290,6 +317,170 @@ def _add_searches(workspace: Workspace, user: User) -> None:
     member = Membership.objects.get(workspace=workspace, user=user)
     for name, query, kind in SEARCHES:
         listening.create_search(member, name, query, kind, free[:1])
+
+
+# The demo's people. Ana Ruiz wrote to two of the shop's accounts; her profiles show she is
+# one person (one handle is her own domain, and her other profile links to that domain, a
+# link her server verified), so the merge suggester (porch.people.merge) finds exactly one
+# pair, which the owner confirms or not. Customers follow the shop, and follow accounts in
+# the niche that peer discovery (porch.plans.peers) suggests. Her lead was won.
+ANA = "Ana Ruiz"
+ANA_SITE = "https://anaruiz.studio"
+ANA_DOMAIN, ANA_SERVER = "anaruiz.studio", "anaruiz@toot.community"
+# (hours ago, shop account, author, text, intent, sentiment, urgency): her history
+HISTORY = [
+    (
+        330,
+        HANDLE_DOMAIN,
+        ANA_DOMAIN,
+        "@crumbandco.bsky.social your rye is the only bread my whole studio agrees on",
+        "praise",
+        "positive",
+        0.05,
+    ),
+    (
+        200,
+        HANDLE_SERVER,
+        ANA_SERVER,
+        "@crumbandco do you bake anything without nuts? Asking for a pottery workshop group",
+        "question",
+        "neutral",
+        0.3,
+    ),
+    (
+        60,
+        HANDLE_DOMAIN,
+        ANA_DOMAIN,
+        "@crumbandco.bsky.social could you do 40 cardamom buns for my studio open day on the 12th?",
+        "lead",
+        "positive",
+        0.4,
+    ),
+    (
+        8,
+        HANDLE_SERVER,
+        ANA_SERVER,
+        "@crumbandco the buns were gone in ten minutes, everyone asked where they came from",
+        "praise",
+        "positive",
+        0.05,
+    ),
+]
+ANA_REPLY = "Happy to! 40 cardamom buns for the 12th come to 54.00, we'll drop them at 9."
+ANA_NOTE = (
+    "Ana runs the ceramics studio on Mill Lane: ask her about a joint bake-and-glaze workshop."
+)
+ANA_WON = Decimal("54.00")
+# (handle, name, bio, website, links) as each profile shows it on the fake network
+PROFILES = [
+    (ANA_DOMAIN, ANA, "Ceramics studio on Mill Lane, Millbrook", ANA_SITE, ()),
+    (ANA_SERVER, ANA, "Potter. Wheel classes on Thursdays.", "", (ANA_SITE,)),
+    ("oldmillflour.bsky.social", "The Old Mill", "Stoneground flour from the valley", "", ()),
+    ("hilltoproasters.bsky.social", "Hilltop Roasters", "Small-batch coffee, Millbrook", "", ()),
+    ("breadclub@bakers.social", "Millbrook Bread Club", "Home bakers swapping starters", "", ()),
+]
+VERIFIED = {ANA_SERVER: ANA_SITE}  # her server found the link back to the profile
+# (follower, followed): the shop's followers, and whom they follow in turn
+FOLLOWS = [
+    *((who, HANDLE_DOMAIN) for who in (ANA_DOMAIN, "tom.bsky.social", "rosie.bsky.social")),
+    *((who, HANDLE_DOMAIN) for who in ("ana.bsky.social", "beans.bsky.social")),
+    *((who, HANDLE_SERVER) for who in (ANA_SERVER, "lena@toot.community")),
+    ("georgie@bakers.social", HANDLE_SERVER),
+    *((who, "oldmillflour.bsky.social") for who in (ANA_DOMAIN, "tom.bsky.social")),
+    *((who, "oldmillflour.bsky.social") for who in ("rosie.bsky.social", "ana.bsky.social")),
+    *((who, "hilltoproasters.bsky.social") for who in ("rosie.bsky.social", "beans.bsky.social")),
+    *((who, "breadclub@bakers.social") for who in (ANA_SERVER, "lena@toot.community")),
+    ("georgie@bakers.social", "breadclub@bakers.social"),
+]
+
+
+def _add_people(workspace: Workspace, user: User, now: datetime) -> None:
+    """Ana's history, everyone who wrote as a person, the follower lists synced from the fake
+    network, her merge suggested and her lead won, and the peers ranked."""
+    for handle, name, bio, website, links in PROFILES:
+        fake_network.set_profile(handle, name=name, bio=bio, website=website, links=links)
+    for follower, followed in FOLLOWS:
+        fake_network.follow(follower, followed, at=now - timedelta(days=20))
+    member = Membership.objects.get(workspace=workspace, user=user)
+    lead = _add_history(workspace, user, now)
+    people_from(_seen(workspace))
+    for account in workspace.accounts.order_by("pk"):
+        sync_followers(account)
+        sync_peer_follows(account)
+    for handle, url in VERIFIED.items():
+        Identity.objects.filter(workspace=workspace, handle=handle).update(
+            links=[{"url": url, "verified_at": (now - timedelta(days=90)).isoformat()}]
+        )
+    Person.objects.filter(workspace=workspace).update(is_demo=True)
+    suggest_merges(workspace)
+    if lead is not None:
+        ana = Identity.objects.get(workspace=workspace, handle=ANA_DOMAIN).person
+        mark_won(member, ana, ANA_WON, now - timedelta(hours=30))
+    rank_peers(workspace, now)
+
+
+def _add_history(workspace: Workspace, user: User, now: datetime) -> Conversation | None:
+    """Ana's messages, with the shop's answer and a note on her lead; the lead's conversation."""
+    lead = None
+    for row in HISTORY:
+        conversation = _add_mention(workspace, row, now, name=ANA)
+        if conversation is not None and row[4] == "lead":
+            lead = conversation
+    if lead is None:
+        return None
+    asked = lead.messages.get()
+    with client_for(lead.account) as client:
+        sent = client.publish(
+            Outgoing(ANA_REPLY, f"demo-reply-{lead.pk}", reply_to=asked.external_id)
+        )
+    at = asked.sent_at + timedelta(minutes=25)
+    answer = Message.objects.create(
+        workspace=workspace,
+        account=lead.account,
+        conversation=lead,
+        network=lead.account.network,
+        external_id=sent.external_id,
+        url=sent.url,
+        in_reply_to=asked.external_id,
+        kind=MessageKind.OURS,
+        author_handle=lead.account.handle,
+        text=ANA_REPLY,
+        sent_at=at,
+        is_demo=True,
+    )
+    Reply.objects.create(
+        conversation=lead,
+        author=user,
+        text=ANA_REPLY,
+        in_reply_to=asked.external_id,
+        status=ReplyStatus.SENT,
+        sent=answer,
+    )
+    Note.objects.create(conversation=lead, author=user, text=ANA_NOTE)
+    lead.first_response_at, lead.status = at, ConversationStatus.RESOLVED
+    lead.resolved_at = at
+    lead.save(update_fields=["first_response_at", "status", "resolved_at"])
+    return lead
+
+
+def _seen(workspace: Workspace) -> list[Seen]:
+    """The demo's messages as the people sweep reads them (porch.people.sync)."""
+    rows = Message.objects.filter(workspace=workspace).order_by("pk")
+    return [
+        Seen(
+            m.pk,
+            workspace.pk,
+            m.network,
+            m.author_id,
+            m.author_handle,
+            m.author_name,
+            m.sent_at,
+            m.intent == Intent.LEAD,
+            m.fetched_at,
+            m.kind == MessageKind.OURS,
+        )
+        for m in rows
+    ]
 
 
 def start_syncing(workspace: Workspace) -> None:
@@ -339,4 +530,5 @@ def load_demo() -> tuple[Workspace, bool]:
         _add_post(workspace, user, post, now)
     _add_searches(workspace, user)
     start_syncing(workspace)
+    _add_people(workspace, user, now)
     return workspace, True

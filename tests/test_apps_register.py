@@ -31,6 +31,7 @@ EXPECTED_JOBS = {
     "sync-metrics": ("porch.insights.tasks.sync_metrics", 3600),
     "weekly-reports": ("porch.insights.tasks.weekly_reports", 3600),
     "weekly-plan-review": ("porch.plans.tasks.weekly_plan_reviews", 3600),
+    "peer-ranking": ("porch.plans.tasks.rank_peers_everywhere", 86400),
 }
 
 

@@ -28,6 +28,9 @@ MODULES = [
     "porch.bench.inbox",
     "porch.bench.listening",
     "porch.bench.stream",
+    "porch.bench.people_merge",
+    "porch.bench.peer_ranking",
+    "porch.bench.people_page",
 ]
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from porch.core.feedback import refusals_shown
 from porch.core.params import parse_id
+from porch.core.who import Author, Who, describe
 from porch.inbox import services
 from porch.inbox.clock import ResponseClock, response_clock, weekly
 from porch.inbox.forms import (
@@ -129,6 +130,7 @@ def conversation(request: HttpRequest, member: Membership, pk: int) -> HttpRespo
         conversation=convo
     )
     unsent = services.unsent_replies(member, signed_in_user(request), convo)
+    contact = _authors_known(convo, messages_)
     text = request.GET.get("text", "")
     initial = {"status": convo.status, "intent": convo.intent, "assigned_to": convo.assigned_to_id}
     context = {
@@ -138,6 +140,7 @@ def conversation(request: HttpRequest, member: Membership, pk: int) -> HttpRespo
         "thread": _thread(messages_, list(unsent)),
         "saved": saved,
         "earlier": earlier.select_related("account").order_by("-sent_at")[:10],
+        "who": contact,
         "notes": convo.notes.select_related("author").order_by("created_at"),
         "can_approve": member.at_least(Role.MANAGER),
         "reply_form": ReplyForm(initial={"text": text}),
@@ -148,6 +151,18 @@ def conversation(request: HttpRequest, member: Membership, pk: int) -> HttpRespo
         **_length(convo, text),
     }
     return render(request, "inbox/conversation.html", context)
+
+
+def _authors_known(convo: Conversation, sent: list[Message]) -> Who | None:
+    """Who the contact and each message's author are (one question to core for the page):
+    each message gets `who` (a Who, or None); the contact's is returned."""
+    contact = Author(convo.account.network, convo.contact_id, convo.contact_handle)
+    authors = {m.pk: Author(m.network, m.author_id, m.author_handle) for m in sent}
+    known = describe(convo.workspace, [contact, *authors.values()])
+    for message in sent:
+        mine = message.kind == MessageKind.OURS
+        message.who = None if mine else known.get(authors[message.pk])  # type: ignore[attr-defined]
+    return known.get(contact)
 
 
 def _thread(sent: list[Message], unsent: list[Reply]) -> list[Message | Reply]:

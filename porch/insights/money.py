@@ -1,7 +1,8 @@
 """Time against money: hours spent (in Porch and logged outside) against results.
 
 Results are the leads and complaints handled in the inbox, the posts and their
-engagement, clicks on Porch's tracked links, and revenue entered by hand. Offer
+engagement, clicks on Porch's tracked links, revenue entered by hand, and the leads marked
+won on a person's page (porch.people.leads: their own line, and in the total). Offer
 redemptions join when an offers app exists. Per network and per pillar, the hours are
 shared out by the work done there (conversations handled for inbox time, posts for
 publishing and planning time). Days are the workspace's days, in its time zone.
@@ -18,6 +19,7 @@ from porch.inbox.models import Conversation, Intent
 from porch.insights.models import ActiveTime, Activity, Revenue
 from porch.insights.whatworks import own_posts
 from porch.networks import registry
+from porch.people.leads import won_total
 from porch.publishing.models import TrackedLink
 from porch.workspaces.models import Workspace
 
@@ -72,6 +74,8 @@ class MoneyPage:
     hours_by_activity: dict[str, float] = field(default_factory=dict)
     networks: list[Line] = field(default_factory=list)
     pillars: list[Line] = field(default_factory=list)
+    # The leads won in the period (leads: how many; revenue: for how much).
+    won: Line = field(default_factory=lambda: Line("Leads won on social media"))
 
 
 def hours_by_activity(workspace: Workspace, start: date, end: date) -> dict[str, float]:
@@ -165,6 +169,8 @@ def where_the_money_is(workspace: Workspace, start: date, end: date) -> MoneyPag
                 clicks=clicks.get(("pillar", pillar), 0),
             )
         )
+    won_count, won_amount = won_total(workspace, since, until)
+    won = Line("Leads won on social media", leads=won_count, revenue=won_amount)
     total = Line(
         "All of it",
         hours=sum(hours.values()),
@@ -172,7 +178,7 @@ def where_the_money_is(workspace: Workspace, start: date, end: date) -> MoneyPag
         complaints=sum(r["complaints"] for r in by_network.values()),
         posts=total_posts,
         engagement=sum(r["e"] or 0 for r in posts_by.values()),
-        revenue=revenue.aggregate(s=Sum("amount"))["s"] or Decimal(0),
+        revenue=(revenue.aggregate(s=Sum("amount"))["s"] or Decimal(0)) + won_amount,
         clicks=sum(n for (kind, _), n in clicks.items() if kind == "network"),
     )
-    return MoneyPage(total, hours, networks, pillars)
+    return MoneyPage(total, hours, networks, pillars, won)

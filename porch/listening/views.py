@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from porch.core.charts import svg
 from porch.core.feedback import refusals_shown
 from porch.core.params import parse_int
+from porch.core.who import Author, describe
 from porch.errors import NotAllowed, PorchError
 from porch.inbox.services import needs_approval
 from porch.listening import analytics, services
@@ -144,13 +145,15 @@ def _stream(request: HttpRequest, member: Membership, search: Search | None) -> 
     after = Mark.parse(request.GET.get("after"))
     page = stream_page(member, search, filters, after)
     taken = services.conversations_of(member, page.hits)
+    authors = [(hit, Author(hit.network, hit.author_id, hit.author_handle)) for hit in page.hits]
+    who = describe(member.workspace, [author for _, author in authors])  # one question a page
     context = {
         "member": member,
         "search": search,
         "filters": filters,
         "after": after,
         "page": page,
-        "rows": [(hit, taken.get(hit.pk)) for hit in page.hits],
+        "rows": [(hit, taken.get(hit.pk), who.get(author)) for hit, author in authors],
         "query": filters.query,
         "shown_query": replace(filters, hidden=False).query,
         "hidden_query": replace(filters, hidden=True).query,

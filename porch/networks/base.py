@@ -416,3 +416,7 @@ class NetworkDescriptor:
     # Its periodic jobs: (name, dotted path of a task, seconds between runs), registered
     # with the scheduler by the networks app (the fake network's made-up customer).
     periodic: tuple[tuple[str, str, int], ...] = ()
+    # Where its handles are domain names the account shows it holds (a handle on one's own
+    # website's domain, porch.people's merge evidence): the suffixes of the handles the
+    # network hands out itself, which say nothing of a website. None: handles are not domains.
+    hosted_handles: tuple[str, ...] | None = None

@@ -134,6 +134,8 @@ class FollowSync(models.Model):
     # What the owner should know: "" when the list is whole, else why it is not.
     partial = models.CharField(max_length=300, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    # When the next pass (or the rest of this one) is due; a permanent failure waits a day.
+    next_sync_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"follower sync of {self.account_id}"
@@ -231,3 +233,15 @@ class PeerSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"peer {self.handle} ({self.network})"
+
+
+class Sweep(models.Model):
+    """How far porch.people.sync has read one source of authors (inbox messages, listening
+    hits): every row with a primary key up to `after` has made its person."""
+
+    source = models.CharField(max_length=20, unique=True)
+    after = models.BigIntegerField(default=0)
+    swept_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"people sweep of {self.source} after {self.after}"

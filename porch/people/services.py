@@ -18,11 +18,18 @@ so a caller's own transaction stays usable. Updates are conditional on the ident
 what was read, so two workers adopting one handle-only identity cannot both succeed.
 """
 
-from django.db import IntegrityError, transaction
+import json
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from porch.people.models import Identity, Person
-from porch.workspaces.models import Workspace, network_choices
+from porch.core.who import Author, Who
+from porch.errors import InputError, NotAllowed, NotFound
+from porch.people.models import Follow, Identity, Person, Status
+from porch.workspaces.models import Membership, Role, Workspace, network_choices
 
 ATTEMPTS = 3  # a lost race is settled by the second look; the third is slack
 
@@ -101,3 +108,186 @@ def _update(identity: Identity, *, stable_id: str, handle: str, display_name: st
         Person.objects.filter(pk=identity.person_id, display_name=old_name).update(
             display_name=new_name, updated_at=now
         )
+
+
+# The pages: the list of people, what the inbox and listening show of an author, and the
+# owner's changes to a person (status, tags, note, joint venture), each checked by role.
+
+LIST_PAGE = 50
+MAX_TAGS = 20
+TAG_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class PeopleList:
+    """One page of the list, with how many match and how many there are of each status."""
+
+    rows: list[Person]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int]
+
+
+def _matching(member: Membership, query: str, status: str, tag: str) -> QuerySet[Person]:
+    rows = Person.objects.filter(workspace=member.workspace)
+    if status:
+        rows = rows.filter(status=status)
+    if tag:  # tags are a JSON list: match the tag as it is written there, quotes included
+        rows = rows.filter(
+            tags__icontains=json.dumps(tag, ensure_ascii=connection.vendor != "postgresql")
+        )
+    if query:
+        handles = Identity.objects.filter(
+            person=OuterRef("pk"), handle__icontains=query.lstrip("@")
+        )
+        rows = rows.filter(Q(display_name__icontains=query) | Exists(handles))
+    return rows
+
+
+def people_list(
+    member: Membership,
+    query: str = "",
+    status: str = "",
+    tag: str = "",
+    leads_first: bool = False,
+    page: int = 1,
+) -> PeopleList:
+    """The workspace's people, last seen first (leads before the rest when asked), by name
+    or handle, status and tag; each part read through the (workspace, status, last seen)
+    indexes, a page of LIST_PAGE at a time."""
+    rows = _matching(member, query.strip(), status, tag.strip())
+    total = rows.count()
+    pages = max(1, -(-total // LIST_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * LIST_PAGE
+    newest = ("-last_seen_at", "-pk")
+    if leads_first and not status:
+        leads = rows.filter(status=Status.LEAD).order_by(*newest)
+        rest = rows.exclude(status=Status.LEAD).order_by(*newest)
+        found = _concatenated([leads, rest], start, LIST_PAGE)
+    else:
+        found = list(rows.order_by(*newest)[start : start + LIST_PAGE])
+    counts = dict(
+        Person.objects.filter(workspace=member.workspace)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return PeopleList(found, total, page, pages, counts)
+
+
+def _concatenated(parts: list[QuerySet[Person]], start: int, limit: int) -> list[Person]:
+    """Rows start..start+limit of the parts one after the other (each counted only when the
+    page reaches past it)."""
+    found: list[Person] = []
+    for part in parts:
+        if len(found) >= limit:
+            break
+        if start:
+            size = part.count()
+            if start >= size:
+                start -= size
+                continue
+        found += list(part[start : start + limit - len(found)])
+        start = 0
+    return found
+
+
+def person_of(member: Membership, pk: int) -> Person:
+    """The member's workspace's person `pk`; NotFound otherwise (never another workspace's)."""
+    found = Person.objects.filter(pk=pk, workspace=member.workspace).first()
+    if found is None:
+        raise NotFound("No such person in this workspace.")
+    return found
+
+
+def _may_change(member: Membership, person: Person) -> None:
+    if person.workspace_id != member.workspace_id:
+        raise NotAllowed("This person is not in your workspace.")
+    if not member.at_least(Role.MANAGER):
+        raise NotAllowed("Only an owner or manager can change what Porch knows of a person.")
+
+
+def clean_tags(raw: str) -> list[str]:
+    """Tags as the owner types them, comma-separated: trimmed, without repeats, in order."""
+    tags: list[str] = []
+    for tag in (part.strip() for part in raw.split(",")):
+        if not tag or tag.lower() in {t.lower() for t in tags}:
+            continue
+        if len(tag) > TAG_LENGTH:
+            raise InputError(f"A tag is at most {TAG_LENGTH} characters: “{tag[:20]}…” is longer.")
+        tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise InputError(f"At most {MAX_TAGS} tags a person.")
+    return tags
+
+
+def update_person(
+    member: Membership, person: Person, *, status: str, tags: list[str], note: str
+) -> Person:
+    """Set the person's status, tags and note (owner or manager); made a lead, since now."""
+    _may_change(member, person)
+    if status not in Status.values:
+        raise InputError("Choose one of the statuses.")
+    person.status, person.tags, person.note = status, tags, note
+    if status == Status.LEAD and person.lead_at is None:
+        person.lead_at = timezone.now()
+    person.save(update_fields=["status", "tags", "note", "lead_at", "updated_at"])
+    return person
+
+
+def describe_authors(workspace: Workspace, authors: list[Author]) -> dict[Author, Who]:
+    """What the pages show of these authors (porch.core.who's describer): in three queries."""
+    wanted = Q(pk__in=[])
+    for author in authors:
+        by_handle = Q(stable_id="", handle=author.handle)
+        # A row without an id: its handle's identity, which may have learnt its id since.
+        key = (
+            Q(stable_id=author.author_id) | by_handle
+            if author.author_id
+            else Q(handle=author.handle)
+        )
+        wanted |= Q(network=author.network) & key
+    identities = list(Identity.objects.filter(wanted, workspace=workspace).select_related("person"))
+    persons = {identity.person_id for identity in identities}
+    following = set(
+        Follow.objects.filter(identity__person_id__in=persons, gone_at__isnull=True).values_list(
+            "identity__person_id", flat=True
+        )
+    )
+    networks = dict(
+        Identity.objects.filter(person_id__in=persons)
+        .values_list("person_id")
+        .annotate(n=Count("network", distinct=True))
+        .order_by()
+    )
+    known: dict[Author, Who] = {}
+    for author in authors:
+        identity = _identity_of(author, identities)
+        if identity is None:
+            continue
+        person = identity.person
+        known[author] = Who(
+            name=str(person),
+            url=reverse("people:person", args=[workspace.slug, person.pk]),
+            status="" if person.status == Status.OTHER else person.get_status_display(),
+            follows=person.pk in following,
+            networks=networks.get(person.pk, 1),
+        )
+    return known
+
+
+def _identity_of(author: Author, identities: list[Identity]) -> Identity | None:
+    on_network = [i for i in identities if i.network == author.network]
+    if author.author_id:
+        by_id = next((i for i in on_network if i.stable_id == author.author_id), None)
+        if by_id is not None:
+            return by_id
+    handle_only = (i for i in on_network if not i.stable_id and i.handle == author.handle)
+    found = next(handle_only, None)
+    if found is not None or author.author_id:
+        return found
+    # as identify() reads a handle-only author: the identity showing the handle, latest first
+    showing = [i for i in on_network if i.handle == author.handle]
+    return max(showing, key=lambda i: (i.updated_at, i.pk), default=None)

@@ -13,3 +13,4 @@ class PlansConfig(AppConfig):
         from porch.core.scheduler import Periodic, register
 
         register(Periodic("weekly-plan-review", "porch.plans.tasks.weekly_plan_reviews", 3600))
+        register(Periodic("peer-ranking", "porch.plans.tasks.rank_peers_everywhere", 86400))

@@ -3,6 +3,7 @@
 limits.py   what a plan writes to: a post, the profile description
 views.py    connecting with an app password (forms.py, urls.py); templates/ its connect card
 firehose.py every public post, live: Jetstream or the firehose (whole-network listening)
+people.py   followers, follows, profiles and suggestions (porch.people)
 """
 
 from porch.networks.base import ArchiveFormat, Capabilities, NetworkDescriptor
@@ -18,7 +19,9 @@ NETWORK = NetworkDescriptor(
     ),
     profile_url="porch.networks.bluesky.posts.profile_url",
     post_url="porch.networks.bluesky.posts.post_url",
-    can=Capabilities(search=True, direct_messages=True, shows_posts_late=True, engage=True),
+    can=Capabilities(
+        search=True, direct_messages=True, shows_posts_late=True, engage=True, followers="all"
+    ),
     poll_scale=(1, 1),
     blurb="Your handle and an app password (never your main password).",
     connect_urls="porch.networks.bluesky.urls",
@@ -26,4 +29,5 @@ NETWORK = NetworkDescriptor(
     post_rules="porch.networks.bluesky.limits.POST",
     bio_rules="porch.networks.bluesky.limits.BIO",
     firehose="porch.networks.bluesky.firehose",
+    hosted_handles=("bsky.social",),
 )

@@ -37,10 +37,12 @@ from porch.networks.base import (
     Outgoing,
     Page,
     PostMetrics,
+    Profile,
+    ProfilePage,
     Published,
     TextRules,
 )
-from porch.networks.bluesky import convert
+from porch.networks.bluesky import convert, people
 from porch.networks.bluesky.cursor import Entry, walk
 from porch.networks.bluesky.errors import (
     NOT_SERVED,
@@ -232,6 +234,20 @@ class BlueskyClient(NetworkClient):
 
     def rules(self) -> TextRules:
         return RULES
+
+    # -- people (people.py) -----------------------------------------------------------
+
+    def followers(self, cursor: str = "") -> ProfilePage:
+        return people.followers(self._call, self.usage, self._did(), cursor)
+
+    def follows_of(self, stable_id: str, cursor: str = "") -> ProfilePage:
+        return people.follows(self._call, self.usage, stable_id, cursor)
+
+    def profiles(self, stable_ids: Sequence[str]) -> list[Profile]:
+        return people.profiles(self._call, self.usage, stable_ids)
+
+    def suggested_follows(self) -> list[Profile]:
+        return people.suggested(self._call, self.usage, self._did())
 
     # -- writing ----------------------------------------------------------------------
 

@@ -17,7 +17,14 @@ NETWORK = NetworkDescriptor(
     label="Facebook Page",
     client="porch.networks.facebook.client.FacebookClient",
     profile_url="porch.networks.facebook.links.profile_url",
-    can=Capabilities(direct_messages=True),
+    can=Capabilities(
+        direct_messages=True,
+        followers="",
+        followers_note=(
+            "Facebook does not tell Pages who follows them: Porch knows the people who "
+            "comment on or message the Page."
+        ),
+    ),
     poll_scale=(10, 40),
     blurb="A Page access token. Porch tells you before it expires.",
     connect_urls="porch.networks.facebook.urls",

@@ -6,9 +6,10 @@ by code (tests, `make bench`), and the demo's accounts run on it whatever networ
 show (porch.networks.sync.client_for).
 
 client.py    FakeClient: publish (once per idempotency key), fetch with a cursor, search,
-             metrics and followers made up from ids and handles, rules (its own, or those
-             of the network an account imitates)
-store.py     the SQLite file (settings.FAKE_NETWORK_DB): posts, customers' posts, faults
+             metrics made up from ids and handles, followers and profiles from its file,
+             rules (its own, or those of the network an account imitates)
+store.py     the SQLite file (settings.FAKE_NETWORK_DB): posts, customers' posts, who follows
+             whom and their profiles (store.follow, store.set_profile), faults
              injected on demand (rate limit, timeout, lost answer, expired token, 503)
 customer.py  the made-up customer who writes to the demo's accounts every few minutes
 """
@@ -19,7 +20,9 @@ NETWORK = NetworkDescriptor(
     name="fake",
     label="Fake (demo)",
     client="porch.networks.fake.client.FakeClient",
-    can=Capabilities(search=True, direct_messages=True, followers_only=True, engage=True),
+    can=Capabilities(
+        search=True, direct_messages=True, followers_only=True, engage=True, followers="all"
+    ),
     poll_scale=(1, 1),
     profile_url="porch.networks.fake.client.profile_url",
     post_url="porch.networks.fake.client.link_to_post",

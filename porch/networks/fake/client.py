@@ -31,6 +31,8 @@ from porch.networks.base import (
     Outgoing,
     Page,
     PostMetrics,
+    Profile,
+    ProfilePage,
     Published,
     TextRules,
 )
@@ -258,6 +260,70 @@ class FakeClient(NetworkClient):
         self._check(action)
         store.engage(self.db, self.handle, action, target)
 
+    def followers(self, cursor: str = "") -> ProfilePage:
+        """Who follows the account, newest first (the cursor: the last follow given)."""
+        self._check("followers")
+        return self._follows("followed", "follower", self.handle, cursor)
+
+    def follows_of(self, stable_id: str, cursor: str = "") -> ProfilePage:
+        self._check("follows_of")
+        return self._follows("follower", "followed", _handle_of(stable_id), cursor)
+
+    def _follows(self, side: str, other: str, handle: str, cursor: str) -> ProfilePage:
+        before = _cursor(cursor) or 2**62
+        query = (
+            f"SELECT seq, {other} FROM follows WHERE {side} = ? AND seq < ?"  # noqa: S608
+            " ORDER BY seq DESC LIMIT ?"
+        )
+        found = self.db.execute(query, (handle, before, self.page_size + 1)).fetchall()
+        rows = found[: self.page_size]
+        self.usage.extra["users_read"] = self.usage.extra.get("users_read", 0) + len(rows)
+        more = len(found) > self.page_size
+        profiles = self._profiles([row[1] for row in rows])
+        return ProfilePage(profiles, str(rows[-1][0]) if more else "")
+
+    def profiles(self, stable_ids: Sequence[str]) -> list[Profile]:
+        self._check("profiles")
+        handles = dict.fromkeys(_handle_of(stable_id) for stable_id in stable_ids)
+        return self._profiles([handle for handle in handles if self._exists(handle)])
+
+    def _exists(self, handle: str) -> bool:
+        """Whether the fake network has heard of `handle` (a profile, a follow or a post)."""
+        query = (
+            "SELECT 1 FROM profiles WHERE handle = ? UNION ALL SELECT 1 FROM follows"
+            " WHERE follower = ? OR followed = ? UNION ALL SELECT 1 FROM posts WHERE author = ?"
+            " LIMIT 1"
+        )
+        return self.db.execute(query, (handle,) * 4).fetchone() is not None
+
+    def _profiles(self, handles: list[str]) -> list[Profile]:
+        return [self._profile(handle) for handle in handles]
+
+    def _profile(self, handle: str) -> Profile:
+        row = self.db.execute("SELECT * FROM profiles WHERE handle = ?", (handle,)).fetchone()
+        name = row["name"] if row else ""
+        if not name:  # the name the person last posted under
+            posted = self.db.execute(
+                "SELECT author_name FROM posts WHERE author = ? ORDER BY seq DESC LIMIT 1",
+                (handle,),
+            ).fetchone()
+            name = posted[0] if posted else ""
+        followers = self.db.execute(
+            "SELECT count(*) FROM follows WHERE followed = ?", (handle,)
+        ).fetchone()[0]
+        links = tuple((url, "") for url in (row["links"] if row else "").split("\n") if url)
+        return Profile(
+            network=self.network,
+            stable_id=f"fake:{handle}",
+            handle=handle,
+            display_name=name,
+            bio=row["bio"] if row else "",
+            website=row["website"] if row else "",
+            links=links,
+            followers_count=int(followers),
+            profile_url=f"{URL}/{quote(handle)}",
+        )
+
     def post_metrics(self, external_ids: Sequence[str]) -> list[PostMetrics]:
         self._check("post_metrics")
         found = []
@@ -329,6 +395,11 @@ def _cursor(cursor: str) -> int:
         text = f"The fake network cannot read the cursor {cursor!r}"
         raise NetworkError(text, permanent=True, code=ErrorCode.INVALID)
     return int(cursor)
+
+
+def _handle_of(stable_id: str) -> str:
+    """The handle in a fake id ("fake:ana" -> "ana"); a bare handle is taken as it is."""
+    return stable_id.removeprefix("fake:").lstrip("@")
 
 
 def _escape(word: str) -> str:

@@ -58,6 +58,20 @@ CREATE TABLE IF NOT EXISTS engagements (
     created_at TEXT NOT NULL,
     PRIMARY KEY (actor, action, target)
 );
+CREATE TABLE IF NOT EXISTS follows (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, -- the order followed in: newest first is seq DESC
+    follower TEXT NOT NULL,
+    followed TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (follower, followed)
+);
+CREATE TABLE IF NOT EXISTS profiles (
+    handle TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    bio TEXT NOT NULL DEFAULT '',
+    website TEXT NOT NULL DEFAULT '',
+    links TEXT NOT NULL DEFAULT ''           -- one URL a line
+);
 CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     handle TEXT NOT NULL,     -- '' = every account
@@ -277,6 +291,32 @@ def engagements(actor: str) -> list[tuple[str, str]]:
     return [(row["action"], row["target"]) for row in connection().execute(query, (actor,))]
 
 
+def follow(follower: str, followed: str, *, at: datetime | None = None) -> None:
+    """`follower` follows `followed` (once, however often: a repeat keeps the first time)."""
+    with writing(connection()) as db:
+        db.execute(
+            "INSERT OR IGNORE INTO follows (follower, followed, created_at) VALUES (?, ?, ?)",
+            (follower, followed, stamp(at or timezone.now())),
+        )
+
+
+def unfollow(follower: str, followed: str) -> None:
+    with writing(connection()) as db:
+        db.execute("DELETE FROM follows WHERE follower = ? AND followed = ?", (follower, followed))
+
+
+def set_profile(
+    handle: str, *, name: str = "", bio: str = "", website: str = "", links: tuple[str, ...] = ()
+) -> None:
+    """What `handle`'s profile says (a made-up person's name, bio, website and links)."""
+    with writing(connection()) as db:
+        db.execute(
+            "INSERT OR REPLACE INTO profiles (handle, name, bio, website, links)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (handle, name, bio, website, "\n".join(links)),
+        )
+
+
 def inject(
     fault: Fault,
     *,
@@ -321,4 +361,6 @@ def clear() -> None:
     with writing(connection()) as db:
         db.execute("DELETE FROM posts")
         db.execute("DELETE FROM engagements")
+        db.execute("DELETE FROM follows")
+        db.execute("DELETE FROM profiles")
         db.execute("DELETE FROM faults")

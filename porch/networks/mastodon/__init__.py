@@ -1,7 +1,8 @@
 """Mastodon (any instance) through its REST API, with Mastodon.py.
 
 auth.py     app registration and the OAuth authorization-code flow
-client.py   MastodonClient: notifications, publishing, metrics
+client.py   MastodonClient: notifications, publishing, metrics, engaging
+people.py   followers, follows, profiles and suggestions as Profiles (by account URI)
 errors.py   every Mastodon.py exception mapped to one NetworkError
 rules.py    the instance's own limits and how Mastodon counts a post's length
 text.py     status HTML to plain text
@@ -26,7 +27,12 @@ NETWORK = NetworkDescriptor(
     ),
     profile_url="porch.networks.mastodon.links.profile_url",
     can=Capabilities(
-        search=True, direct_messages=True, stream=True, followers_only=True, engage=True
+        search=True,
+        direct_messages=True,
+        stream=True,
+        followers_only=True,
+        engage=True,
+        followers="all",
     ),
     poll_scale=(1, 20),
     blurb="Any instance: you sign in there and allow Porch.",

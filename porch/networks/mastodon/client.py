@@ -35,11 +35,14 @@ from porch.networks.base import (
     Outgoing,
     Page,
     PostMetrics,
+    Profile,
+    ProfilePage,
     Published,
     TextRules,
 )
 from porch.networks.mastodon.auth import TIMEOUT, api_for
 from porch.networks.mastodon.errors import to_network_error
+from porch.networks.mastodon.people import People
 from porch.networks.mastodon.rules import DEFAULT_LIMITS, instance_limits
 from porch.networks.mastodon.search import SEARCH_PAGES, TextCursor, hashtag, newer, search_text
 from porch.networks.mastodon.text import html_to_text
@@ -79,6 +82,7 @@ class MastodonClient(NetworkClient):
             account.server_url, access_token=credentials["access_token"], timeout=timeout
         )
         self._own_id = account.external_id
+        self._people = People(self)
 
     def __repr__(self) -> str:
         return f"MastodonClient({self.account.handle!r})"
@@ -158,7 +162,7 @@ class MastodonClient(NetworkClient):
             url=status.url or status.uri,
             in_reply_to=parent,
             root_id=self._root_id(status, roots) if parent and roots is not None else parent,
-            author_id=str(author.id),
+            author_id=str(author.uri or author.id),  # the URI: the same on every server
             lang=str(getattr(status, "language", None) or ""),
             quote_of=_quoted(status),
             repost_of=str(status.reblog.id) if status.reblog is not None else "",
@@ -406,11 +410,24 @@ class MastodonClient(NetworkClient):
         self._call(lambda: self.api.status_reblog(external_id), write=True)
 
     def follow(self, author: str) -> None:
-        """By account id, or by handle (looked up on this account's server)."""
-        account_id = author
-        if not author.isdigit():
-            account_id = self._call(lambda: self.api.account_lookup(author.lstrip("@"))).id
+        """By account URI, by handle, or by the account's id on this server (people.py)."""
+        account_id = author if author.isdigit() else self._people.account(author).id
         self._call(lambda: self.api.account_follow(account_id), write=True)
+
+    # People (people.py) -----------------------------------------------------------------
+
+    def followers(self, cursor: str = "") -> ProfilePage:
+        return self._people.followers(cursor)
+
+    def follows_of(self, stable_id: str, cursor: str = "") -> ProfilePage:
+        """Whom an account follows; a remote account's, as far as this server knows them."""
+        return self._people.follows_of(stable_id, cursor)
+
+    def profiles(self, stable_ids: Sequence[str]) -> list[Profile]:
+        return self._people.profiles(stable_ids)
+
+    def suggested_follows(self) -> list[Profile]:
+        return self._people.suggested_follows()
 
     def account_metrics(self) -> AccountMetrics:
         me = self._call(self.api.account_verify_credentials)

@@ -2,6 +2,7 @@
 
 auth.py     OAuth 2.0 Authorization Code with PKCE: authorize URL, code exchange, refresh
 client.py   XClient, the NetworkClient for X
+people.py   followers, following and user lookups as Profiles (users read are billed)
 errors.py   tweepy/requests failures -> NetworkError
 cursor.py   the fetch and search cursors (small JSON objects), X's times and ids
 payloads.py X's JSON replies -> Incoming, PostMetrics, AccountMetrics
@@ -32,6 +33,11 @@ NETWORK = NetworkDescriptor(
         paid_reads=True,
         one_text_per_account=True,
         engage=True,
+        followers="budget",
+        followers_note=(
+            "X charges for each follower read: Porch reads the newest followers within the "
+            "account's monthly cost cap."
+        ),
     ),
     poll_scale=(8, 40),
     costs="porch.networks.x.costs.estimated_cost",

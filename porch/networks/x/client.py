@@ -17,7 +17,8 @@ Like, repost and follow (POST /2/users/{me}/likes, /retweets, /following) are id
 at X: it answers `liked: true` again for a post liked already. Each needs its scope
 (like.write, tweet.write, follows.write); an account connected before Porch asked for
 it is told to connect again before any call. Looking up a handle counts one in
-`usage.extra["users_read"]`.
+`usage.extra["users_read"]`, as does each user in a follower, following or profile
+reply (people.py): X bills users read apart from posts.
 
 Cursors are described in cursor.py.
 """
@@ -46,6 +47,8 @@ from porch.networks.base import (
     Outgoing,
     Page,
     PostMetrics,
+    Profile,
+    ProfilePage,
     Published,
     TextRules,
 )
@@ -60,6 +63,7 @@ from porch.networks.x.cursor import (
 )
 from porch.networks.x.errors import to_network_error
 from porch.networks.x.payloads import Json
+from porch.networks.x.people import People
 from porch.networks.x.rules import RULES, weighted_length
 
 TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "in_reply_to_user_id"]
@@ -176,6 +180,7 @@ class XClient(NetworkClient):
         self._user_api = self._api(str(credentials.get("access_token", "")))
         app_token = credentials.get("app_bearer_token")
         self._app_api = self._api(str(app_token)) if app_token else None
+        self._people = People(self)
 
     def __repr__(self) -> str:
         return f"XClient(@{self.account.handle})"
@@ -496,6 +501,19 @@ class XClient(NetworkClient):
             raise _refused("follow", body)
         user_id: str = body["data"]["id"]
         return user_id
+
+    # People (people.py): each user read is billed
+
+    def followers(self, cursor: str = "") -> ProfilePage:
+        """Up to people.PAGE_SIZE followers a call, newest first: the caller stops within
+        the cost cap (Capabilities.followers "budget")."""
+        return self._people.followers(cursor)
+
+    def follows_of(self, stable_id: str, cursor: str = "") -> ProfilePage:
+        return self._people.follows_of(stable_id, cursor)
+
+    def profiles(self, stable_ids: Sequence[str]) -> list[Profile]:
+        return self._people.profiles(stable_ids)
 
     def post_metrics(self, external_ids: Sequence[str]) -> list[PostMetrics]:
         found: list[PostMetrics] = []

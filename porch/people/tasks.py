@@ -1,0 +1,18 @@
+"""People's background work: authors become people, follower lists are synced."""
+
+from django_tasks import task
+
+from porch.people import follows, sync
+
+
+@task()
+def sweep_people() -> int:
+    """A person for every new message's and hit's author (porch.people.sync), a bounded
+    share of rows a run; how many rows were swept."""
+    return sync.sweep(batches=sync.MAX_BATCHES)
+
+
+@task()
+def sync_followers() -> int:
+    """The follower sync of each account that is due (porch.people.follows); how many."""
+    return len(follows.sync_due())
