@@ -32,6 +32,9 @@ EXPECTED_JOBS = {
     "weekly-reports": ("porch.insights.tasks.weekly_reports", 3600),
     "weekly-plan-review": ("porch.plans.tasks.weekly_plan_reviews", 3600),
     "peer-ranking": ("porch.plans.tasks.rank_peers_everywhere", 86400),
+    "people-sweep": ("porch.people.tasks.sweep_people", 5),
+    "people-followers": ("porch.people.tasks.sync_followers", 600),
+    "people-merges": ("porch.people.tasks.suggest_merges", 3600),
 }
 
 

@@ -70,6 +70,7 @@ class Profiles:
         """An identity of person number n; `site` "" for none; more: fields to set."""
         user = f"{name.split()[0].lower()}{n}"
         rng = self.rng
+        row: dict[str, Any]
         if network == "bluesky":
             on_domain = site and (more.pop("domain_handle", False) or rng.random() < 0.1)
             handle = site if on_domain else f"{user}.bsky.social"
@@ -179,10 +180,12 @@ def suggest_child() -> dict[str, Any]:
     people, firsts = generate(size, min(PAIRS, size // 10))
     ids = fill(workspace, people)
     say(f"{len(people)} people, {Identity.objects.count()} identities")
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     made = suggest_merges(workspace)
     took = time.perf_counter() - began
-    say(f"{made} suggestions in {took:.2f} s")
+    load = os.getloadavg()[0]
+    cpu = time.process_time() - cpu
+    say(f"{made} suggestions in {took:.2f} s ({cpu:.2f} s of CPU; load average {load:.1f})")
     found = set(MergeSuggestion.objects.values_list("a_id", "b_id"))
     missed = [n for n in firsts if (ids[n], ids[n + 1]) not in found]
     if missed:

@@ -130,9 +130,12 @@ class Message(models.Model):
             # The inbox preview: each conversation's latest message, one index probe.
             models.Index(fields=["conversation", "-sent_at"], name="inbox_latest_in_conversation"),
             # A person's history (porch.people): their messages by network id, or by handle.
-            models.Index(fields=["workspace", "network", "author_id"], name="inbox_by_author_id"),
             models.Index(
-                fields=["workspace", "network", "author_handle"], name="inbox_by_author_handle"
+                fields=["workspace", "network", "author_id", "-sent_at"], name="inbox_by_author_id"
+            ),
+            models.Index(
+                fields=["workspace", "network", "author_handle", "-sent_at"],
+                name="inbox_by_author_handle",
             ),
         ]
 

@@ -107,10 +107,12 @@ class Hit(models.Model):
             models.Index(fields=["workspace", "-sent_at"], name="listening_stream_all"),
             # A person's history (porch.people): their hits by network id, or by handle.
             models.Index(
-                fields=["workspace", "network", "author_id"], name="listening_by_author_id"
+                fields=["workspace", "network", "author_id", "-sent_at"],
+                name="listening_by_author_id",
             ),
             models.Index(
-                fields=["workspace", "network", "author_handle"], name="listening_by_author_handle"
+                fields=["workspace", "network", "author_handle", "-sent_at"],
+                name="listening_by_author_handle",
             ),
             models.Index(
                 fields=["workspace"],

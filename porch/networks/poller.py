@@ -235,7 +235,7 @@ def poll(state: SyncState) -> SyncReport:
         return failed(state, exc, 0, 0)
     with client:
         fetched, new, error = _pages(client, state)
-        record_usage(account, client.usage.reads, client.usage.writes)
+        record_usage(account, client.usage)
     if error is not None:
         return failed(state, error, fetched, new)
     succeeded(state, fetched, new)

@@ -11,7 +11,14 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F
 
-from porch.networks.base import AccountRef, ErrorCode, NetworkClient, NetworkError, TextRules
+from porch.networks.base import (
+    AccountRef,
+    ErrorCode,
+    NetworkClient,
+    NetworkError,
+    TextRules,
+    Usage,
+)
 from porch.networks.models import UsageMonth, month_start
 from porch.networks.registry import client_class
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice
@@ -84,12 +91,14 @@ def mark_unreadable(accounts: Iterable[ConnectedAccount]) -> None:
                 credentials_of(account)
 
 
-def record_usage(account: ConnectedAccount, reads: int, writes: int) -> None:
-    if not reads and not writes:
+def record_usage(account: ConnectedAccount, usage: Usage) -> None:
+    """Add a client's calls to this month's figures (what a paid network bills for)."""
+    reads, writes, users = usage.reads, usage.writes, usage.extra.get("users_read", 0)
+    if not reads and not writes and not users:
         return
     row, _ = UsageMonth.objects.get_or_create(account=account, month=month_start())
     UsageMonth.objects.filter(pk=row.pk).update(
-        reads=F("reads") + reads, writes=F("writes") + writes
+        reads=F("reads") + reads, writes=F("writes") + writes, users_read=F("users_read") + users
     )
 
 

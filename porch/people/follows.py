@@ -86,7 +86,7 @@ def sync_followers(account: ConnectedAccount, *, max_pages: int = MAX_PAGES) -> 
         except NetworkError as exc:
             _failed(sync, report, exc)
         finally:
-            record_usage(account, client.usage.reads, client.usage.writes)
+            record_usage(account, client.usage)
     return report
 
 
@@ -289,7 +289,7 @@ def sync_peer_follows(account: ConnectedAccount, limit: int = PEER_FOLLOWERS) ->
         except NetworkError as exc:
             mark_reconnect(account, exc)  # only an expired token marks anything
         finally:
-            record_usage(account, client.usage.reads, client.usage.writes)
+            record_usage(account, client.usage)
     return done
 
 
@@ -306,7 +306,7 @@ def sync_their_follows(identity: Identity, client: NetworkClient | None = None) 
             try:
                 return sync_their_follows(identity, opened)
             finally:
-                record_usage(account, opened.usage.reads, opened.usage.writes)
+                record_usage(account, opened.usage)
     found: dict[str, Profile] = {}
     cursor = ""
     for _ in range(PEER_PAGES):

@@ -375,7 +375,8 @@ def why(workspace: Workspace, c: Candidate, since: datetime) -> dict[str, Any]:
         lines.append(f"Posted {c.posts} times{about} in {WINDOW.days} days{hidden}.")
     followers = _some_followers(workspace, c) if c.shared else []
     if c.shared:
-        lines.append(f"Followed by {c.shared} of your followers ({', '.join(followers)}…).")
+        more = "\u2026" if c.shared > len(followers) else ""
+        lines.append(f"Followed by {c.shared} of your followers ({', '.join(followers)}{more}).")
     if c.echoes:
         lines.append(f"Quoted or reposted {c.echoes} times in what your searches found.")
     if c.in_plan:

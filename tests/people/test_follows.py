@@ -16,6 +16,8 @@ import time_machine
 from porch.networks import registry
 from porch.networks.fake import store as fake
 from porch.networks.fake.store import Fault
+from porch.networks.models import UsageMonth
+from porch.networks.sync import client_for
 from porch.people import follows
 from porch.people.follows import sync_due, sync_followers, sync_their_follows
 from porch.people.models import Follow, FollowSync, Identity, Person, TheirFollow
@@ -247,7 +249,33 @@ def test_no_peer_follows_on_a_budget_network(
     assert follows.sync_peer_follows(account) == 0 and not TheirFollow.objects.exists()
 
 
+def test_the_fake_network_tells_profiles_of_the_accounts_it_knows(
+    account: ConnectedAccount,
+) -> None:
+    fake.set_profile("ana", name="Ana Bakes", website="https://ana.example")
+    fake.customer_post("ben", "hello", author_name="Ben")
+    followed_by("ana")
+
+    with client_for(account) as client:
+        found = client.profiles(["fake:ana", "fake:ben", "fake:nobody"])
+
+    assert [(p.handle, p.display_name, p.followers_count) for p in found] == [
+        ("ana", "Ana Bakes", 0),
+        ("ben", "Ben", 0),
+    ]
+    assert found[0].website == "https://ana.example"
+
+
 def test_two_workers_never_sync_one_account_at_once(account: ConnectedAccount) -> None:
     assert follows.claim(account)
     assert not follows.claim(account)
     assert list(follows.due()) == []
+
+
+def test_the_followers_read_are_counted_for_the_networks_bill(account: ConnectedAccount) -> None:
+    followed_by("ana", "ben", "cy")
+
+    sync_followers(account)
+
+    usage = UsageMonth.objects.get(account=account)
+    assert usage.users_read == 3  # what X bills per account read: the cap sees it

@@ -87,7 +87,7 @@ def test_a_handle_on_her_own_domain_and_a_verified_link_to_it(workspace: Workspa
     assert (found.a_id, found.b_id) == (sky.pk, masto.pk) and found.score == 0.9
     assert found.state == SuggestionState.OPEN
     assert found.evidence == [
-        "Bluesky handle bakesbyana.com is a domain of its own, and the Mastodon profile "
+        "The Bluesky handle bakesbyana.com is a domain of its own, and the Mastodon profile "
         "ana@toot.community links to https://bakesbyana.com (verified by Mastodon)."
     ]
 

@@ -184,6 +184,36 @@ def test_one_author_in_the_inbox_and_in_listening_is_one_person(
     assert Identity.objects.count() == 1 and Person.objects.count() == 1
 
 
+def test_an_author_seen_with_and_without_an_id_in_one_batch_is_one_person(
+    account: ConnectedAccount,
+) -> None:
+    fake.customer_post("maria", "@cornerbakery hello", to="cornerbakery")
+    fake.customer_post("maria", "@cornerbakery again", to="cornerbakery")
+    sync_account(account)
+    Message.objects.filter(text__contains="hello").update(author_id="")  # an older row
+
+    assert sync.sweep(settle=NO_WAIT) == 2
+
+    assert Identity.objects.get().stable_id == "fake:maria" and Person.objects.count() == 1
+
+
+def test_a_worker_that_loses_the_cursor_rolls_its_batch_back(
+    account: ConnectedAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.customer_post("maria", "@cornerbakery hello", to="cornerbakery")
+    sync_account(account)
+    reader = sync.SOURCES["inbox"]
+
+    def racing(after: int, limit: int) -> list[sync.Seen]:
+        rows = reader(after, limit)
+        Sweep.objects.filter(source="inbox").update(after=rows[-1].pk)  # the other worker
+        return rows
+
+    monkeypatch.setitem(sync.SOURCES, "inbox", racing)
+    assert sync.sweep_batch("inbox", settle=NO_WAIT) == 0
+    assert not Person.objects.exists() and not Identity.objects.exists()
+
+
 def test_the_sweep_is_a_registered_periodic_job() -> None:
     found = {job.name: job for job in PERIODIC}
     assert found["people-sweep"].task_path == "porch.people.tasks.sweep_people"

@@ -156,7 +156,7 @@ def test_accounts_the_followers_follow_are_suggested_with_the_count(
     found = suggested(workspace)
     assert list(found) == ["mill", "kiln"]
     assert found["mill"].why["shared_followers"] == 3
-    assert found["mill"].why["lines"] == ["Followed by 3 of your followers (ana, ben, cat\u2026)."]
+    assert found["mill"].why["lines"] == ["Followed by 3 of your followers (ana, ben, cat)."]
     assert found["kiln"].why["shared_followers"] == 1
 
 
