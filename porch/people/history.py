@@ -9,9 +9,11 @@ the last entry shown (its time, its kind's rank and its id), and the next page s
 after it in the one order all sources share: (time, rank, id), descending.
 """
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import reduce
 from typing import TypeVar
 
 from django.db.models import Count, Model, Q, QuerySet
@@ -81,47 +83,74 @@ class Page:
     next: Mark | None  # the "older" link's mark; None on the last page
 
 
-def _authored(identities: Iterable[Identity]) -> Q:
-    """Rows written by any of the identities: by the network id, or by the handle where the
-    identity has no id yet (and rows stored without an id, under the handle it shows)."""
-    found = Q(pk__in=[])
+def _keys(identities: Iterable[Identity]) -> list[Q]:
+    """Rows written by the identities, one index range each: by the network id (inbox's and
+    listening's `*_by_author_id` index), and by the handle for the rows stored without an id
+    (`*_by_author_handle`): an identity with no id yet is known by its handle alone."""
+    found: dict[tuple[str, str, str], Q] = {}
     for identity in identities:
-        mine = Q(network=identity.network)
-        by_handle = Q(author_id="", author_handle=identity.handle)
         if identity.stable_id:
-            mine &= Q(author_id=identity.stable_id) | by_handle
-        else:
-            mine &= by_handle
-        found |= mine
-    return found
+            key = (identity.network, identity.stable_id, "")
+            found[key] = Q(network=identity.network, author_id=identity.stable_id)
+        key = (identity.network, "", identity.handle)
+        found[key] = Q(network=identity.network, author_id="", author_handle=identity.handle)
+    return list(found.values())
 
 
 def _after(mark: Mark | None, rank: int, field: str) -> Q:
-    """The rows of a source of `rank` that come after `mark` in the shared order."""
+    """The rows of a source of `rank` that come after `mark` in the shared order: a range on
+    `field` (so an index on it is read from the mark on), then the tie at the mark's instant."""
     if mark is None:
         return Q()
     if rank < mark.rank:
         return Q(**{f"{field}__lte": mark.at})
     if rank > mark.rank:
         return Q(**{f"{field}__lt": mark.at})
-    return Q(**{f"{field}__lt": mark.at}) | Q(**{field: mark.at, "pk__lt": mark.pk})
+    return Q(**{f"{field}__lte": mark.at}) & (Q(**{f"{field}__lt": mark.at}) | Q(pk__lt=mark.pk))
 
 
 def _newest(rows: QuerySet[R], field: str, rank: int, mark: Mark | None, limit: int) -> QuerySet[R]:
     return rows.filter(_after(mark, rank, field)).order_by(f"-{field}", "-pk")[:limit]
 
 
+def _newest_by_key(
+    rows: QuerySet[R], keys: list[Q], rank: int, mark: Mark | None, limit: int
+) -> list[R]:
+    """The `limit` newest rows after `mark` of any of the keys, in one query: each key's
+    newest read from its own index (UNION ALL of per-key ORDER BY ... LIMIT), merged here."""
+    parts = [_newest(rows.filter(key), "sent_at", rank, mark, limit) for key in keys]
+    if not parts:
+        return []
+    sqls: list[str] = []
+    params: list[object] = []
+    for n, part in enumerate(parts):
+        sql, args = part.query.sql_with_params()
+        sqls.append(f"SELECT * FROM ({sql}) AS part{n}")  # noqa: S608 (the ORM's own SQL)
+        params += args
+    found = {row.pk: row for row in rows.model.objects.raw(" UNION ALL ".join(sqls), params)}
+    ordered = sorted(found.values(), key=lambda row: (row.sent_at, row.pk), reverse=True)
+    return ordered[:limit]
+
+
+def _messages(person: Person) -> QuerySet[Message]:
+    return Message.objects.filter(workspace_id=person.workspace_id).exclude(kind=MessageKind.OURS)
+
+
+def _hits(person: Person) -> QuerySet[Hit]:
+    return Hit.objects.filter(workspace_id=person.workspace_id)
+
+
 def their_messages(person: Person) -> QuerySet[Message]:
     """Every message the person wrote (not the business's), on any network."""
-    identities = list(person.identities.all())
-    return Message.objects.filter(_authored(identities), workspace_id=person.workspace_id).exclude(
-        kind=MessageKind.OURS
-    )
+    return _messages(person).filter(_any(_keys(person.identities.all())))
 
 
 def their_hits(person: Person) -> QuerySet[Hit]:
-    identities = list(person.identities.all())
-    return Hit.objects.filter(_authored(identities), workspace_id=person.workspace_id)
+    return _hits(person).filter(_any(_keys(person.identities.all())))
+
+
+def _any(keys: list[Q]) -> Q:
+    return reduce(operator.or_, keys, Q(pk__in=[]))
 
 
 def _message(row: Message) -> Entry:
@@ -147,18 +176,36 @@ def _hit(row: Hit) -> Entry:
 
 def history_page(person: Person, mark: Mark | None = None, limit: int = PAGE) -> Page:
     """The `limit` newest entries after `mark` (the first page when None)."""
-    mine = their_messages(person)
-    # The conversations of every message of theirs: a person has few, whatever their messages.
-    conversations = list(mine.order_by().values_list("conversation_id", flat=True).distinct())
+    keys = _keys(person.identities.all())
+    mine = _newest_by_key(_messages(person), keys, KINDS["message"], mark, limit + 1)
+    entries = [_message(m) for m in mine]
+    conversations = _conversations(person, keys)
     ours = Message.objects.filter(conversation_id__in=conversations, kind=MessageKind.OURS)
-    entries = [_message(m) for m in _newest(mine, "sent_at", KINDS["message"], mark, limit + 1)]
     entries += [_message(m) for m in _newest(ours, "sent_at", KINDS["ours"], mark, limit + 1)]
-    hits = _newest(their_hits(person), "sent_at", KINDS["hit"], mark, limit + 1)
+    hits = _newest_by_key(_hits(person), keys, KINDS["hit"], mark, limit + 1)
     entries += [_hit(h) for h in hits]
+    entries += _notes(conversations, mark, limit)
+    entries += _corrections(person, entries, mark, limit)
+    entries.sort(key=lambda e: (e.at, KINDS[e.kind], e.pk), reverse=True)
+    shown = entries[:limit]
+    return Page(shown, shown[-1].mark if len(entries) > limit else None)
+
+
+def _conversations(person: Person, keys: list[Q]) -> list[int]:
+    """The conversations of every message of theirs, each key read from its index."""
+    if not keys:
+        return []
+    branches = [
+        _messages(person).filter(key).order_by().values_list("conversation_id") for key in keys
+    ]
+    return sorted({pk for (pk,) in branches[0].union(*branches[1:])})
+
+
+def _notes(conversations: list[int], mark: Mark | None, limit: int) -> list[Entry]:
     notes = Note.objects.filter(conversation_id__in=conversations).select_related(
         "author", "conversation__account"
     )
-    entries += [
+    return [
         Entry(
             "note",
             n.pk,
@@ -170,10 +217,6 @@ def history_page(person: Person, mark: Mark | None = None, limit: int = PAGE) ->
         )
         for n in _newest(notes, "created_at", KINDS["note"], mark, limit + 1)
     ]
-    entries += _corrections(person, entries, mark, limit)
-    entries.sort(key=lambda e: (e.at, KINDS[e.kind], e.pk), reverse=True)
-    shown = entries[:limit]
-    return Page(shown, shown[-1].mark if len(entries) > limit else None)
 
 
 def _corrections(
@@ -215,22 +258,26 @@ class Month:
 
 
 def feeling_by_month(person: Person, now: datetime, months: int = CHART_MONTHS) -> list[Month]:
-    """How their messages and hits felt, counted by month, over the last `months` months."""
+    """How their messages and hits felt, counted by month, over the last `months` months: in
+    one query, each identity's key counted over its own author index from `since` on."""
     since = (now - timedelta(days=31 * (months - 1))).replace(
         day=1, hour=0, minute=0, second=0, microsecond=0
     )
+    keys = _keys(person.identities.all())
+    branches = [
+        rows.filter(key, sent_at__gte=since)
+        .annotate(month=TruncMonth("sent_at", tzinfo=UTC))
+        .values_list("month", "sentiment")
+        .annotate(n=Count("pk"))
+        .order_by()
+        for rows in (_messages(person), _hits(person))
+        for key in keys
+    ]
     counts: dict[tuple[datetime, str], int] = {}
-    for rows in (their_messages(person), their_hits(person)):
-        grouped = (
-            rows.filter(sent_at__gte=since)
-            .annotate(month=TruncMonth("sent_at", tzinfo=UTC))
-            .values("month", "sentiment")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        for row in grouped:
-            key = (row["month"].replace(tzinfo=UTC), row["sentiment"])
-            counts[key] = counts.get(key, 0) + row["n"]
+    grouped = branches[0].union(*branches[1:], all=True) if branches else []
+    for month, sentiment, n in grouped:
+        key = (month.replace(tzinfo=UTC), sentiment)
+        counts[key] = counts.get(key, 0) + n
     return [
         Month(
             month,

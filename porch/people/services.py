@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -137,11 +137,11 @@ def _matching(member: Membership, query: str, status: str, tag: str) -> QuerySet
         rows = rows.filter(
             tags__icontains=json.dumps(tag, ensure_ascii=connection.vendor != "postgresql")
         )
-    if query:
+    if query:  # the handles' people found first, once (not a lookup for every person)
         handles = Identity.objects.filter(
-            person=OuterRef("pk"), handle__icontains=query.lstrip("@")
-        )
-        rows = rows.filter(Q(display_name__icontains=query) | Exists(handles))
+            workspace=member.workspace, handle__icontains=query.lstrip("@")
+        ).values("person_id")
+        rows = rows.filter(Q(display_name__icontains=query) | Q(pk__in=handles))
     return rows
 
 

@@ -15,10 +15,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
-from matplotlib.figure import Figure
 
-from porch.core.charts import COLOURS, svg
+from porch.core.charts import COLOURS
 from porch.core.feedback import refusals_shown
 from porch.core.params import parse_int
 from porch.errors import NotFound
@@ -125,21 +126,77 @@ def _follow_lines(member: Membership, identities: list[Identity]) -> dict[int, l
 _PARTIAL = "The follower list is partial here: it is read within the monthly read budget."
 
 
-def feeling_chart(months: list[history.Month]) -> Figure:
-    """Their messages and hits a month, stacked by how they felt."""
-    figure = Figure(figsize=(6, 2.2))
-    axes = figure.subplots()
-    xs = range(len(months))
-    bottom = [0] * len(months)
-    for mood, colour in COLOURS.items():
-        values = [getattr(month, mood) for month in months]
-        axes.bar(xs, values, bottom=bottom, color=colour, label=mood.capitalize())
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    step = max(1, len(months) // 6)
-    axes.set_xticks(xs[::step], [m.month.strftime("%b %y") for m in months[::step]])
-    axes.legend(loc="upper left", fontsize=7)
-    axes.spines[["top", "right"]].set_visible(False)
-    return figure
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM = 600, 180, 24, 20
+
+
+def feeling_chart(months: list[history.Month]) -> str:
+    """Their messages and hits a month, stacked by how they felt, as a small inline <svg>
+    (hand-written, every text escaped; a title and a summary for screen readers)."""
+    tallest = max((month.total for month in months), default=0) or 1
+    slot = CHART_WIDTH / max(1, len(months))
+    room = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    parts = [_legend()]
+    for n, month in enumerate(months):
+        x, y = n * slot + slot * 0.15, float(CHART_HEIGHT - CHART_BOTTOM)
+        said = ", ".join(f"{getattr(month, mood)} {mood}" for mood in COLOURS)
+        label = f"{month.month:%b %Y}: {said}"
+        bars = []
+        for mood, colour in COLOURS.items():
+            tall = room * getattr(month, mood) / tallest
+            y -= tall
+            if tall:
+                bars.append(
+                    format_html(
+                        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
+                        f"{x:.1f}",
+                        f"{y:.1f}",
+                        f"{slot * 0.7:.1f}",
+                        f"{tall:.1f}",
+                        colour,
+                    )
+                )
+        parts.append(
+            format_html(
+                '<g><title>{}</title>{}<text x="{}" y="{}" font-size="10" text-anchor="middle">'
+                "{}</text></g>",
+                label,
+                mark_safe("".join(bars)),
+                f"{n * slot + slot / 2:.1f}",
+                CHART_HEIGHT - 6,
+                f"{month.month:%b %y}",
+            )
+        )
+    summary = "; ".join(
+        f"{m.month:%b %Y}: {m.negative} negative, {m.neutral} neutral, {m.positive} positive"
+        for m in months
+        if m.total
+    )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="100%" role="img" '
+        'aria-labelledby="feeling-title feeling-desc"><title id="feeling-title">{}</title>'
+        '<desc id="feeling-desc">{}</desc>{}</svg>',
+        CHART_WIDTH,
+        CHART_HEIGHT,
+        "Their messages and posts a month, by feeling",
+        summary,
+        mark_safe("".join(parts)),
+    )
+
+
+def _legend() -> str:
+    return mark_safe(
+        "".join(
+            format_html(
+                '<rect x="{}" y="4" width="10" height="10" fill="{}"/>'
+                '<text x="{}" y="13" font-size="10">{}</text>',
+                n * 80,
+                colour,
+                n * 80 + 14,
+                mood.capitalize(),
+            )
+            for n, (mood, colour) in enumerate(COLOURS.items())
+        )
+    )
 
 
 @workspace_view()
@@ -167,7 +224,7 @@ def person(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
         "entries": [(e, labels.get(e.network, e.network)) for e in page.entries],
         "page": page,
         "older": mark is not None,
-        "chart": svg(feeling_chart(months)) if any(m.total for m in months) else "",
+        "chart": feeling_chart(months) if any(m.total for m in months) else "",
         "form": PersonForm(initial=initial),
         "won_form": WonForm(initial={"day": member.workspace.today()}),
         "can_change": member.at_least(Role.MANAGER),

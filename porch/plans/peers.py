@@ -42,6 +42,7 @@ from porch.plans.generate import PEERS, drafts, values_of
 from porch.plans.limits import POST_LIMITS
 from porch.plans.services import latest_plan
 from porch.plans.writing import Variant, first_fitting, llm_rewriter, shorten
+from porch.triage.base import Intent
 from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
 
 WINDOW = timedelta(days=60)
@@ -49,7 +50,10 @@ KEEP = 50
 MIN_POSTS = 2
 POSTS_SHOWN = 3
 FOLLOWERS_SHOWN = 3
-TOPIC_KINDS = (SearchKind.NICHE, SearchKind.HASHTAG, SearchKind.QUESTION, SearchKind.OTHER)
+# What a peer posts about: the niche's searches. People asking questions (a question search,
+# or a hit triaged as a question, a lead, a complaint or spam) are prospects, not peers.
+TOPIC_KINDS = (SearchKind.NICHE, SearchKind.HASHTAG, SearchKind.OTHER)
+ASKING = (Intent.QUESTION, Intent.LEAD, Intent.COMPLAINT, Intent.SPAM)
 NOT_PEERS = (Status.CUSTOMER, Status.VIP, Status.LEAD, Status.COMPETITOR, Status.PRESS)
 
 Key = tuple[str, str]  # (network, stable id or lower-case handle)
@@ -124,17 +128,21 @@ def _from_listening(pool: Pool, workspace: Workspace, since: datetime) -> None:
             hit__workspace=workspace, relevant=False, hit__sent_at__gte=since
         ).values_list("hit_id", flat=True)
     )
-    rows = SearchHit.objects.filter(
-        search__workspace=workspace, search__kind__in=TOPIC_KINDS, sent_at__gte=since
-    ).values_list(
-        "hit_id",
-        "search__name",
-        "hit__network",
-        "hit__author_id",
-        "hit__author_handle",
-        "hit__author_name",
-        "hit__judged_irrelevant",
-        "hit__sentiment",
+    rows = (
+        SearchHit.objects.filter(
+            search__workspace=workspace, search__kind__in=TOPIC_KINDS, sent_at__gte=since
+        )
+        .exclude(hit__intent__in=ASKING)
+        .values_list(
+            "hit_id",
+            "search__name",
+            "hit__network",
+            "hit__author_id",
+            "hit__author_handle",
+            "hit__author_name",
+            "hit__judged_irrelevant",
+            "hit__sentiment",
+        )
     )
     counted: set[int] = set()
     for hit_id, topic, network, author_id, handle, name, irrelevant, sentiment in rows.iterator(
@@ -343,7 +351,7 @@ def _best_posts(workspace: Workspace, c: Candidate, since: datetime) -> list[dic
         sent_at__gte=since,
         judged_irrelevant=False,
         searchhit__search__kind__in=TOPIC_KINDS,
-    ).exclude(marks__relevant=False)
+    ).exclude(Q(marks__relevant=False) | Q(intent__in=ASKING))
     rows = found.order_by("-sentiment_score", "-sent_at", "pk").values_list("url", "text")
     rows = rows.distinct()
     return [

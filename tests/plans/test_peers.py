@@ -375,3 +375,16 @@ def test_look_again_ranks_and_actions_need_post(
     assert set(suggested(workspace)) == {"maya"}
     found = suggested(workspace)["maya"]
     assert signed_in.get(url(workspace, found)).status_code == 405
+
+
+def test_people_asking_for_a_shop_are_prospects_not_peers(workspace: Workspace) -> None:
+    bread, asking = search(workspace, "Bread"), search(workspace, "Bakery?", kind="question")
+    for n in range(3):
+        post(asking, "sam", f"Does anyone know a bakery open before {n + 6}?")
+        post(bread, "cy", f"Anyone sell rye near the station? {n}", intent="lead")
+    post(bread, "maya", "Fresh sourdough out now")
+    post(bread, "maya", "Rye for the weekend")
+
+    peers.rank_peers(workspace, NOW)
+
+    assert set(suggested(workspace)) == {"maya"}

@@ -139,13 +139,20 @@ class FakeClient(NetworkClient):
         start = after - 1 if repeat and after else after  # the last item given, again
         found: Iterator[Row] = map(store.to_row, self.db.execute(query, (start, *args)))
         if search is not None:  # SQL only narrowed it down: the query decides
-            found = (row for row in found if search.matches(row.text))
+            found = (row for row in found if search.matches(row.text) and self._sees(row.author))
         rows = list(islice(found, self.page_size + 1))
         more = len(rows) > self.page_size
         rows = rows[: self.page_size]
         self.usage.reads += len(rows)
         last = rows[-1].seq if rows else after
         return Page([self._incoming(row) for row in rows], str(last) if last else cursor, more)
+
+    def _sees(self, author: str) -> bool:
+        """Whether a search by this account finds `author`'s posts. The fake town holds every
+        network's people in one place; a real network's search finds only its own accounts,
+        so a fediverse-style account (user@server) finds only user@server authors, and the
+        others only authors without a server."""
+        return ("@" in author.lstrip("@")) == ("@" in self.handle.lstrip("@"))
 
     def _incoming(self, row: Row) -> Incoming:
         kind: Kind = "mention"
