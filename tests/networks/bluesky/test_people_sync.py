@@ -10,7 +10,8 @@ from porch.people.follows import sync_followers, sync_their_follows
 from porch.people.models import Follow, Identity, Person, TheirFollow
 from porch.workspaces.models import ConnectedAccount, Workspace
 
-from .conftest import DevNetwork, Person as Someone
+from .conftest import DevNetwork
+from .conftest import Person as Someone
 from .test_people import follow, put_profile
 
 pytestmark = [pytest.mark.peers, pytest.mark.django_db(transaction=True)]
