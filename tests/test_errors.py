@@ -23,6 +23,8 @@ INTERNAL = {
     "BadEvent",
     "LeaseLost",
     "_FutureCursor",
+    "_Moved",  # porch.people.services: a race lost, looked at again; never shown
+    "_Lost",  # porch.people.sync: another worker swept the batch; never shown
 }
 
 

@@ -42,6 +42,7 @@ from porch.networks import registry
 from porch.networks.base import ErrorCode, NetworkError
 from porch.networks.facebook.forms import FacebookForm
 from porch.networks.sync import client_for
+from porch.people.models import Merge, MergeSuggestion, PeerSuggestion, Person
 from porch.plans.questions import STEPS
 from porch.publishing.models import Post, PostTarget
 from porch.urls import urlpatterns
@@ -189,6 +190,15 @@ BY_VIEW = {
     "hit_not_relevant": "hit",
     "hit_relevant": "hit",
     "unmute": "mute",
+    "people:person": "person",
+    "people:update": "person",
+    "people:won": "person",
+    "people:erase": "person",
+    "people:export": "person",
+    "people:merge_confirm": "suggestion",
+    "people:merge_dismiss": "suggestion",
+    "people:merge_undo": "merge",
+    "plan_peer_action": "peer",
 }
 
 
@@ -204,6 +214,10 @@ def sample_paths(workspace: Workspace) -> list[tuple[str, str]]:
         "search": Search.objects.filter(workspace=workspace).first(),
         "hit": Hit.objects.filter(workspace=workspace).first(),
         "mute": Mute.objects.filter(workspace=workspace).first(),
+        "person": Person.objects.filter(workspace=workspace).first(),
+        "suggestion": MergeSuggestion.objects.filter(workspace=workspace).first(),
+        "merge": Merge.objects.filter(workspace=workspace).first(),
+        "peer": PeerSuggestion.objects.filter(workspace=workspace).first(),
     }
     found = []
     for name, route in named_routes(urlpatterns):
@@ -230,7 +244,9 @@ def named_routes(
     for pattern in patterns:
         route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver) and pattern.app_name != "admin":
-            yield from named_routes(pattern.url_patterns, route)
+            space = f"{pattern.namespace}:" if pattern.namespace else ""
+            for name, found in named_routes(pattern.url_patterns, route):
+                yield space + name, found
         elif isinstance(pattern, URLPattern) and pattern.name is not None:
             yield pattern.name, route
 

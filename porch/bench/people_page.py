@@ -171,6 +171,8 @@ class _PeopleWriter:
                 table.insert(table_rows)
 
     def _person(self, count: int, rows: list[list[dict[str, Any]]]) -> None:
+        from porch.people.search import key_of
+
         pick = self.pick
         pk = self.next("person")
         sent = sorted(self.now - HISTORY * pick.random() ** 2 for _ in range(count))
@@ -193,6 +195,8 @@ class _PeopleWriter:
         )
         on = self.accounts if pick.random() < TWO_NETWORKS else [pick.choice(self.accounts)]
         identities = [self._identity(pk, account, name, rows[1]) for account in on]
+        # the search key the app keeps (porch.people.search): the name and the handles
+        rows[0][-1]["search_key"] = key_of(name, [handle for _, _, handle in identities])
         for start in range(0, count, THREAD):
             account, stable_id, handle = pick.choice(identities)
             self._conversation(account, stable_id, handle, name, sent[start : start + THREAD], rows)

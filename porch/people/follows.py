@@ -36,7 +36,14 @@ from porch.networks.base import NetworkClient, NetworkDescriptor, NetworkError, 
 from porch.networks.poller import over_cap
 from porch.networks.registry import descriptor, descriptors
 from porch.networks.sync import client_for, mark_reconnect, record_usage
-from porch.people.models import Follow, FollowSync, Identity, Person, TheirFollow
+from porch.people.models import (
+    Follow,
+    FollowSync,
+    Identity,
+    NetworkSuggestion,
+    Person,
+    TheirFollow,
+)
 from porch.people.services import identify
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice
 
@@ -283,6 +290,7 @@ def sync_peer_follows(account: ConnectedAccount, limit: int = PEER_FOLLOWERS) ->
     done = 0
     with client:
         try:
+            keep_network_suggestions(account, client)
             for identity in identities:
                 sync_their_follows(identity, client)
                 done += 1
@@ -291,6 +299,28 @@ def sync_peer_follows(account: ConnectedAccount, limit: int = PEER_FOLLOWERS) ->
         finally:
             record_usage(account, client.usage)
     return done
+
+
+def keep_network_suggestions(account: ConnectedAccount, client: NetworkClient) -> int:
+    """What the network itself suggests the account follows, in place of what it said last
+    time (none, where it suggests nothing); how many."""
+    now = timezone.now()
+    found = {p.stable_id: p for p in client.suggested_follows() if p.stable_id and p.handle}
+    rows = [
+        NetworkSuggestion(
+            account=account,
+            network=account.network,
+            stable_id=p.stable_id[:255],
+            handle=p.handle[:255],
+            display_name=p.display_name[:255],
+            seen_at=now,
+        )
+        for p in found.values()
+    ]
+    with transaction.atomic():
+        NetworkSuggestion.objects.filter(account=account).delete()
+        NetworkSuggestion.objects.bulk_create(rows)
+    return len(rows)
 
 
 def sync_their_follows(identity: Identity, client: NetworkClient | None = None) -> int:

@@ -26,6 +26,7 @@ from porch.triage.models import TriageCorrection
 
 PAGE = 50
 R = TypeVar("R", bound=Model)
+Posted = TypeVar("Posted", Message, Hit)  # what a person wrote: sent_at, author keys
 CHART_MONTHS = 12
 # Each kind's rank in the shared order, for entries at the same instant.
 KINDS = {"message": 5, "ours": 4, "hit": 3, "note": 2, "correction": 1}
@@ -114,8 +115,8 @@ def _newest(rows: QuerySet[R], field: str, rank: int, mark: Mark | None, limit: 
 
 
 def _newest_by_key(
-    rows: QuerySet[R], keys: list[Q], rank: int, mark: Mark | None, limit: int
-) -> list[R]:
+    rows: QuerySet[Posted], keys: list[Q], rank: int, mark: Mark | None, limit: int
+) -> list[Posted]:
     """The `limit` newest rows after `mark` of any of the keys, in one query: each key's
     newest read from its own index (UNION ALL of per-key ORDER BY ... LIMIT), merged here."""
     parts = [_newest(rows.filter(key), "sent_at", rank, mark, limit) for key in keys]
@@ -127,7 +128,9 @@ def _newest_by_key(
         sql, args = part.query.sql_with_params()
         sqls.append(f"SELECT * FROM ({sql}) AS part{n}")  # noqa: S608 (the ORM's own SQL)
         params += args
-    found = {row.pk: row for row in rows.model.objects.raw(" UNION ALL ".join(sqls), params)}
+    found = {
+        row.pk: row for row in rows.model._default_manager.raw(" UNION ALL ".join(sqls), params)
+    }
     ordered = sorted(found.values(), key=lambda row: (row.sent_at, row.pk), reverse=True)
     return ordered[:limit]
 
@@ -274,7 +277,9 @@ def feeling_by_month(person: Person, now: datetime, months: int = CHART_MONTHS) 
         for key in keys
     ]
     counts: dict[tuple[datetime, str], int] = {}
-    grouped = branches[0].union(*branches[1:], all=True) if branches else []
+    grouped: Iterable[tuple[datetime, str, int]] = (
+        branches[0].union(*branches[1:], all=True) if branches else []
+    )
     for month, sentiment, n in grouped:
         key = (month.replace(tzinfo=UTC), sentiment)
         counts[key] = counts.get(key, 0) + n

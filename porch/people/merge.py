@@ -45,6 +45,7 @@ from django.utils.module_loading import import_string
 from porch.errors import Conflict, NotAllowed
 from porch.networks import registry
 from porch.networks.base import AccountRef
+from porch.people import search
 from porch.people.models import (
     Identity,
     Merge,
@@ -461,6 +462,7 @@ def _merge(
     after = _fields(into)
     changed = [name for name in after if after[name] != before[name] and name != "updated_at"]
     Identity.objects.filter(pk__in=moved_ids).update(person=into, updated_at=timezone.now())
+    search.refresh([into.pk])
     moved: dict[str, Any] = {
         "person": {"id": away.pk, **_fields(away)},
         "identities": moved_ids,
@@ -599,6 +601,7 @@ def undo_merge(member: Membership, merge: Merge) -> Person:
         )
         _undo_refs(moved["refs"], fresh.into_id, person.pk)
         _undo_fields(fresh.into_id, moved["before"], moved["after"])
+        search.refresh([person.pk, fresh.into_id])
         for pk, a, b in moved["suggestions"]:
             MergeSuggestion.objects.filter(pk=pk).update(a_id=a, b_id=b)
         _dismiss_pair(fresh, person, moved["suggestion"])

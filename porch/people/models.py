@@ -13,6 +13,8 @@ from django.db.models import Q
 
 from porch.workspaces.models import ConnectedAccount, Workspace, network_choices
 
+SEARCH_KEY_LENGTH = 1000
+
 
 class Status(models.TextChoices):
     CUSTOMER = "customer", "Customer"
@@ -50,12 +52,17 @@ class Person(models.Model):
     won_at = models.DateTimeField(null=True, blank=True)
     venture = models.CharField(max_length=12, choices=Venture.choices, blank=True)
     is_demo = models.BooleanField(default=False)
+    # The name and every identity's handle, folded, for the list's search (porch.people.search).
+    search_key = models.CharField(max_length=SEARCH_KEY_LENGTH, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["workspace", "-last_seen_at"], name="people_recent"),
+            models.Index(fields=["workspace", "search_key"], name="people_search"),
+            # The list by tag: the JSON text of the tags read from the index, not every row.
+            models.Index(fields=["workspace", "tags"], name="people_by_tag"),
             models.Index(fields=["workspace", "status", "-last_seen_at"], name="people_by_status"),
         ]
 
@@ -245,3 +252,25 @@ class Sweep(models.Model):
 
     def __str__(self) -> str:
         return f"people sweep of {self.source} after {self.after}"
+
+
+class NetworkSuggestion(models.Model):
+    """An account a network itself suggests one of the business's accounts should follow
+    (NetworkClient.suggested_follows), kept for peer discovery; renewed with each read."""
+
+    account = models.ForeignKey(ConnectedAccount, on_delete=models.CASCADE, related_name="+")
+    network = models.CharField(max_length=16, choices=network_choices)
+    stable_id = models.CharField(max_length=255)
+    handle = models.CharField(max_length=255)
+    display_name = models.CharField(max_length=255, blank=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "stable_id"], name="one_network_suggestion_per_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network} suggests {self.handle}"

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from porch.core.who import Author, Who
 from porch.errors import InputError, NotAllowed, NotFound
+from porch.people import search
 from porch.people.models import Follow, Identity, Person, Status
 from porch.workspaces.models import Membership, Role, Workspace, network_choices
 
@@ -63,7 +64,10 @@ def _identify_once(
 ) -> Identity:
     found = _find(workspace, network, stable_id, handle)
     if found is None:
-        person = Person.objects.create(workspace=workspace, display_name=display_name or handle)
+        name = display_name or handle
+        person = Person.objects.create(
+            workspace=workspace, display_name=name, search_key=search.key_of(name, [handle])
+        )
         return Identity.objects.create(
             workspace=workspace,
             person=person,
@@ -108,12 +112,15 @@ def _update(identity: Identity, *, stable_id: str, handle: str, display_name: st
         Person.objects.filter(pk=identity.person_id, display_name=old_name).update(
             display_name=new_name, updated_at=now
         )
+    if "handle" in changes or new_name != old_name:
+        search.refresh([identity.person_id])
 
 
 # The pages: the list of people, what the inbox and listening show of an author, and the
 # owner's changes to a person (status, tags, note, joint venture), each checked by role.
 
 LIST_PAGE = 50
+FEW = 2000  # a search finding at most this many is ordered from their ids
 MAX_TAGS = 20
 TAG_LENGTH = 40
 
@@ -137,11 +144,8 @@ def _matching(member: Membership, query: str, status: str, tag: str) -> QuerySet
         rows = rows.filter(
             tags__icontains=json.dumps(tag, ensure_ascii=connection.vendor != "postgresql")
         )
-    if query:  # the handles' people found first, once (not a lookup for every person)
-        handles = Identity.objects.filter(
-            workspace=member.workspace, handle__icontains=query.lstrip("@")
-        ).values("person_id")
-        rows = rows.filter(Q(display_name__icontains=query) | Q(pk__in=handles))
+    if query:  # name or handle, folded: one read of the (workspace, search_key) index
+        rows = rows.filter(search_key__contains=query)
     return rows
 
 
@@ -155,9 +159,20 @@ def people_list(
 ) -> PeopleList:
     """The workspace's people, last seen first (leads before the rest when asked), by name
     or handle, status and tag; each part read through the (workspace, status, last seen)
-    indexes, a page of LIST_PAGE at a time."""
-    rows = _matching(member, query.strip(), status, tag.strip())
-    total = rows.count()
+    indexes, a page of LIST_PAGE at a time. A search that finds a few people (most do) reads
+    them from the search index first, then orders just those."""
+    counts = _counts(member.workspace)
+    query, tag = search.fold(query.lstrip("@").strip()), tag.strip()
+    rows = _matching(member, query, status, tag)
+    if query:
+        few = list(rows.values_list("pk", flat=True)[: FEW + 1])
+        if len(few) <= FEW:
+            rows = Person.objects.filter(pk__in=few)
+        total = len(few) if len(few) <= FEW else rows.count()
+    elif tag:
+        total = rows.count()
+    else:  # the counts already say
+        total = counts.get(status, 0) if status else sum(counts.values())
     pages = max(1, -(-total // LIST_PAGE))
     page = min(max(page, 1), pages)
     start = (page - 1) * LIST_PAGE
@@ -167,14 +182,24 @@ def people_list(
         rest = rows.exclude(status=Status.LEAD).order_by(*newest)
         found = _concatenated([leads, rest], start, LIST_PAGE)
     else:
-        found = list(rows.order_by(*newest)[start : start + LIST_PAGE])
-    counts = dict(
-        Person.objects.filter(workspace=member.workspace)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+        found = _slice(rows.order_by(*newest), start, LIST_PAGE)
     return PeopleList(found, total, page, pages, counts)
+
+
+def _slice(rows: QuerySet[Person], start: int, limit: int) -> list[Person]:
+    """Rows start..start+limit: their ids read from the index first (a deep page steps over
+    index entries, not whole rows), then just those people."""
+    ids = list(rows.values_list("pk", flat=True)[start : start + limit])
+    found = Person.objects.in_bulk(ids)
+    return [found[pk] for pk in ids]
+
+
+def _counts(workspace: Workspace) -> dict[str, int]:
+    """How many people of each status: one count a status, each a range of the
+    (workspace, status, last seen) index (a GROUP BY reads the whole index, slower)."""
+    everyone = Person.objects.filter(workspace=workspace)
+    found = {value: everyone.filter(status=value).count() for value in Status.values}
+    return {value: n for value, n in found.items() if n}
 
 
 def _concatenated(parts: list[QuerySet[Person]], start: int, limit: int) -> list[Person]:
@@ -189,7 +214,7 @@ def _concatenated(parts: list[QuerySet[Person]], start: int, limit: int) -> list
             if start >= size:
                 start -= size
                 continue
-        found += list(part[start : start + limit - len(found)])
+        found += _slice(part, start, limit - len(found))
         start = 0
     return found
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from porch.inbox.models import Message, MessageKind
 from porch.listening.models import Hit
+from porch.people import search
 from porch.people.models import Identity, Person, Status, Sweep
 from porch.people.services import identify
 from porch.triage.base import Intent
@@ -216,7 +217,9 @@ def _create(new: list[tuple["Key", _Author]]) -> dict["Key", int]:
     persons = Person.objects.bulk_create(
         [
             Person(
-                workspace_id=a.latest.workspace_id, display_name=a.latest.name or a.latest.handle
+                workspace_id=a.latest.workspace_id,
+                display_name=a.latest.name or a.latest.handle,
+                search_key=search.key_of(a.latest.name or a.latest.handle, [a.latest.handle]),
             )
             for _, a in new
         ]

@@ -36,7 +36,15 @@ from porch.core.templatetags.porch_links import web_url
 from porch.errors import NotAllowed
 from porch.listening.models import Hit, HitMark, Mute, MuteKind, Search, SearchHit, SearchKind
 from porch.networks.base import TextRules
-from porch.people.models import Follow, Identity, PeerSuggestion, Status, TheirFollow
+from porch.networks.registry import descriptor
+from porch.people.models import (
+    Follow,
+    Identity,
+    NetworkSuggestion,
+    PeerSuggestion,
+    Status,
+    TheirFollow,
+)
 from porch.people.peers import Ranked, store_ranking
 from porch.plans.generate import PEERS, drafts, values_of
 from porch.plans.limits import POST_LIMITS
@@ -73,6 +81,7 @@ class Candidate:
     topics: set[str] = field(default_factory=set)
     in_plan: bool = False
     rival: int = 0  # posts a competitor search found
+    suggested_by: str = ""  # the network that suggests the business follows them, by its label
 
     def score(self) -> float:
         quality = 0.0
@@ -85,10 +94,11 @@ class Candidate:
             + 0.5 * len(self.topics)
             + 4.0 * self.in_plan
             + 0.5 * math.log1p(self.echoes)
+            + 1.0 * bool(self.suggested_by)
         )
 
     def worth_it(self) -> bool:
-        return self.in_plan or self.shared > 0 or self.posts >= MIN_POSTS
+        return self.in_plan or self.shared > 0 or self.posts >= MIN_POSTS or bool(self.suggested_by)
 
 
 class Pool:
@@ -201,6 +211,22 @@ def _from_followers(pool: Pool, workspace: Workspace) -> None:
         candidate.shared = max(candidate.shared, row["n"])
 
 
+def _from_networks(pool: Pool, workspace: Workspace) -> None:
+    """The accounts the networks themselves suggest the business follows."""
+    rows = NetworkSuggestion.objects.filter(account__workspace=workspace).values_list(
+        "network", "stable_id", "handle", "display_name"
+    )
+    for network, stable_id, handle, name in rows.iterator(chunk_size=5000):
+        pool.get(network, stable_id, handle, name).suggested_by = _label(network)
+
+
+def _label(network: str) -> str:
+    try:
+        return descriptor(network).label
+    except ValueError:  # a network no longer installed
+        return network
+
+
 def _plan_names(workspace: Workspace) -> list[str]:
     plan = latest_plan(workspace)
     names = plan.answers.get("peers", []) if plan else []
@@ -302,6 +328,7 @@ def candidates(workspace: Workspace, now: datetime) -> list[Candidate]:
     _from_rival_searches(pool, workspace, since)
     _echoes(pool, workspace, since)
     _from_followers(pool, workspace)
+    _from_networks(pool, workspace)
     _from_plan(pool, workspace)
     allowed = excluded(workspace)
     found = [c for c in pool.all() if c.worth_it() and allowed.allows(c)]
@@ -387,6 +414,8 @@ def why(workspace: Workspace, c: Candidate, since: datetime) -> dict[str, Any]:
         lines.append(f"Followed by {c.shared} of your followers ({', '.join(followers)}{more}).")
     if c.echoes:
         lines.append(f"Quoted or reposted {c.echoes} times in what your searches found.")
+    if c.suggested_by:
+        lines.append(f"{c.suggested_by} suggests you follow them.")
     if c.in_plan:
         lines.append("Named in your plan.")
     return {
@@ -396,6 +425,7 @@ def why(workspace: Workspace, c: Candidate, since: datetime) -> dict[str, Any]:
         "followers": followers,
         "topics": topics,
         "in_plan": c.in_plan,
+        "suggested_by": c.suggested_by,
         "echoes": c.echoes,
         "lines": lines,
     }

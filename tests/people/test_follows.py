@@ -20,7 +20,14 @@ from porch.networks.models import UsageMonth
 from porch.networks.sync import client_for
 from porch.people import follows
 from porch.people.follows import sync_due, sync_followers, sync_their_follows
-from porch.people.models import Follow, FollowSync, Identity, Person, TheirFollow
+from porch.people.models import (
+    Follow,
+    FollowSync,
+    Identity,
+    NetworkSuggestion,
+    Person,
+    TheirFollow,
+)
 from porch.workspaces.models import AccountStatus, ConnectedAccount, Notice, Workspace
 
 AT = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
@@ -237,6 +244,21 @@ def test_a_complete_pass_reads_the_followers_follows(account: ConnectedAccount) 
 
     assert TheirFollow.objects.filter(handle="rye_club").count() == 1
     assert TheirFollow.objects.filter(handle="cornerbakery").count() == 2
+
+
+def test_what_the_network_suggests_is_kept_and_renewed(account: ConnectedAccount) -> None:
+    followed_by("ana")
+    fake.follow("cornerbakery", "millbrook_news")
+    fake.follow("millbrook_news", "rye_club")
+    fake.follow("millbrook_news", "oldmill")
+
+    sync_due()
+
+    kept = NetworkSuggestion.objects.filter(account=account)
+    assert set(kept.values_list("handle", flat=True)) == {"rye_club", "oldmill"}
+    fake.follow("cornerbakery", "rye_club")  # followed now: no longer suggested
+    follows.sync_peer_follows(account)
+    assert set(kept.values_list("handle", flat=True)) == {"oldmill"}
 
 
 def test_no_peer_follows_on_a_budget_network(

@@ -233,3 +233,18 @@ def test_feeling_by_month_counts_messages_and_posts(workspace: Workspace) -> Non
     assert (months[-1].negative, months[-1].positive, months[-1].neutral) == (1, 1, 0)
     assert (months[-2].month.month, months[-2].positive) == (10, 1)
     assert sum(month.total for month in months) == 3
+
+
+def test_two_identities_with_one_handle_show_each_row_once(workspace: Workspace) -> None:
+    ana = identify(workspace, "bluesky", "did:plc:ana", "ana.example.com").person
+    Identity.objects.create(  # a handle-only identity of the same handle, merged into her
+        workspace=workspace, person=ana, network="bluesky", handle="ana.example.com"
+    )
+    convo = conversation(account_on(workspace, "bluesky"), "ana.example.com")
+    wrote(convo, "ana.example.com", "before ids were kept", 90, sentiment="negative")
+    wrote(convo, "ana.example.com", "with her id", 10, "did:plc:ana", sentiment="negative")
+
+    texts = [entry.text for entry in history_page(ana).entries]
+
+    assert texts == ["with her id", "before ids were kept"]
+    assert sum(month.negative for month in feeling_by_month(ana, AT)) == 2

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from porch.inbox.models import Conversation, Message
 from porch.listening.models import Hit, Search, SearchHit
+from porch.people import search
 from porch.people.models import (
     Follow,
     FollowSync,
@@ -52,6 +53,7 @@ def person(
     Person.objects.filter(pk=found.pk).update(
         last_seen_at=AT - timedelta(minutes=seen_minutes_ago), **fields
     )
+    search.refresh([found.pk])  # as every rename in porch.people does
     found.refresh_from_db()
     return found
 
@@ -118,6 +120,57 @@ def test_leads_first_then_the_rest_across_pages(signed_in: Client, workspace: Wo
     second = html(signed_in, f"{base}?leads=1&page=2")
     assert "p48.example" in second and "p54.example" in second and "lead-a" not in second
     assert 'data-testid="older"' not in second and "leads=1&amp;page=1" in second
+
+
+def test_search_ignores_case_and_accents_and_follows_renames(
+    signed_in: Client, workspace: Workspace
+) -> None:
+    identify(workspace, "bluesky", "did:plc:zoe", "zoe.example", "Zoë Müller")
+    base = url(workspace, "list")
+    assert "Zoë Müller" in html(signed_in, f"{base}?q=MULLER")
+    assert "Zoë Müller" in html(signed_in, f"{base}?q=zoe")
+
+    identify(workspace, "bluesky", "did:plc:zoe", "zoe-bakes.example", "Zoë Bakes")
+
+    assert "zoe-bakes.example" in html(signed_in, f"{base}?q=%40zoe-bakes")
+    assert "No one matches" in html(signed_in, f"{base}?q=muller")
+    assert "1 person" in html(signed_in, f"{base}?q=bakes")
+
+
+def test_search_finds_a_merged_persons_other_handles_until_undone(
+    signed_in: Client, workspace: Workspace
+) -> None:
+    older, newer, found = suggestion(workspace)
+    signed_in.post(url(workspace, "merge_confirm", found.pk))
+    by_handle = html(signed_in, f"{url(workspace, 'list')}?q=toot.example")
+    assert f"/people/{older.pk}/" in by_handle and "1 person" in by_handle
+
+    signed_in.post(url(workspace, "merge_undo", Merge.objects.get().pk))
+
+    again = html(signed_in, f"{url(workspace, 'list')}?q=toot.example")
+    assert f"/people/{newer.pk}/" in again and f"/people/{older.pk}/" not in again
+
+
+def test_a_search_finding_many_pages_on_like_one_finding_few(
+    signed_in: Client, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(LIST_PAGE + 5):
+        person(workspace, f"fan{n}.example", seen_minutes_ago=n)
+    person(workspace, "other.example")
+    base = f"{url(workspace, 'list')}?q=fan"
+    pages = {}
+    for few in (5, 10_000):  # more than FEW found, then fewer
+        monkeypatch.setattr("porch.people.services.FEW", few)
+        pages[few] = tuple(
+            html(signed_in, address).split('data-testid="people-total"')[1].split("</main>")[0]
+            for address in (base, f"{base}&page=2")
+        )
+    for first, second in pages.values():
+        assert f"{LIST_PAGE + 5} people" in first and "page 1 of 2" in first
+        assert first.index("fan0.example") < first.index("fan1.example")
+        assert "fan49.example" in first and "fan50.example" not in first
+        assert "fan54.example" in second and "other.example" not in first + second
+    assert pages[5] == pages[10_000]
 
 
 @pytest.mark.parametrize(
@@ -417,6 +470,45 @@ def test_the_history_pages_on_with_older(signed_in: Client, workspace: Workspace
     assert "message number 49" not in second
     assert f'href="{reverse("conversation", args=[workspace.slug, convo.pk])}"' in second
     assert signed_in.get(f"{url(workspace, 'person', ana.pk)}?older=junk").status_code == 200
+
+
+def test_the_feeling_chart_is_a_small_svg_with_a_summary(
+    signed_in: Client, workspace: Workspace
+) -> None:
+    account = ConnectedAccount.objects.create(workspace=workspace, network="bluesky", handle="shop")
+    ana = person(workspace, "ana.example")
+    convo = Conversation.objects.create(
+        workspace=workspace,
+        account=account,
+        root_external_id="r1",
+        contact_handle="ana.example",
+        contact_id="id:ana.example",
+        first_message_at=AT,
+        last_message_at=AT,
+    )
+    for n, sentiment in enumerate(["negative", "negative", "positive"]):
+        Message.objects.create(
+            workspace=workspace,
+            account=account,
+            conversation=convo,
+            network="bluesky",
+            external_id=f"m{n}",
+            kind="mention",
+            author_handle="ana.example",
+            author_id="id:ana.example",
+            text="<b>hi</b>",
+            sent_at=AT - timedelta(days=31 * n),
+            sentiment=sentiment,
+        )
+
+    page = html(signed_in, url(workspace, "person", ana.pk))
+
+    chart = page.split('data-testid="feeling-chart">')[1].split("</figure>")[0]
+    assert chart.startswith("<svg") and 'role="img"' in chart and "<script" not in chart
+    assert "<title" in chart and "Nov 2026: 1 negative, 0 neutral, 0 positive" in chart
+    assert "Sep 2026: 0 negative, 0 neutral, 1 positive" in chart
+    assert chart.count("<rect") == 3 + 3  # the three months' bars and the legend's keys
+    assert "<b>" not in chart
 
 
 # Who the author is, on the inbox's and listening's pages

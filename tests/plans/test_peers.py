@@ -19,6 +19,7 @@ from porch.networks.fake import store
 from porch.people.models import (
     Follow,
     Identity,
+    NetworkSuggestion,
     PeerState,
     PeerSuggestion,
     Person,
@@ -388,3 +389,17 @@ def test_people_asking_for_a_shop_are_prospects_not_peers(workspace: Workspace) 
     peers.rank_peers(workspace, NOW)
 
     assert set(suggested(workspace)) == {"maya"}
+
+
+def test_accounts_the_network_suggests_are_suggested_with_its_name(
+    workspace: Workspace, account: ConnectedAccount
+) -> None:
+    NetworkSuggestion.objects.create(
+        account=account, network="fake", stable_id="fake:oldmill", handle="oldmill", seen_at=NOW
+    )
+
+    peers.rank_peers(workspace, NOW)
+
+    oldmill = suggested(workspace)["oldmill"]
+    assert oldmill.why["suggested_by"] == "Fake (demo)"
+    assert "Fake (demo) suggests you follow them." in oldmill.why["lines"]

@@ -272,6 +272,20 @@ class FakeClient(NetworkClient):
         self._check("followers")
         return self._follows("followed", "follower", self.handle, cursor)
 
+    def suggested_follows(self) -> list[Profile]:
+        """Friends of friends, as a network's suggestions go: the accounts that the accounts
+        this one follows follow, which it does not follow itself; most followed first."""
+        self._check("suggested_follows")
+        query = (
+            "SELECT theirs.followed, count(*) AS n FROM follows AS mine"
+            " JOIN follows AS theirs ON theirs.follower = mine.followed"
+            " WHERE mine.follower = ? AND theirs.followed != ? AND theirs.followed NOT IN"
+            " (SELECT followed FROM follows WHERE follower = ?)"
+            " GROUP BY theirs.followed ORDER BY n DESC, theirs.followed LIMIT 20"
+        )
+        rows = self.db.execute(query, (self.handle, self.handle, self.handle)).fetchall()
+        return self._profiles([row[0] for row in rows])
+
     def follows_of(self, stable_id: str, cursor: str = "") -> ProfilePage:
         self._check("follows_of")
         return self._follows("follower", "followed", _handle_of(stable_id), cursor)

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     from porch.networks.x.client import XClient
 
 USER_FIELDS = ["id", "name", "username", "description", "url", "entities", "public_metrics"]
-PAGE_SIZE = 1000  # the most users a follower or following request returns
+# Users a follower or following request asks for (X allows up to 1,000). X bills each user
+# read, and Porch checks the account's monthly cap between requests: 100 a request keeps the
+# most a request can go over the cap at $1.
+PAGE_SIZE = 100
 LOOKUP_SIZE = 100  # the most users one GET /2/users asks for
 
 

@@ -44,7 +44,7 @@ def test_followers_page_newest_first_and_count_each_user(
     assert (second.cursor, second.partial) == ("", "")
     (path, query), _ = asked(x)
     assert path == f"/2/users/{ME}/followers"
-    assert query["max_results"] == ["1000"]
+    assert query["max_results"] == ["100"]
     assert query["user.fields"] == [",".join(USER_FIELDS)]
     assert client.usage.extra["users_read"] == 4
     assert (client.usage.reads, client.usage.writes) == (0, 0)  # no post was read
