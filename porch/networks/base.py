@@ -219,6 +219,9 @@ class Profile:
     followers_count: int | None = None
     profile_url: str = ""
     local_id: str = ""  # the id the shop's own server uses, where it differs (Mastodon)
+    # False where the network cannot vouch for the handle just now (Bluesky shows a handle it
+    # cannot verify as "handle.invalid"): the handle known before is kept.
+    handle_checked: bool = True
 
 
 @dataclass(frozen=True)

@@ -203,9 +203,13 @@ def _identity(account: ConnectedAccount, profile: Profile, now: datetime) -> Ide
     if not profile.handle.strip():
         return None
     workspace = account.workspace
-    identity = identify(
-        workspace, account.network, profile.stable_id, profile.handle, profile.display_name
-    )
+    handle = profile.handle
+    if not profile.handle_checked:  # keep the handle known, else name them by their id
+        known = Identity.objects.filter(
+            workspace=workspace, network=account.network, stable_id=profile.stable_id
+        ).values_list("handle", flat=True)
+        handle = known.first() or profile.stable_id or handle
+    identity = identify(workspace, account.network, profile.stable_id, handle, profile.display_name)
     keep_profile(identity, profile, now)
     return identity
 

@@ -14,6 +14,7 @@ import pytest
 import time_machine
 
 from porch.networks import registry
+from porch.networks.base import Profile
 from porch.networks.fake import store as fake
 from porch.networks.fake.store import Fault
 from porch.networks.models import UsageMonth
@@ -301,3 +302,20 @@ def test_the_followers_read_are_counted_for_the_networks_bill(account: Connected
 
     usage = UsageMonth.objects.get(account=account)
     assert usage.users_read == 3  # what X bills per account read: the cap sees it
+
+
+def test_a_handle_the_network_cannot_vouch_for_keeps_the_one_known(
+    account: ConnectedAccount,
+) -> None:
+    known = Profile("fake", "fake:ana", "ana", display_name="Ana")
+    follows.store_followers(account, [known])
+
+    follows.store_followers(
+        account, [replace(known, handle="handle.invalid", handle_checked=False)]
+    )
+    follows.store_followers(
+        account, [Profile("fake", "fake:bo", "handle.invalid", handle_checked=False)]
+    )
+
+    assert Identity.objects.get(stable_id="fake:ana").handle == "ana"
+    assert Identity.objects.get(stable_id="fake:bo").handle == "fake:bo"  # named by their id

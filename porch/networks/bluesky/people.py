@@ -96,6 +96,7 @@ def to_profile(view: Any) -> Profile:
         links=tuple((url, "") for url in links_in(bio, website)),
         followers_count=getattr(view, "followers_count", None),
         profile_url=profile_url(view.handle, view.did),
+        handle_checked=view.handle != INVALID_HANDLE,
     )
 
 

@@ -202,6 +202,7 @@ def test_a_handle_that_does_not_verify_links_to_the_did() -> None:
     profile = people.to_profile(view)
 
     assert profile.profile_url == f"https://bsky.app/profile/{UNKNOWN_DID}"
+    assert not profile.handle_checked  # people keep the handle they knew
     assert (profile.handle, profile.followers_count, profile.links) == (
         "handle.invalid",
         None,
