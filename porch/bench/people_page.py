@@ -20,7 +20,6 @@ import json
 import os
 import random
 import re
-import secrets
 import sys
 import time
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
-from porch.bench.inbox import percentile95
+from porch.bench.inbox import percentile95, setup
 from porch.bench.run import Figure, run_child, skipped
 
 PEOPLE = 100_000
@@ -267,18 +266,6 @@ class _PeopleWriter:
     def _text(self) -> str:
         words = ("rye", "order", "cake", "thanks", "late", "lovely", "delivery", "price")
         return " ".join(self.pick.choices(words, k=self.pick.randint(4, 16))).capitalize()
-
-
-def setup() -> tuple[Any, Any]:
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    from porch.workspaces import services
-
-    call_command("migrate", verbosity=0)
-    owner = services.create_user("bench@shop.example", secrets.token_urlsafe(16))
-    return owner, services.create_workspace(owner, "Bench Shop")
 
 
 def page_child() -> dict[str, Any]:
