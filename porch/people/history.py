@@ -9,11 +9,9 @@ the last entry shown (its time, its kind's rank and its id), and the next page s
 after it in the one order all sources share: (time, rank, id), descending.
 """
 
-import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import reduce
 from typing import TypeVar
 
 from django.db.models import Count, Model, Q, QuerySet
@@ -141,19 +139,6 @@ def _messages(person: Person) -> QuerySet[Message]:
 
 def _hits(person: Person) -> QuerySet[Hit]:
     return Hit.objects.filter(workspace_id=person.workspace_id)
-
-
-def their_messages(person: Person) -> QuerySet[Message]:
-    """Every message the person wrote (not the business's), on any network."""
-    return _messages(person).filter(_any(_keys(person.identities.all())))
-
-
-def their_hits(person: Person) -> QuerySet[Hit]:
-    return _hits(person).filter(_any(_keys(person.identities.all())))
-
-
-def _any(keys: list[Q]) -> Q:
-    return reduce(operator.or_, keys, Q(pk__in=[]))
 
 
 def _message(row: Message) -> Entry:

@@ -1,8 +1,9 @@
 """Who wrote it: the inbox and listening ask porch.core.who, and people answers with the
 person's name, page, status, whether they follow the business, and on how many networks."""
 
+from datetime import UTC, datetime
+
 from django.urls import reverse
-from django.utils import timezone
 
 from porch.core.who import Author, describe
 from porch.people.models import Follow, Status
@@ -10,6 +11,7 @@ from porch.people.services import identify
 from porch.workspaces.models import ConnectedAccount, Workspace, network_choices
 
 ONE, OTHER = (name for name, _ in network_choices()[:2])
+AT = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)  # when the follower sync saw them
 
 
 def test_authors_are_described_by_id_and_by_handle(
@@ -43,7 +45,7 @@ def test_status_follows_and_networks_are_told(workspace: Workspace) -> None:
     ann.person.status = Status.LEAD
     ann.person.save()
     shop = ConnectedAccount.objects.create(workspace=workspace, network=ONE, handle="shop")
-    Follow.objects.create(account=shop, identity=ann, seen_at=timezone.now())
+    Follow.objects.create(account=shop, identity=ann, seen_at=AT)
 
     who = describe(workspace, [Author(OTHER, "other-ann", "ann.other")])
 
@@ -54,9 +56,7 @@ def test_status_follows_and_networks_are_told(workspace: Workspace) -> None:
 def test_an_unfollow_is_not_following(workspace: Workspace) -> None:
     ann = identify(workspace, ONE, "id-ann", "ann")
     shop = ConnectedAccount.objects.create(workspace=workspace, network=ONE, handle="shop")
-    Follow.objects.create(
-        account=shop, identity=ann, seen_at=timezone.now(), gone_at=timezone.now()
-    )
+    Follow.objects.create(account=shop, identity=ann, seen_at=AT, gone_at=AT)
 
     assert not describe(workspace, [Author(ONE, "id-ann", "ann")])[
         Author(ONE, "id-ann", "ann")
