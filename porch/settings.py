@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "porch.inbox",
     "porch.listening",
     "porch.people",
+    "porch.offers",
     "porch.publishing",
     "porch.triage",
     "porch.insights",

@@ -164,6 +164,19 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
+class DirectOut:
+    """A private message from the business to one account (an offer's code, by DM)."""
+
+    recipient_id: str  # the network's stable id of the account (Identity.stable_id)
+    recipient_handle: str  # its handle, where the network addresses by handle (a mention)
+    text: str
+    idempotency_key: str
+    # Text only this message holds (the person's code): find_direct looks for it.
+    marker: str = ""
+    recipient_local_id: str = ""  # Identity.local_id, where the network has one
+
+
+@dataclass(frozen=True)
 class Published:
     external_id: str
     url: str
@@ -335,6 +348,17 @@ class NetworkClient(ABC):
         """Accounts the network itself suggests the account follows ([] when it has none)."""
         return []
 
+    # Direct messages from the business (Capabilities.send_direct says to whom).
+    def send_direct(self, message: DirectOut) -> Published:
+        """Send a private message. Raises NetworkError(outcome_unknown=True) if unsure whether
+        it went; NetworkError(permanent=True) when this person cannot be messaged (their
+        settings, the network's rules): the text says why, for the owner."""
+        raise self._not_supported("send direct messages")
+
+    def find_direct(self, message: DirectOut, since: datetime) -> Published | None:
+        """After an unknown outcome: the message if it went out (matched by key or marker)."""
+        raise self._not_supported("look for a direct message sent")
+
     def _not_supported(self, what: str) -> NetworkError:
         text = f"Porch cannot {what} on {self.network} yet."
         return NetworkError(text, permanent=True, code=ErrorCode.NOT_SUPPORTED)
@@ -358,6 +382,13 @@ class Capabilities:
     # newest first), "" (the network does not give it; `followers_note` says so for the owner).
     followers: str = ""
     followers_note: str = ""
+    # Direct messages the business may start (NetworkClient.send_direct): "followers" (any
+    # follower), "if_they_allow" (where the person's message settings let them be written
+    # to), "wrote_first" (only someone who wrote to the business lately: `send_direct_hours`),
+    # "" (none). `send_direct_note` says the rule for the owner.
+    send_direct: str = ""
+    send_direct_note: str = ""
+    send_direct_hours: int = 0  # "wrote_first": within how many hours of their last message
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Offers for followers: codes only followers get, redeemed at the counter, counted in money."""
