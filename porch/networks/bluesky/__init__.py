@@ -20,7 +20,16 @@ NETWORK = NetworkDescriptor(
     profile_url="porch.networks.bluesky.posts.profile_url",
     post_url="porch.networks.bluesky.posts.post_url",
     can=Capabilities(
-        search=True, direct_messages=True, shows_posts_late=True, engage=True, followers="all"
+        search=True,
+        direct_messages=True,
+        shows_posts_late=True,
+        engage=True,
+        followers="all",
+        send_direct="if_they_allow",
+        send_direct_note=(
+            "Bluesky: by chat, to people whose chat settings allow it; the app password must "
+            "allow direct messages."
+        ),
     ),
     poll_scale=(1, 1),
     blurb="Your handle and an app password (never your main password).",

@@ -5,9 +5,10 @@ before it expires, and every new session is handed to `save_credentials`. A PDS 
 refuses the session (refresh token expired or revoked) makes a NetworkError with
 `reconnect=True`; the password is never sent again.
 
-Direct messages are left out: Bluesky chat is a separate service (chat.bsky.*, reached
+Direct messages are not read: Bluesky chat is a separate service (chat.bsky.*, reached
 through the PDS with a service-proxy header and an app password allowed to read DMs),
-so `fetch_incoming` returns mentions, replies and quote posts only.
+so `fetch_incoming` returns mentions, replies and quote posts only. The business can
+send one (an offer's code) where the person's chat settings allow it: see chat.py.
 
 Publishing is idempotent through the record key: see posts.py. So are like, repost and
 follow: each is skipped where the AppView's viewer state shows it done already, and its
@@ -29,6 +30,7 @@ from porch.core.fetch import AddressRefused, GuardedTransport
 from porch.networks.base import (
     AccountMetrics,
     AccountRef,
+    DirectOut,
     ErrorCode,
     Incoming,
     Media,
@@ -43,6 +45,7 @@ from porch.networks.base import (
     TextRules,
 )
 from porch.networks.bluesky import convert, people
+from porch.networks.bluesky.chat import CHAT_PROXY, Chat
 from porch.networks.bluesky.cursor import Entry, walk
 from porch.networks.bluesky.errors import (
     NOT_SERVED,
@@ -80,6 +83,7 @@ def _now() -> str:
 class BlueskyClient(NetworkClient):
     network = "bluesky"
     stock_rules = RULES
+    chat_proxy = CHAT_PROXY  # the chat service the PDS forwards chat.bsky.* calls to
 
     def __init__(
         self,
@@ -399,6 +403,19 @@ class BlueskyClient(NetworkClient):
         )
         self._call(lambda api: api.com.atproto.repo.delete_record(data), write=True)
         self.usage.extra["deleted"] = self.usage.extra.get("deleted", 0) + 1
+
+    # -- direct messages (chat.py) ----------------------------------------------------
+
+    def _chat(self) -> Chat:
+        return Chat(self._call, self.usage, self._did(), self.chat_proxy)
+
+    def send_direct(self, message: DirectOut) -> Published:
+        """A chat message to the account `message.recipient_id` (a DID), where its chat
+        settings allow it; the app password must allow direct messages."""
+        return self._chat().send(message)
+
+    def find_direct(self, message: DirectOut, since: datetime) -> Published | None:
+        return self._chat().find(message, since)
 
     # -- engaging ---------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ graph.py    requests with the Page token, usage headers, log redaction
 errors.py   Graph's error replies mapped to one NetworkError
 auth.py     checking a Page access token
 cursor.py   the fetch cursor: a time watermark and recently seen ids, per stream
-client.py   FacebookClient: comments, tags and messages in; posts, replies, metrics out
+client.py   FacebookClient: comments, tags and messages in; posts, replies, messages
+            (to people who wrote in the last 24 hours), metrics out
 links.py    the Page's address
 limits.py   what a plan writes to: a post, the Page's about
 views.py    connecting with a Page token (forms.py, urls.py); templates/ its connect card
@@ -23,6 +24,12 @@ NETWORK = NetworkDescriptor(
         followers_note=(
             "Facebook does not tell Pages who follows them: Porch knows the people who "
             "comment on or message the Page."
+        ),
+        send_direct="wrote_first",
+        send_direct_hours=24,
+        send_direct_note=(
+            "Facebook: only people who messaged the Page in the last 24 hours can be sent a "
+            "code (Messenger's rule)."
         ),
     ),
     poll_scale=(10, 40),

@@ -16,8 +16,13 @@ attached to the feed post). A reply to a comment or a post is POST /{id}/comment
 to a Messenger message ("m_..." ids) goes through the Send API, POST /{page}/messages,
 which Messenger allows within 24 hours of the customer's last message.
 
+A message the Page starts (send_direct: an offer's code) goes the same way, to the page-scoped
+id (PSID) of someone who messaged the Page, as messaging_type RESPONSE: Messenger allows it
+only within 24 hours of their last message, and allows promotional content there.
+
 Graph has no idempotency key: after an unknown outcome, `find_published` looks for the
-text among the Page's recent posts (or the comments replied to, or the conversation).
+text among the Page's recent posts (or the comments replied to, or the conversation), and
+`find_direct` for the message's marker in the conversation with the person.
 """
 
 import json
@@ -30,6 +35,7 @@ from typing import Any
 from porch.networks.base import (
     AccountMetrics,
     AccountRef,
+    DirectOut,
     ErrorCode,
     Incoming,
     Kind,
@@ -73,6 +79,19 @@ _COUNTS = "reactions.limit(0).summary(true),comments.limit(0).summary(true)"
 _URL = re.compile(r"https?://\S+")
 _SPACES = re.compile(r"\s+")
 _TOKEN_ERRORS = {"102", "190"}
+OUTSIDE_WINDOW = (
+    "Facebook: this person last messaged the Page more than 24 hours ago, and Messenger "
+    "lets a Page message someone only within 24 hours of their last message. The code can "
+    "go out when they write again."
+)
+NEVER_WROTE = (
+    "Facebook: this person has not messaged the Page, and Messenger lets a Page message "
+    "only people who wrote to it first."
+)
+UNAVAILABLE = (
+    "Facebook: Messenger says this person isn't available right now (they may have blocked "
+    "the Page or left Messenger)."
+)
 
 
 class FacebookClient(NetworkClient):
@@ -289,6 +308,38 @@ class FacebookClient(NetworkClient):
         )
         return found
 
+    # Direct messages --------------------------------------------------------------------
+
+    def send_direct(self, message: DirectOut) -> Published:
+        """A Messenger message to someone who messaged the Page (recipient_id: their PSID),
+        as a RESPONSE within Messenger's 24 hours; Graph's refusal (outside the window, a
+        person it cannot reach) becomes a permanent error that tells the owner why."""
+        payload = {
+            "recipient": {"id": message.recipient_id},
+            "messaging_type": "RESPONSE",
+            "message": {"text": message.text},
+        }
+        try:
+            sent = self.graph.post(f"/{self.page_id}/messages", json=payload)
+        except NetworkError as error:
+            raise _not_delivered(error) from error
+        self.usage.writes += 1
+        return _published(sent["message_id"])
+
+    def find_direct(self, message: DirectOut, since: datetime) -> Published | None:
+        """The Page's own message in the conversation with the person holding the
+        message's marker (its whole text where it has none), sent since `since`."""
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        floor = int(since.timestamp())  # Graph's times are whole seconds
+        for node in self._conversation_with(message.recipient_id):
+            if _author(node)[0] != self.page_id or _seconds(node) < floor:
+                continue
+            text = node.get("message", "")
+            found = message.marker in text if message.marker else _same_text(text, message.text)
+            if found:
+                return _published(node["id"])
+        return None
+
     def delete(self, external_id: str) -> None:
         """Delete a post or comment; one that is already gone counts as deleted."""
         if external_id.startswith("m_"):
@@ -422,6 +473,21 @@ def _check_images(media: Sequence[Media], most: int, where: str) -> None:
         raise NetworkError(
             "Facebook takes photos of up to 4 MB.", permanent=True, code=ErrorCode.MEDIA
         )
+
+
+def _not_delivered(error: NetworkError) -> NetworkError:
+    """Messenger's refusals of a message the Page starts, in words for the owner (Graph:
+    code 10 subcode 2018278 outside the window, 100 "No matching user found", 551)."""
+    lowered = error.message.lower()
+    if error.detail == "10" and "allowed window" in lowered:
+        text, code = OUTSIDE_WINDOW, ErrorCode.FORBIDDEN
+    elif error.detail == "100" and "no matching user" in lowered:
+        text, code = NEVER_WROTE, ErrorCode.NOT_FOUND
+    elif error.detail == "551":
+        text, code = UNAVAILABLE, ErrorCode.FORBIDDEN
+    else:
+        return error
+    return NetworkError(text, permanent=True, code=code, detail=error.detail)
 
 
 def _same_text(published: str, wanted: str) -> bool:

@@ -1,9 +1,10 @@
 """FakeClient: the whole NetworkClient interface over the fake network's SQLite file.
 
-What the account publishes is written there; what made-up customers post there
-(store.customer_post) comes back from fetch_incoming. Metrics and follower counts are
-made up from the ids and handles, the same every time. Faults injected with store.inject
-are raised as the NetworkError a real network's failure becomes.
+What the account publishes, and the direct messages it sends (send_direct: to anyone, once
+per idempotency key; Fault.REFUSED makes the next one refused), are written there; what
+made-up customers post there (store.customer_post) comes back from fetch_incoming.
+Metrics and follower counts are made up from the ids and handles, the same every time.
+Faults injected with store.inject are raised as the NetworkError a real network's failure becomes.
 
 Credentials (all optional): "imitate" names another installed network whose stock rules
 the account follows (the demo's accounts imitate the network they show);
@@ -23,6 +24,7 @@ from urllib.parse import quote
 from porch.networks.base import (
     AccountMetrics,
     AccountRef,
+    DirectOut,
     ErrorCode,
     Incoming,
     Kind,
@@ -43,7 +45,7 @@ from porch.networks.registry import client_class
 
 PAGE_SIZE = 50
 URL = "https://fake.invalid"  # .invalid never resolves: nothing here can reach a network
-WRITES = ("publish", "delete", "like", "repost", "follow")
+WRITES = ("publish", "send_direct", "delete", "like", "repost", "follow")
 
 
 def _made_up(seed: str, modulo: int) -> int:
@@ -175,29 +177,40 @@ class FakeClient(NetworkClient):
 
     def publish(self, post: Outgoing) -> Published:
         self._check_fits(post)
-        waiting = store.take_fault(self.db, self.handle, "publish")
+        row = self._write("publish", lambda: self._publish_once(post))
+        return Published(row.external_id, post_url(row))
+
+    def _write(self, operation: str, write: Callable[[], Row]) -> Row:
+        """One write, in one transaction, under the fault injected for it, if any: a lost
+        answer lets the write happen first."""
+        waiting = store.take_fault(self.db, self.handle, operation)
         if waiting is not None and waiting[0] == Fault.REPEAT:
             waiting = None  # nothing to repeat in a write
         if waiting is not None and waiting[0] != Fault.LOST_ANSWER:
             raise fault_error(*waiting, write=True)
         with store.writing(self.db):
-            row = self._publish_once(post)
+            row = write()
         self.usage.writes += 1
         if waiting is not None:  # it went out; the answer did not come back
             raise fault_error(*waiting, write=True)
-        return Published(row.external_id, post_url(row))
+        return row
+
+    def _sent_with(self, idempotency_key: str) -> Row | None:
+        """What the account wrote with this idempotency key (counting one more attempt)."""
+        found = self.db.execute(
+            "SELECT seq FROM posts WHERE author = ? AND idempotency_key = ?",
+            (self.handle, idempotency_key),
+        ).fetchone()
+        if found is None:
+            return None
+        self.db.execute("UPDATE posts SET attempts = attempts + 1 WHERE seq = ?", (found[0],))
+        return store.get(self.db, store.external_id(found[0]))
 
     def _publish_once(self, post: Outgoing) -> Row:
         """The post with this idempotency key: the one already there, or a new one."""
-        found = self.db.execute(
-            "SELECT seq FROM posts WHERE author = ? AND idempotency_key = ?",
-            (self.handle, post.idempotency_key),
-        ).fetchone()
+        found = self._sent_with(post.idempotency_key)
         if found is not None:
-            self.db.execute("UPDATE posts SET attempts = attempts + 1 WHERE seq = ?", (found[0],))
-            row = store.get(self.db, store.external_id(found[0]))
-            assert row is not None
-            return row
+            return found
         if post.reply_to and store.get(self.db, post.reply_to) is None:
             text = f"The fake network has no post {post.reply_to} to reply to"
             raise NetworkError(text, permanent=True, code=ErrorCode.NOT_FOUND)
@@ -229,6 +242,50 @@ class FakeClient(NetworkClient):
             "SELECT * FROM posts WHERE author = ? AND deleted = 0 AND (idempotency_key = ?"
             " OR (text = ? AND reply_to = ? AND created_at >= ?)) ORDER BY seq LIMIT 1",
             (self.handle, post.idempotency_key, post.text, post.reply_to, store.stamp(since)),
+        ).fetchone()
+        if found is None:
+            return None
+        row = store.to_row(found)
+        return Published(row.external_id, post_url(row))
+
+    def send_direct(self, message: DirectOut) -> Published:
+        """A direct message to one account, once per idempotency key. The fake lets the
+        account write to anyone; a Fault.REFUSED injected for "send_direct" stands for a
+        person whose settings refuse it."""
+        to = _handle_of(message.recipient_handle or message.recipient_id)
+        if not to:
+            text = "The fake network needs the handle of the person to message"
+            raise NetworkError(text, permanent=True, code=ErrorCode.INVALID)
+        self._check_fits(Outgoing(message.text, message.idempotency_key))
+        row = self._write("send_direct", lambda: self._direct_once(message, to))
+        return Published(row.external_id, post_url(row))
+
+    def _direct_once(self, message: DirectOut, to: str) -> Row:
+        """The message with this idempotency key: the one already sent, or a new one."""
+        found = self._sent_with(message.idempotency_key)
+        if found is not None:
+            return found
+        draft = store.Draft(
+            author=self.handle,
+            text=message.text,
+            audience=to,
+            direct=True,
+            visibility="direct",
+            idempotency_key=message.idempotency_key,
+        )
+        return store.insert(self.db, draft)
+
+    def find_direct(self, message: DirectOut, since: datetime) -> Published | None:
+        """The account's direct message with this key, or one to this person holding the
+        message's marker (its whole text where it has none), made since `since`."""
+        self._check("find_direct")
+        to = _handle_of(message.recipient_handle or message.recipient_id)
+        wanted = message.marker or message.text
+        found = self.db.execute(
+            "SELECT * FROM posts WHERE author = ? AND direct = 1 AND deleted = 0"
+            " AND (idempotency_key = ? OR (audience = ? AND instr(text, ?) > 0"
+            " AND created_at >= ?)) ORDER BY seq LIMIT 1",
+            (self.handle, message.idempotency_key, to, wanted, store.stamp(since)),
         ).fetchone()
         if found is None:
             return None
@@ -373,7 +430,8 @@ class FakeClient(NetworkClient):
     def account_metrics(self) -> AccountMetrics:
         self._check("account_metrics")
         posts = self.db.execute(
-            "SELECT count(*) FROM posts WHERE author = ? AND deleted = 0", (self.handle,)
+            "SELECT count(*) FROM posts WHERE author = ? AND deleted = 0 AND direct = 0",
+            (self.handle,),
         ).fetchone()[0]
         return AccountMetrics(
             followers=150 + _made_up(f"followers {self.handle}", 4000) + 3 * int(posts),
@@ -400,6 +458,9 @@ def fault_error(fault: Fault, retry_after: float, *, write: bool) -> NetworkErro
     if fault == Fault.EXPIRED:
         text = "The fake network no longer accepts Porch's token: reconnect the account"
         return NetworkError(text, permanent=True, reconnect=True, code=ErrorCode.UNAUTHORIZED)
+    if fault == Fault.REFUSED:
+        text = "The fake network: this person does not take direct messages from the account"
+        return NetworkError(text, permanent=True, code=ErrorCode.FORBIDDEN)
     if fault == Fault.SERVER_ERROR:
         text = "The fake network had a problem (503); Porch will try again"
         return NetworkError(

@@ -7,7 +7,9 @@ transaction: SQLite has one writer at a time, so a reader that saw post n has se
 post before it, and a cursor (the last number read) has no gaps and no repeats.
 
 `customer_post` is a made-up customer writing; `inject` makes the network fail on demand
-(`Fault`), in the shapes the real networks' errors take.
+(`Fault`), in the shapes the real networks' errors take. A direct message from an account
+is a row with direct = 1, audience = the person messaged, visibility 'direct';
+`direct_messages_to` reads what a person was sent.
 """
 
 import sqlite3
@@ -95,6 +97,9 @@ class Fault(StrEnum):
     LOST_ANSWER = "lost_answer"  # the post went out, then the answer was lost
     EXPIRED = "expired"  # the token was revoked: reconnect
     SERVER_ERROR = "server_error"  # 503
+    # The person does not take direct messages (their settings, the network's rules):
+    # send_direct is refused for good, for that person.
+    REFUSED = "refused"
     # Not a failure: the next page starts again with the last item already given, as a
     # network's cursor may at a page boundary (Porch must not store it twice).
     REPEAT = "repeat"
@@ -258,6 +263,12 @@ def posts_by(author: str) -> list[Row]:
 def replies_to(handle: str) -> list[Row]:
     """Every reply to one of `handle`'s posts, oldest first."""
     query = "SELECT * FROM posts WHERE parent_author = ? ORDER BY seq"
+    return [to_row(row) for row in connection().execute(query, (handle,))]
+
+
+def direct_messages_to(handle: str) -> list[Row]:
+    """The direct messages `handle` was sent, oldest first."""
+    query = "SELECT * FROM posts WHERE audience = ? AND direct = 1 ORDER BY seq"
     return [to_row(row) for row in connection().execute(query, (handle,))]
 
 

@@ -1,7 +1,8 @@
 """Mastodon (any instance) through its REST API, with Mastodon.py.
 
 auth.py     app registration and the OAuth authorization-code flow
-client.py   MastodonClient: notifications, publishing, metrics, engaging
+client.py   MastodonClient: notifications, publishing, direct messages (private
+            mentions), metrics, engaging
 people.py   followers, follows, profiles and suggestions as Profiles (by account URI)
 errors.py   every Mastodon.py exception mapped to one NetworkError
 rules.py    the instance's own limits and how Mastodon counts a post's length
@@ -33,6 +34,8 @@ NETWORK = NetworkDescriptor(
         followers_only=True,
         engage=True,
         followers="all",
+        send_direct="followers",
+        send_direct_note="Mastodon: a direct message to each follower (a private mention).",
     ),
     poll_scale=(1, 20),
     blurb="Any instance: you sign in there and allow Porch.",

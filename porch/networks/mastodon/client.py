@@ -26,6 +26,7 @@ from mastodon.types_base import PaginatableList, PaginationInfo
 from porch.networks.base import (
     AccountMetrics,
     AccountRef,
+    DirectOut,
     ErrorCode,
     Incoming,
     Kind,
@@ -375,6 +376,72 @@ class MastodonClient(NetworkClient):
         except MastodonError as exc:
             raise to_network_error(exc, api=self.api) from exc
 
+    # Direct messages --------------------------------------------------------------------
+
+    def send_direct(self, message: DirectOut) -> Published:
+        """A private mention: a "direct" status that names the person first, sent with the
+        message's Idempotency-Key (a retry after a lost answer makes no second one).
+
+        Mastodon delivers a direct status to the accounts it mentions and to no one else:
+        one that names nobody Mastodon could find reached no one, so it is deleted and the
+        send refused, with why.
+        """
+        acct = self._recipient_acct(message)
+        text = message.text
+        if not self._mentions(text, acct):
+            text = f"@{acct} {text}"
+        try:
+            status = self._call(
+                lambda: self.api.status_post(
+                    text, visibility="direct", idempotency_key=message.idempotency_key
+                ),
+                write=True,
+            )
+        except NetworkError as error:
+            raise _not_sent(error, acct) from error
+        self.usage.writes += 1
+        if not _mentioned(status, acct, self._domain):
+            self.delete(str(status.id))
+            raise NetworkError(
+                f"Mastodon could not find @{acct} to send the message to: the account may "
+                "have moved or been deleted.",
+                permanent=True,
+                code=ErrorCode.NOT_FOUND,
+                detail="not_mentioned",
+            )
+        return Published(external_id=str(status.id), url=status.get("url") or "")
+
+    def find_direct(self, message: DirectOut, since: datetime) -> Published | None:
+        """The account's own direct status to the person holding the message's marker (its
+        whole text where it has none), made since `since`."""
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        acct = self._recipient_acct(message)
+        wanted = _comparable(message.marker or message.text)
+        me = self._me()
+        page = self._call(
+            lambda: self.api.account_statuses(me, exclude_reblogs=True, limit=PAGE_SIZE)
+        )
+        for status in self._pages(page, FIND_PAGES):
+            if status.created_at < since:
+                return None
+            if (
+                status.visibility == "direct"
+                and _mentioned(status, acct, self._domain)
+                and wanted in _comparable(html_to_text(status.content))
+            ):
+                return Published(external_id=str(status.id), url=status.url or "")
+        return None
+
+    def _recipient_acct(self, message: DirectOut) -> str:
+        """How a status names the person: the user name alone for an account on this
+        server, user@server for one elsewhere (Mastodon resolves that by WebFinger)."""
+        handle = message.recipient_handle.strip().lstrip("@")
+        if not handle:
+            key = message.recipient_local_id or message.recipient_id
+            handle = str(self._people.account(key).acct)
+        user, _, host = handle.partition("@")
+        return user if host.lower() == self._domain.lower() else handle
+
     # Metrics and rules ------------------------------------------------------------------
 
     def post_metrics(self, external_ids: Sequence[str]) -> list[PostMetrics]:
@@ -484,6 +551,28 @@ def _is_same_post(status: Status, post: Outgoing) -> bool:
         return not published and len(status.media_attachments) == len(post.media)
     # A reply may have had the author's @handle put in front of it.
     return wanted in (published, _LEADING_MENTIONS.sub("", published))
+
+
+def _full_acct(acct: str, domain: str) -> str:
+    return (acct if "@" in acct else f"{acct}@{domain}").lower()
+
+
+def _mentioned(status: Status, acct: str, domain: str) -> bool:
+    """Whether the status names the account `acct` (as Mastodon resolved its mentions)."""
+    wanted = _full_acct(acct, domain)
+    return any(_full_acct(str(m.acct), domain) == wanted for m in status.mentions or [])
+
+
+def _not_sent(error: NetworkError, acct: str) -> NetworkError:
+    """A refusal, saying whom the message was for; other errors as they are."""
+    if not error.permanent or error.reconnect:
+        return error
+    return NetworkError(
+        f"Mastodon would not send the message to @{acct}: {error.message}",
+        permanent=True,
+        code=error.code,
+        detail=error.detail,
+    )
 
 
 def _metrics(status: Status) -> PostMetrics:

@@ -38,6 +38,12 @@ NETWORK = NetworkDescriptor(
             "X charges for each follower read: Porch reads the newest followers within the "
             "account's monthly cost cap."
         ),
+        send_direct="if_they_allow",
+        send_direct_note=(
+            "X: by DM to followers who accept messages, at $0.015 each (X's price), within "
+            "the account's monthly budget; the account must be reconnected once to allow "
+            "sending DMs."
+        ),
     ),
     poll_scale=(8, 40),
     costs="porch.networks.x.costs.estimated_cost",

@@ -30,13 +30,15 @@ AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
 TOKEN_PATH = "/2/oauth2/token"  # noqa: S105 (a path, not a secret)
 ME_PATH = "/2/users/me"
 # media.write: uploading images (POST /2/media/upload) needs it besides tweet.write;
-# like.write and follows.write: liking posts and following accounts (reposting is tweet.write).
+# like.write and follows.write: liking posts and following accounts (reposting is tweet.write);
+# dm.write: sending an offer's code by direct message.
 SCOPES = (
     "tweet.read",
     "tweet.write",
     "users.read",
     "offline.access",
     "dm.read",
+    "dm.write",
     "media.write",
     "like.write",
     "follows.write",

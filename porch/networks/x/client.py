@@ -20,6 +20,14 @@ it is told to connect again before any call. Looking up a handle counts one in
 `usage.extra["users_read"]`, as does each user in a follower, following or profile
 reply (people.py): X bills users read apart from posts.
 
+Direct messages from the business (an offer's code): POST
+/2/dm_conversations/with/{participant_id}/messages, which needs dm.write (asked for since
+offers; an account connected before is told to connect again, before any call). X bills
+each one ($0.015, costs.py), counted in `usage.extra["dm_sent"]`. X refuses with 403 a
+person whose message settings do not accept the shop; a token without dm.write gets a
+bare 403 "Forbidden". There is no idempotency key: after an unknown outcome find_direct
+reads the conversation's events for the marker (the person's code).
+
 Cursors are described in cursor.py.
 """
 
@@ -39,6 +47,7 @@ from django.conf import settings
 from porch.networks.base import (
     AccountMetrics,
     AccountRef,
+    DirectOut,
     ErrorCode,
     Incoming,
     Media,
@@ -94,6 +103,12 @@ X_ID = re.compile(r"[0-9]{1,19}")
 X_USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
 TWEEPY_HOST = "https://api.twitter.com"
 _FAILURES = (tweepy.TweepyException, requests.RequestException)
+DM_SCOPE = "dm.write"
+DM_RECONNECT = (
+    "Connect this X account again (Accounts page) to let Porch send direct messages: it was "
+    "connected before Porch asked X for that"
+)
+DM_REFUSED = "X did not deliver it: this person's settings do not accept messages from the shop"
 _BEARER = re.compile(r"Bearer [^\s'\",}]+")
 
 
@@ -345,6 +360,63 @@ class XClient(NetworkClient):
         self.usage.extra["dm_events_read"] = read
         return body
 
+    # Direct messages from the business
+
+    def send_direct(self, message: DirectOut) -> Published:
+        """A DM to the user `message.recipient_id`, where their settings accept it."""
+        self._dm_scope()
+        if not X_ID.fullmatch(message.recipient_id):
+            raise _invalid(f"Not an X user id: {message.recipient_id}", "participant_id")
+        try:
+            body = self._user(
+                lambda api: api.create_direct_message(
+                    participant_id=message.recipient_id, text=message.text, user_auth=False
+                ),
+                write=True,
+            )
+        except NetworkError as exc:
+            raise _dm_error(exc) from exc
+        self.usage.extra["dm_sent"] = self.usage.extra.get("dm_sent", 0) + 1
+        data = body["data"]
+        return _dm_published(data["dm_event_id"], data["dm_conversation_id"])
+
+    def find_direct(self, message: DirectOut, since: datetime) -> Published | None:
+        """The account's DM to the recipient holding the marker (else the whole text),
+        among those since `since` (X pages them newest first)."""
+        me, wanted = self._me(), message.marker or message.text
+        oldest = since - FIND_MARGIN
+        for body in self._pages(
+            lambda token: self._dm_with(message.recipient_id, token), FIND_PAGES
+        ):
+            for event in body.get("data") or []:
+                if event.get("created_at") and parse_time(event["created_at"]) < oldest:
+                    return None
+                if event.get("sender_id") == me and wanted in str(event.get("text") or ""):
+                    self.usage.extra["dm_sent"] = self.usage.extra.get("dm_sent", 0) + 1
+                    return _dm_published(event["id"], str(event.get("dm_conversation_id") or ""))
+        return None
+
+    def _dm_with(self, participant_id: str, token: str | None) -> Json:
+        params = {"dm_event_fields": DM_FIELDS, "event_types": ["MessageCreate"]}
+        body = self._user(
+            lambda api: api.get_direct_message_events(
+                participant_id=participant_id,
+                pagination_token=token,
+                max_results=PAGE_SIZE,
+                user_auth=False,
+                **params,
+            )
+        )
+        read = self.usage.extra.get("dm_events_read", 0) + len(body.get("data") or [])
+        self.usage.extra["dm_events_read"] = read
+        return body
+
+    def _dm_scope(self) -> None:
+        if DM_SCOPE not in str(self.credentials.get("scope") or DM_SCOPE).split():
+            raise NetworkError(
+                DM_RECONNECT, permanent=True, code=ErrorCode.FORBIDDEN, detail=DM_SCOPE
+            )
+
     # Search
 
     def search(self, query: Query, cursor: str, limit: int | None = None) -> Page:
@@ -542,6 +614,23 @@ def _refused(action: str, body: Json) -> NetworkError:
     gone = str(errors[0].get("type", "")).endswith("/resource-not-found")
     code = ErrorCode.NOT_FOUND if gone else ErrorCode.INVALID
     return NetworkError(f"X did not {action} it: {reason}", permanent=True, code=code)
+
+
+def _dm_published(event_id: str, conversation_id: str) -> Published:
+    url = f"https://x.com/messages/{conversation_id}" if conversation_id else ""
+    return Published(event_id, url)
+
+
+def _dm_error(exc: NetworkError) -> NetworkError:
+    """A refused DM in the owner's words: a bare 403 "Forbidden" is the token lacking
+    dm.write; any other 403 is the person's message settings."""
+    if exc.code != ErrorCode.FORBIDDEN:
+        return exc
+    said = exc.message.removeprefix("X refused this: ")
+    if said.strip().lower() in {"forbidden", "403 forbidden"}:
+        return NetworkError(DM_RECONNECT, permanent=True, code=ErrorCode.FORBIDDEN, detail=DM_SCOPE)
+    text = f"{DM_REFUSED} (X said: {said})"
+    return NetworkError(text, permanent=True, code=ErrorCode.FORBIDDEN, detail="dm_refused")
 
 
 def _newer(event: Json, state: IncomingCursor) -> bool:

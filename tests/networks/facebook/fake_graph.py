@@ -101,6 +101,7 @@ class FakeGraph:
         self.failures: list[Failure] = []
         self.requests: list[Seen] = []
         self.followers = 812
+        self.unavailable: set[str] = set()  # PSIDs Messenger will not deliver to
         self._ids = itertools.count(1000)
 
     # State ------------------------------------------------------------------------------
@@ -384,7 +385,10 @@ class FakeGraph:
     def _send_message(self, params: dict[str, Any]) -> tuple[int, Any]:
         body = params["json"]
         psid = body["recipient"]["id"]
-        conversation = next(c for c in self.conversations if c["user_id"] == psid)
+        conversation = next((c for c in self.conversations if c["user_id"] == psid), None)
+        refused = self._refusal(psid, conversation)
+        if conversation is None or refused:
+            return 400, refused
         message_id = f"m_{base64.urlsafe_b64encode(self.new_id().encode()).decode()}"
         node = {
             "id": message_id,
@@ -395,6 +399,25 @@ class FakeGraph:
             0, {**node, "from": PAGE, "sent_with": body["messaging_type"]}
         )
         return 200, {"recipient_id": psid, "message_id": message_id}
+
+    def _refusal(self, psid: str, conversation: dict[str, Any] | None) -> dict[str, Any]:
+        """Messenger's answer to a message it will not send ({} when it sends it): a
+        RESPONSE goes only to someone who wrote to the Page in the last 24 hours."""
+        if psid in self.unavailable:
+            return error_body(
+                "This person isn't available right now.", "OAuthException", 551, 1545041
+            )
+        if conversation is None:
+            return error_body("(#100) No matching user found", "OAuthException", 100, 2018001)
+        theirs = [_seconds(m) for m in conversation["messages"] if m.get("psid") == psid]
+        if not theirs or max(theirs) < time.time() - 24 * 3600:
+            message = (
+                "(#10) This message is sent outside of allowed window. Learn more about the "
+                "new policy here: https://developers.facebook.com/docs/messenger-platform/"
+                "policy-overview"
+            )
+            return error_body(message, "OAuthException", 10, 2018278)
+        return {}
 
     def _delete_1(self, segments: list[str], params: dict[str, Any]) -> tuple[int, Any]:
         node = segments[0]
