@@ -438,8 +438,9 @@ class NetworkDescriptor:
     post_rules: str = ""
     bio_rules: str = ""
     plan_label: str = ""  # its name in the plan workshop and plans ("" = label)
-    # Dotted path of estimated_cost(reads, writes) -> Decimal, where can.paid_reads: what
-    # a month's posts read and created cost (the poller pauses an account at its cap).
+    # Dotted path of estimated_cost(reads, writes, users_read, dms_sent) -> Decimal, where
+    # can.paid_reads: what a month's posts read and created, accounts read and direct
+    # messages sent cost (the poller pauses an account at its cap).
     costs: str = ""
     # Dotted path of its firehose module, where it streams every public post (whole-network
     # listening, porch/networks/firehose.py): events(url, cursor, stop) -> Iterator of

@@ -53,14 +53,15 @@ def month_start(day: date | None = None) -> date:
 
 
 class UsageMonth(models.Model):
-    """Posts read and created, and accounts read (followers, profiles), through the network's
-    API in one calendar month."""
+    """Posts read and created, accounts read (followers, profiles) and direct messages sent,
+    through the network's API in one calendar month."""
 
     account = models.ForeignKey(ConnectedAccount, on_delete=models.CASCADE, related_name="usage")
     month = models.DateField()
     reads = models.PositiveIntegerField(default=0)
     writes = models.PositiveIntegerField(default=0)
     users_read = models.PositiveIntegerField(default=0)
+    dms_sent = models.PositiveIntegerField(default=0)  # direct messages the shop sent
 
     class Meta:
         constraints = [
@@ -78,8 +79,8 @@ class UsageMonth(models.Model):
             path = ""
         if not path:
             return Decimal("0.00")
-        estimated_cost: Callable[[int, int, int], Decimal] = import_string(path)
-        return estimated_cost(self.reads, self.writes, self.users_read)
+        estimated_cost: Callable[[int, int, int, int], Decimal] = import_string(path)
+        return estimated_cost(self.reads, self.writes, self.users_read, self.dms_sent)
 
 
 class FirehoseState(models.Model):

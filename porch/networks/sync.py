@@ -93,12 +93,16 @@ def mark_unreadable(accounts: Iterable[ConnectedAccount]) -> None:
 
 def record_usage(account: ConnectedAccount, usage: Usage) -> None:
     """Add a client's calls to this month's figures (what a paid network bills for)."""
-    reads, writes, users = usage.reads, usage.writes, usage.extra.get("users_read", 0)
-    if not reads and not writes and not users:
+    reads, writes = usage.reads, usage.writes
+    users, dms = usage.extra.get("users_read", 0), usage.extra.get("dm_sent", 0)
+    if not reads and not writes and not users and not dms:
         return
     row, _ = UsageMonth.objects.get_or_create(account=account, month=month_start())
     UsageMonth.objects.filter(pk=row.pk).update(
-        reads=F("reads") + reads, writes=F("writes") + writes, users_read=F("users_read") + users
+        reads=F("reads") + reads,
+        writes=F("writes") + writes,
+        users_read=F("users_read") + users,
+        dms_sent=F("dms_sent") + dms,
     )
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from porch.inbox.models import Conversation, Message
 from porch.networks import sync
-from porch.networks.base import Page
+from porch.networks.base import Page, Usage
 from porch.networks.fake import store
 from porch.networks.fake.client import FakeClient, fault_error
 from porch.networks.fake.store import Fault
@@ -197,3 +197,13 @@ def test_each_network_is_polled_within_its_own_means(settings: Any) -> None:
     assert intervals("facebook") == (20, 120)  # a Page's call budget is small
     settings.MASTODON_STREAMING = False
     assert intervals("mastodon") == (2, 3)
+
+
+def test_direct_messages_sent_on_x_are_counted_and_priced(account) -> None:
+    usage = Usage(writes=1, extra={"dm_sent": 3, "users_read": 2})
+    sync.record_usage(account, usage)
+    sync.record_usage(account, Usage(extra={"dm_sent": 1}))
+    month = UsageMonth.objects.get(account=account, month=month_start())
+    assert (month.writes, month.users_read, month.dms_sent) == (1, 2, 4)
+    # A post written ($0.01), two accounts read ($0.01 each) and four DMs ($0.015 each).
+    assert month.estimated_cost() == Decimal("0.090")
