@@ -40,6 +40,7 @@ from porch.networks.fake import town
 from porch.networks.fake.shop import SHOP_ACCOUNTS
 from porch.networks.models import INCOMING, SyncState
 from porch.networks.sync import client_for
+from porch.offers.sample import add_demo_offers
 from porch.people.follows import sync_followers, sync_peer_follows
 from porch.people.leads import mark_won
 from porch.people.merge import suggest_merges
@@ -531,4 +532,5 @@ def load_demo() -> tuple[Workspace, bool]:
     _add_searches(workspace, user)
     start_syncing(workspace)
     _add_people(workspace, user, now)
+    add_demo_offers(workspace, now)
     return workspace, True

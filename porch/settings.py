@@ -154,6 +154,13 @@ LOGIN_MAX_FAILURES_PER_ACCOUNT = config.env_int(
 )
 LOGIN_FAILURE_WINDOW = config.env_int("PORCH_LOGIN_FAILURE_WINDOW", 900, 10, 86400)
 TRUSTED_PROXIES = config.env_networks("PORCH_TRUSTED_PROXIES")
+# Offer codes at the counter (porch/offers/guesses.py): unknown codes one till or member may
+# try from one address within LOGIN_FAILURE_WINDOW, and all of a workspace's staff links
+# together (that pause stops staff links only; signed-in members keep working).
+OFFER_MAX_WRONG_CODES = config.env_int("PORCH_OFFER_MAX_WRONG_CODES", 10, 1, 10000)
+OFFER_MAX_WRONG_CODES_PER_WORKSPACE = config.env_int(
+    "PORCH_OFFER_MAX_WRONG_CODES_PER_WORKSPACE", 200, 1, 1000000
+)
 AUTHENTICATION_BACKENDS = [
     "porch.workspaces.signin.SignInLimitBackend",
     "django.contrib.auth.backends.ModelBackend",

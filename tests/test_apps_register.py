@@ -35,6 +35,7 @@ EXPECTED_JOBS = {
     "people-sweep": ("porch.people.tasks.sweep_people", 5),
     "people-followers": ("porch.people.tasks.sync_followers", 600),
     "people-merges": ("porch.people.tasks.suggest_merges", 3600),
+    "send-offer-codes": ("porch.offers.tasks.send_offer_codes", 5),
 }
 
 

@@ -42,6 +42,7 @@ from porch.networks import registry
 from porch.networks.base import ErrorCode, NetworkError
 from porch.networks.facebook.forms import FacebookForm
 from porch.networks.sync import client_for
+from porch.offers.models import Offer, StaffLink
 from porch.people.models import Merge, MergeSuggestion, PeerSuggestion, Person
 from porch.plans.questions import STEPS
 from porch.publishing.models import Post, PostTarget
@@ -199,6 +200,12 @@ BY_VIEW = {
     "people:merge_dismiss": "suggestion",
     "people:merge_undo": "merge",
     "plan_peer_action": "peer",
+    "offers:offer": "offer",
+    "offers:edit": "offer",
+    "offers:send": "offer",
+    "offers:qr": "offer",
+    "offers:print": "offer",
+    "offers:staff_link_revoke": "staff_link",
 }
 
 
@@ -218,6 +225,8 @@ def sample_paths(workspace: Workspace) -> list[tuple[str, str]]:
         "suggestion": MergeSuggestion.objects.filter(workspace=workspace).first(),
         "merge": Merge.objects.filter(workspace=workspace).first(),
         "peer": PeerSuggestion.objects.filter(workspace=workspace).first(),
+        "offer": Offer.objects.filter(workspace=workspace).first(),
+        "staff_link": StaffLink.objects.filter(workspace=workspace).first(),
     }
     found = []
     for name, route in named_routes(urlpatterns):

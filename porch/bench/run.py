@@ -31,6 +31,7 @@ MODULES = [
     "porch.bench.people_merge",
     "porch.bench.peer_ranking",
     "porch.bench.people_page",
+    "porch.bench.offers",
 ]
 
 

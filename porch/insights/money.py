@@ -2,8 +2,9 @@
 
 Results are the leads and complaints handled in the inbox, the posts and their
 engagement, clicks on Porch's tracked links, revenue entered by hand, and the leads marked
-won on a person's page (porch.people.leads: their own line, and in the total). Offer
-redemptions join when an offers app exists. Per network and per pillar, the hours are
+won on a person's page (porch.people.leads: their own line, and in the total), and the offers'
+redemptions (porch.offers.results: their own line, one row per offer, and in the total).
+Per network and per pillar, the hours are
 shared out by the work done there (conversations handled for inbox time, posts for
 publishing and planning time). Days are the workspace's days, in its time zone.
 """
@@ -19,6 +20,7 @@ from porch.inbox.models import Conversation, Intent
 from porch.insights.models import ActiveTime, Activity, Revenue
 from porch.insights.whatworks import own_posts
 from porch.networks import registry
+from porch.offers.results import OfferResults, workspace_offers
 from porch.people.leads import won_total
 from porch.publishing.models import TrackedLink
 from porch.workspaces.models import Workspace
@@ -36,6 +38,7 @@ class Line:
     engagement: int = 0
     revenue: Decimal = Decimal("0.00")
     clicks: int = 0
+    redemptions: int = 0
 
     def per_hour(self, value: float | Decimal) -> str:
         """A result per hour spent; "-" where under three minutes were spent."""
@@ -76,6 +79,9 @@ class MoneyPage:
     pillars: list[Line] = field(default_factory=list)
     # The leads won in the period (leads: how many; revenue: for how much).
     won: Line = field(default_factory=lambda: Line("Leads won on social media"))
+    # The offers' redemptions in the period (redemptions: how many; revenue: their sales).
+    redeemed: Line = field(default_factory=lambda: Line("Offer redemptions"))
+    offers: list[OfferResults] = field(default_factory=list)
 
 
 def hours_by_activity(workspace: Workspace, start: date, end: date) -> dict[str, float]:
@@ -171,6 +177,12 @@ def where_the_money_is(workspace: Workspace, start: date, end: date) -> MoneyPag
         )
     won_count, won_amount = won_total(workspace, since, until)
     won = Line("Leads won on social media", leads=won_count, revenue=won_amount)
+    offers = workspace_offers(workspace, since, until)
+    redeemed = Line(
+        "Offer redemptions",
+        redemptions=sum(r.redeemed for r in offers),
+        revenue=sum((r.revenue for r in offers), Decimal("0.00")),
+    )
     total = Line(
         "All of it",
         hours=sum(hours.values()),
@@ -178,7 +190,9 @@ def where_the_money_is(workspace: Workspace, start: date, end: date) -> MoneyPag
         complaints=sum(r["complaints"] for r in by_network.values()),
         posts=total_posts,
         engagement=sum(r["e"] or 0 for r in posts_by.values()),
-        revenue=(revenue.aggregate(s=Sum("amount"))["s"] or Decimal(0)) + won_amount,
+        revenue=(revenue.aggregate(s=Sum("amount"))["s"] or Decimal(0))
+        + won_amount
+        + redeemed.revenue,
         clicks=sum(n for (kind, _), n in clicks.items() if kind == "network"),
     )
-    return MoneyPage(total, hours, networks, pillars, won)
+    return MoneyPage(total, hours, networks, pillars, won, redeemed, offers)

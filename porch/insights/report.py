@@ -23,6 +23,7 @@ from porch.insights.models import SentReport
 from porch.insights.whatworks import Section, heat_map, what_works
 from porch.listening import analytics
 from porch.listening.models import Search
+from porch.offers.results import OfferResults, workspace_offers
 from porch.workspaces.models import Role, Workspace
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,11 @@ class WeeklyReport:
     figures: dict[str, Figure]
     highlights: list[str]
     listening: Heard | None = None
+    offers: list[OfferResults] = field(default_factory=list)
+
+    def offer_lines(self) -> list[str]:
+        """A line per offer that ran or was redeemed in the week (page, PDF and email)."""
+        return [f"{r.offer.title}: {r.line()}" for r in self.offers]
 
     def lines(self) -> list[tuple[str, str]]:
         """The key figures as (label, value), the same in the page, the PDF and the email."""
@@ -147,6 +153,7 @@ def build_report(workspace: Workspace, week: str) -> WeeklyReport:
         figures,
         highlights(sections),
         heard(workspace, start, end),
+        workspace_offers(workspace, start, end),
     )
 
 
@@ -187,6 +194,13 @@ def render_pdf(report: WeeklyReport) -> bytes:
         pdf.set_font("Helvetica", "", 10)
         for line in lines:
             pdf.multi_cell(0, 5, _latin(f"- {line}"), new_x="LMARGIN", new_y="NEXT")
+    if report.offers:
+        pdf.ln(2)
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.cell(0, 6, "Offers", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
+        for line in report.offer_lines():
+            pdf.multi_cell(0, 5, _latin(f"- {line}"), new_x="LMARGIN", new_y="NEXT")
     for figure in report.figures.values():
         pdf.image(BytesIO(charts.png(figure)), w=180)
     return bytes(pdf.output())
@@ -204,6 +218,8 @@ def send_report(report: WeeklyReport, to: list[str]) -> None:
     text = "\n".join([subject, report.period, ""] + [f"{k}: {v}" for k, v in report.lines()])
     for _, heading, lines in report.listening.sections() if report.listening else []:
         text += f"\n\n{heading}\n" + "\n".join(f"- {line}" for line in lines)
+    if report.offers:
+        text += "\n\nOffers\n" + "\n".join(f"- {line}" for line in report.offer_lines())
     email = message(subject, text, to)
     email.attach_alternative(render_to_string("insights/report_email.html", context), "text/html")
     email.mixed_subtype = "related"

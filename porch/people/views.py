@@ -24,7 +24,7 @@ from porch.core.feedback import refusals_shown
 from porch.core.params import parse_int
 from porch.errors import NotFound
 from porch.networks import registry
-from porch.people import history, leads, merge, peers, privacy, services
+from porch.people import history, leads, merge, panels, peers, privacy, services
 from porch.people.forms import FindForm, PersonForm, WonForm
 from porch.people.models import (
     Follow,
@@ -230,6 +230,7 @@ def person(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
         "can_change": member.at_least(Role.MANAGER),
         "suggestions": _suggestions_of(found),
         "merges": Merge.objects.filter(into=found, undone_at__isnull=True).order_by("-created_at"),
+        "panels": panels.panels(member, found),
     }
     return render(request, "people/person.html", context)
 

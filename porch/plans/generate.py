@@ -6,7 +6,9 @@ names it and says what would raise it.
 """
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from porch.networks.base import TextRules
 from porch.plans.limits import BIO_LIMITS, POST_LIMITS
@@ -196,6 +198,87 @@ def peers_to_follow(answers: Answers) -> list[dict[str, str]]:
             }
         )
     return peers
+
+
+# ---- the first offer for followers ----------------------------------------------------------
+
+OFFER_DAYS = 14
+TITLE_RULES = TextRules(
+    max_length=120, counter=len, max_images=0, max_image_bytes=0, max_alt_text=0
+)
+
+
+def _offer_values(answers: Answers, code: str = "", link: str = "") -> dict[str, str]:
+    """The plan's values, plus what the offer is and, once it is made, its code and link."""
+    values = values_of(answers)
+    values["what"] = (
+        f"a thank-you on our {values['product0']}" if "product0" in values else "a little thank-you"
+    )
+    values.update({key: value for key, value in (("code", code), ("link", link)) if value})
+    return values
+
+
+def offer_posts(
+    answers: Answers, networks: Sequence[str], code: str = "", link: str = ""
+) -> list[str]:
+    """The offer's announcement and its last-days reminder, within every network's limit.
+
+    A post names the code and the link only when they are known (once the offer is made);
+    without them it asks followers to ask at the counter (porch.plans.writing's rule)."""
+    rules: list[TextRules] = [POST_LIMITS[network] for network in networks]
+    values = _offer_values(answers, code, link)
+    announce = _V(
+        "Just for our followers: {what} this fortnight with the code {code}. Details: {link}",
+        "Just for our followers: {what} this fortnight with the code {code}.",
+        "Just for our followers: {what} this fortnight. Details: {link}",
+        "Just for our followers: {what} this fortnight. Ask for it at the counter.",
+        "Just for our followers: a little thank-you this fortnight. Ask at the counter.",
+    )
+    remind = _V(
+        "Last days of our followers' offer: {what}, with the code {code}. {link}",
+        "Last days of our followers' offer: {what}, with the code {code}.",
+        "Last days of our followers' offer: {what}. Details: {link}",
+        "Last days of our followers' offer: {what}. Ask for it at the counter.",
+        "Last days of our followers' offer: ask for it at the counter.",
+    )
+    return [first_fitting(announce, values, rules), first_fitting(remind, values, rules)]
+
+
+def offer_draft(answers: Answers, networks: Sequence[str]) -> dict[str, Any]:
+    """The plan's first offer for followers: title, terms, how many days it runs and its
+    posts (porch.offers makes it from these, on the offer form `offer_query` fills in)."""
+    values = _offer_values(answers)
+    title = first_fitting(
+        _V("Followers' thank-you: {Product0}", "Followers' thank-you"), values, [TITLE_RULES]
+    )
+    where = f" at {values['name']}" if "name" in values else ""
+    terms = (
+        f"For our followers only{where}: show your code at the counter. One per person, "
+        f"while it runs ({OFFER_DAYS} days). Not with other offers."
+    )
+    return {
+        "title": title,
+        "terms": terms,
+        "days": OFFER_DAYS,
+        "posts": offer_posts(answers, networks),
+    }
+
+
+def offer_query(draft: dict[str, Any], today: date) -> str:
+    """The offer form's query string for the draft: from next Monday, for its days.
+
+    Parameters: title, terms, starts and ends (local "YYYY-MM-DDTHH:MM", as the form's
+    date-time fields show them)."""
+    starts = today + timedelta(days=7 - today.weekday())
+    ends = starts + timedelta(days=int(draft.get("days") or OFFER_DAYS))
+    return urlencode(
+        {
+            "title": draft["title"],
+            "terms": draft["terms"],
+            "starts": f"{starts.isoformat()}T00:00",
+            "ends": f"{ends.isoformat()}T00:00",
+        }
+    )
 
 
 # ---- pillars, routine, drafts ------------------------------------------------------------
@@ -425,5 +508,6 @@ def generate(raw: Answers, rewrite: Rewriter | None = None) -> Plan:
         "routine": routine(answers),
         "first_response_minutes": first_response_minutes(answers),
         "drafts": first_posts,
+        "offer": offer_draft(answers, networks),
         "actions": next_actions(answers, networks),
     }

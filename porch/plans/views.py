@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from porch.core.params import parse_int
 from porch.listening.services import searches_of
 from porch.plans import export, services
-from porch.plans.generate import WEEKDAYS
+from porch.plans.generate import WEEKDAYS, offer_query
 from porch.plans.models import Plan
 from porch.plans.questions import STEP_KEYS, STEPS, Answers, Question, step_by_key
 from porch.plans.services import latest_plan, plan_accounts, resume_step, workshop_of
@@ -96,6 +96,9 @@ def plan_page(request: HttpRequest, member: Membership) -> HttpResponse:
         "searches": searches_of(member),
         "can_edit": member.at_least(Role.MANAGER),
         "resume": workshop_of(member.workspace).step,
+        "offer_query": offer_query(plan.content["offer"], member.workspace.today())
+        if plan and plan.content.get("offer")
+        else "",
     }
     return render(request, "plans/plan.html", context)
 

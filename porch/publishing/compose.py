@@ -20,7 +20,14 @@ from porch.networks.base import TextRules
 from porch.networks.registry import descriptor
 from porch.networks.sync import rules_for
 from porch.publishing.links import track_links
-from porch.publishing.models import Post, PostImage, PostStatus, PostTarget, TargetState
+from porch.publishing.models import (
+    Post,
+    PostImage,
+    PostStatus,
+    PostTarget,
+    TargetState,
+    Visibility,
+)
 from porch.publishing.slots import next_free_slot
 from porch.workspaces.models import ConnectedAccount, Membership
 
@@ -187,6 +194,9 @@ class Version:
     account: ConnectedAccount
     text: str
     thread: bool = False
+    # A followers-only post on a network without followers-only posts: the owner chose
+    # to post it publicly there (without this choice such a post is refused).
+    public_there: bool = False
 
 
 @dataclass
@@ -207,6 +217,7 @@ class Draft:
     track_links: bool = False
     images: list[Image] = field(default_factory=list)
     confirm_duplicates: bool = False
+    visibility: str = Visibility.PUBLIC  # or Visibility.FOLLOWERS
 
 
 def check(draft: Draft, now: datetime) -> list[str]:
@@ -214,6 +225,7 @@ def check(draft: Draft, now: datetime) -> list[str]:
     if not draft.versions:
         raise ComposeError("Pick at least one account to post to.")
     _refuse_one_text_on_many_accounts(draft.versions)
+    _refuse_silently_public(draft)
     for version in draft.versions:
         _check_version(version, draft.images)
     return [
@@ -241,6 +253,35 @@ def _refuse_one_text_on_many_accounts(versions: list[Version]) -> None:
                     f"{network.label} does not allow the same text on several accounts "
                     f"({other.account} and {version.account}): change the wording of one of them."
                 )
+
+
+def public_only(account: ConnectedAccount) -> bool:
+    """The account's network has no followers-only posts: all it posts is public."""
+    return not descriptor(account.network).can.followers_only
+
+
+def public_there_note(account: ConnectedAccount) -> str:
+    """What the composer says beside such an account when a post is for followers only."""
+    label = descriptor(account.network).label
+    return f"{label} has no followers-only posts: this goes out publicly there."
+
+
+def _refuse_silently_public(draft: Draft) -> None:
+    """A followers-only post goes out publicly nowhere the owner did not choose it."""
+    if draft.visibility not in Visibility.values:
+        raise ComposeError("Pick who sees it: everyone, or followers only.")
+    if draft.visibility != Visibility.FOLLOWERS:
+        return
+    for version in draft.versions:
+        if public_only(version.account) and not version.public_there:
+            raise _choose_public_or_not(version.account)
+
+
+def _choose_public_or_not(account: ConnectedAccount) -> ComposeError:
+    return ComposeError(
+        f"{public_there_note(account)} Choose to post it publicly on {account}, "
+        f"or leave {account} out."
+    )
 
 
 def _check_version(version: Version, images: list[Image]) -> None:
@@ -285,7 +326,11 @@ def when_for(draft: Draft, account: ConnectedAccount, now: datetime) -> datetime
 
 @transaction.atomic
 def create_post(member: Membership, user: User, draft: Draft) -> Post:
-    """The post and one target per account; a helper's post waits for approval."""
+    """The post and one target per account; a helper's post waits for approval.
+
+    A followers-only post is refused where it would go out publicly unchosen (add_target
+    checks each target too, for callers that add one later)."""
+    _refuse_silently_public(draft)
     now = timezone.now()
     if draft.when != "draft":
         status = PostStatus.AWAITING_APPROVAL if member.needs_approval else PostStatus.SCHEDULED
@@ -299,6 +344,7 @@ def create_post(member: Membership, user: User, draft: Draft) -> Post:
         status=status,
         repeat_every_days=draft.repeat_every_days,
         track_links=draft.track_links,
+        visibility=draft.visibility,
     )
     for position, image in enumerate(draft.images):
         PostImage.objects.create(
@@ -314,6 +360,9 @@ def create_post(member: Membership, user: User, draft: Draft) -> Post:
 
 
 def add_target(post: Post, version: Version, when: datetime | None) -> PostTarget:
+    public = public_only(version.account)
+    if post.visibility == Visibility.FOLLOWERS and public and not version.public_there:
+        raise _choose_public_or_not(version.account)
     text = version.text
     if post.track_links:
         text = track_links(text, post, version.account.network)
@@ -326,4 +375,5 @@ def add_target(post: Post, version: Version, when: datetime | None) -> PostTarge
         more_parts=parts[1:],
         scheduled_at=when,
         state=TargetState.SCHEDULED if live else TargetState.DRAFT,
+        public_there=version.public_there and public,
     )

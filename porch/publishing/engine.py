@@ -24,7 +24,7 @@ from django.utils import timezone
 from porch.networks.base import ErrorCode, Media, NetworkClient, NetworkError, Outgoing, Published
 from porch.networks.registry import descriptor
 from porch.networks.sync import client_for, mark_reconnect
-from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
+from porch.publishing.models import Post, PostStatus, PostTarget, TargetState, Visibility
 from porch.publishing.slots import same_wall_time_later
 from porch.workspaces.models import AccountStatus, Notice
 
@@ -131,6 +131,7 @@ def _publish_parts(client: NetworkClient, target: PostTarget, worker: str) -> No
             idempotency_key=part_key(target, index),
             media=_media(target) if index == 0 else (),
             reply_to=done[-1] if done else "",
+            visibility="followers" if target.visibility() == Visibility.FOLLOWERS else "public",
         )
         found = client.find_published(outgoing, since) if check else None
         if found is None:
@@ -191,6 +192,7 @@ def _repeat(target: PostTarget) -> None:
         account=target.account,
         text=target.text,
         more_parts=target.more_parts,
+        public_there=target.public_there,
         scheduled_at=same_wall_time_later(target.scheduled_at, days, zone),
         state=TargetState.SCHEDULED,
     )

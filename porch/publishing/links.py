@@ -8,7 +8,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.conf import settings
 from django.db.models import F
 
+from porch.core.fetch import checked_url
 from porch.publishing.models import Post, TrackedLink
+from porch.workspaces.models import Workspace
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,!?;:)]'\""
@@ -31,14 +33,32 @@ def short_url(link: TrackedLink) -> str:
     return f"{settings.LINK_HOST}/l/{link.code}"
 
 
+def _new_code() -> str:
+    return secrets.token_urlsafe(6)
+
+
 def _link_for(post: Post, network: str, url: str) -> TrackedLink:
     target = with_utm(url, network, post.pillar or "porch")
     found = TrackedLink.objects.filter(post=post, network=network, url=target).first()
     if found:
         return found
-    code = secrets.token_urlsafe(6)
     return TrackedLink.objects.create(
-        workspace=post.workspace, post=post, network=network, code=code, url=target
+        workspace=post.workspace, post=post, network=network, code=_new_code(), url=target
+    )
+
+
+def make_link(
+    workspace: Workspace, url: str, *, network: str = "", campaign: str = ""
+) -> TrackedLink:
+    """A new tracked link to `url` belonging to no post (an offer's link, its QR code).
+
+    UTM source is the network ("porch" when none), campaign `campaign` ("porch" when none);
+    `url` must be a web address (AddressRefused, a PorchError, otherwise). Each call makes
+    its own link, so each keeps its own count of clicks."""
+    checked_url(url)
+    target = with_utm(url, network or "porch", campaign or "porch")
+    return TrackedLink.objects.create(
+        workspace=workspace, post=None, network=network, code=_new_code(), url=target
     )
 
 

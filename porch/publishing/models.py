@@ -30,6 +30,13 @@ class PostSource(models.TextChoices):
     NEWSLETTER = "newsletter", "From the newsletter"
 
 
+class Visibility(models.TextChoices):
+    """Who sees a post: everyone, or only the account's followers (where the network can)."""
+
+    PUBLIC = "public", "Everyone"
+    FOLLOWERS = "followers", "Followers only"
+
+
 class Pillar(models.Model):
     """A theme the business posts about (specials, behind the scenes, tips...)."""
 
@@ -59,6 +66,11 @@ class Post(models.Model):
     # Repeat: after a target goes out, the next one is queued this many days later.
     repeat_every_days = models.PositiveSmallIntegerField(null=True, blank=True)
     track_links = models.BooleanField(default=False)
+    # Followers only: a target on a network without followers-only posts goes out only
+    # where the owner chose "post publicly there" (PostTarget.public_there).
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
     review_comment = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     is_demo = models.BooleanField(default=False)
@@ -96,6 +108,9 @@ class PostTarget(models.Model):
     state = models.CharField(
         max_length=12, choices=TargetState.choices, default=TargetState.SCHEDULED
     )
+    # The owner chose to post a followers-only post publicly here (its network has no
+    # followers-only posts); without that choice it never goes out publicly.
+    public_there = models.BooleanField(default=False)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The claim: who holds it since when; a claim older than the lease is taken over.
     claimed_by = models.CharField(max_length=64, blank=True)
@@ -119,6 +134,10 @@ class PostTarget(models.Model):
 
     def parts(self) -> list[str]:
         return [self.text, *self.more_parts]
+
+    def visibility(self) -> str:
+        """Who sees this target: the post's visibility, unless the owner chose public here."""
+        return Visibility.PUBLIC if self.public_there else self.post.visibility
 
 
 class PostingSlot(models.Model):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from porch.core.feedback import refusals_shown
 from porch.core.params import parse_date, parse_id, parse_int, parse_local_time
+from porch.core.snippets import snippets
 from porch.networks.sync import rules_for
 from porch.publishing import feeds, services
 from porch.publishing.compose import (
@@ -24,6 +25,8 @@ from porch.publishing.compose import (
     Version,
     check,
     create_post,
+    public_only,
+    public_there_note,
     split_thread,
 )
 from porch.publishing.links import follow
@@ -35,6 +38,7 @@ from porch.publishing.models import (
     PostTarget,
     TargetState,
     TrackedLink,
+    Visibility,
 )
 from porch.publishing.tasks import fetch_status
 from porch.workspaces.access import signed_in_user, workspace_view
@@ -73,16 +77,30 @@ def _images(request: HttpRequest) -> list[Image]:
     return found
 
 
-def _draft(request: HttpRequest, member: Membership) -> Draft:
+def _versions(request: HttpRequest, member: Membership, visibility: str) -> list[Version]:
+    """The picked accounts' versions. For followers only, where a network has none, the
+    owner's choice per account: "public" (post publicly there) or "skip" (leave it out);
+    with no choice the version stays in, and the service refuses the post saying why."""
     text = request.POST.get("text", "").strip()
-    versions = [
-        Version(
+    found = []
+    for account in _account_ids(request, member):
+        choice = request.POST.get(f"public_{account.pk}", "")
+        if visibility == Visibility.FOLLOWERS and public_only(account) and choice == "skip":
+            continue
+        version = Version(
             account,
             request.POST.get(f"text_{account.pk}", "").strip() or text,
             request.POST.get(f"thread_{account.pk}") == "on",
+            public_there=choice == "public",
         )
-        for account in _account_ids(request, member)
-    ]
+        found.append(version)
+    return found
+
+
+def _draft(request: HttpRequest, member: Membership) -> Draft:
+    text = request.POST.get("text", "").strip()
+    visibility = request.POST.get("visibility", Visibility.PUBLIC)
+    versions = _versions(request, member, visibility)
     when = request.POST.get("when", "queue")
     zone = ZoneInfo(member.workspace.timezone)
     repeat = request.POST.get("repeat_every_days", "").strip()
@@ -96,18 +114,53 @@ def _draft(request: HttpRequest, member: Membership) -> Draft:
         track_links=request.POST.get("track_links") == "on",
         images=_images(request),
         confirm_duplicates=request.POST.get("confirm_duplicates") == "on",
+        visibility=visibility,
     )
+
+
+def _prefill(request: HttpRequest) -> dict[str, str]:
+    """?text=, ?pillar= and ?visibility=followers fill the composer (a draft offered from
+    another page: an answer, an offer's "Post it")."""
+    followers = request.GET.get("visibility") == Visibility.FOLLOWERS
+    return {
+        "text": request.GET.get("text", ""),
+        "pillar": request.GET.get("pillar", "")[:60],
+        "visibility": Visibility.FOLLOWERS if followers else Visibility.PUBLIC,
+    }
+
+
+def _pillar_names(member: Membership, wanted: str) -> list[str]:
+    """The workspace's themes, plus the one asked for if it is not among them."""
+    names = list(
+        Pillar.objects.filter(workspace=member.workspace)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    return names if not wanted or wanted in names else [*names, wanted]
+
+
+def _public_there(request: HttpRequest, accounts: list[ConnectedAccount]) -> list[Any]:
+    """Accounts whose network has no followers-only posts: the note and the owner's choice."""
+    return [
+        (a, public_there_note(a), request.POST.get(f"public_{a.pk}", ""))
+        for a in accounts
+        if public_only(a)
+    ]
 
 
 @workspace_view()
 def compose(request: HttpRequest, member: Membership) -> HttpResponse:
+    accounts = _accounts(member)
+    form = request.POST or _prefill(request)
     context: dict[str, Any] = {
         "member": member,
-        "accounts": _accounts(member),
-        "versions": {a.pk: request.POST.get(f"text_{a.pk}", "") for a in _accounts(member)},
-        "pillars": Pillar.objects.filter(workspace=member.workspace).order_by("name"),
-        # ?text= prefills the text (a draft offered from another page, e.g. an answer).
-        "form": request.POST or {"text": request.GET.get("text", "")},
+        "accounts": accounts,
+        "versions": {a.pk: request.POST.get(f"text_{a.pk}", "") for a in accounts},
+        "pillars": _pillar_names(member, form.get("pillar", "")),
+        "form": form,
+        "followers": form.get("visibility") == Visibility.FOLLOWERS,
+        "public_there": _public_there(request, accounts),
+        "snippets": snippets(member.workspace),
         "warnings": [],
         "picked": _picked(request),
         "image_numbers": range(1, MAX_IMAGES + 1),

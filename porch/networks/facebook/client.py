@@ -323,7 +323,7 @@ class FacebookClient(NetworkClient):
             sent = self.graph.post(f"/{self.page_id}/messages", json=payload)
         except NetworkError as error:
             raise _not_delivered(error) from error
-        self.usage.writes += 1
+        self.usage.extra["dm_sent"] = self.usage.extra.get("dm_sent", 0) + 1
         return _published(sent["message_id"])
 
     def find_direct(self, message: DirectOut, since: datetime) -> Published | None:

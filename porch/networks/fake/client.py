@@ -190,7 +190,10 @@ class FakeClient(NetworkClient):
             raise fault_error(*waiting, write=True)
         with store.writing(self.db):
             row = write()
-        self.usage.writes += 1
+        if operation == "send_direct":  # a message, not a post: billed apart where billed
+            self.usage.extra["dm_sent"] = self.usage.extra.get("dm_sent", 0) + 1
+        else:
+            self.usage.writes += 1
         if waiting is not None:  # it went out; the answer did not come back
             raise fault_error(*waiting, write=True)
         return row

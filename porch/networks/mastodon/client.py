@@ -399,7 +399,7 @@ class MastodonClient(NetworkClient):
             )
         except NetworkError as error:
             raise _not_sent(error, acct) from error
-        self.usage.writes += 1
+        self.usage.extra["dm_sent"] = self.usage.extra.get("dm_sent", 0) + 1
         if not _mentioned(status, acct, self._domain):
             self.delete(str(status.id))
             raise NetworkError(

@@ -1,16 +1,25 @@
 // The composer: copies the text into each picked account's version (until edited), asks
 // the server for each network's own count (its TextRules are the truth), turns a counter
-// red past the limit, offers a thread split, and shows a preview per network.
+// red past the limit, offers a thread split, and shows a preview per network. For a
+// followers-only post it shows, beside each picked account whose network has none, the
+// choice to post publicly there or leave it out; "Insert offer" puts an offer's text at the
+// cursor (without this script the page lists the offers to copy instead).
 (function () {
   "use strict";
   var form = document.getElementById("composer");
   if (!form) { return; }
   var main = document.getElementById("text");
   var timer = null;
+  var caret = main;  // the text box the owner was last in: offers are inserted there
 
   function versions() { return form.querySelectorAll(".version"); }
   function picked(id) {
     var box = form.querySelector('input[name="accounts"][value="' + id + '"]');
+    return box && box.checked;
+  }
+
+  function followersOnly() {
+    var box = form.querySelector('input[name="visibility"][value="followers"]');
     return box && box.checked;
   }
 
@@ -20,6 +29,9 @@
       var area = version.querySelector("textarea");
       version.hidden = !picked(id);
       if (!area.dataset.edited) { area.value = main.value; }
+    });
+    form.querySelectorAll(".public-there").forEach(function (note) {
+      note.hidden = !(followersOnly() && picked(note.dataset.account));
     });
     clearTimeout(timer);
     timer = setTimeout(count, 150);
@@ -65,6 +77,34 @@
       box.appendChild(part);
     });
   }
+
+  function insert(option) {
+    var area = caret;
+    var start = area.selectionStart, end = area.selectionEnd;
+    var before = area.value.slice(0, start);
+    var text = (before && !/\s$/.test(before) ? " " : "") + option.value;
+    area.setRangeText(text, start, end, "end");
+    if (option.dataset.visibility === "followers") {
+      form.querySelector('input[name="visibility"][value="followers"]').checked = true;
+    }
+    area.focus();
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  var pick = document.getElementById("snippet");
+  if (pick) {
+    pick.closest(".snippet-pick").hidden = false;
+    form.querySelector(".snippet-list").hidden = true;
+    pick.addEventListener("change", function (event) {
+      event.stopPropagation();
+      var option = pick.options[pick.selectedIndex];
+      if (option && option.value) { insert(option); }
+      pick.value = "";
+    });
+  }
+  form.addEventListener("focusin", function (event) {
+    if (event.target.tagName === "TEXTAREA") { caret = event.target; }
+  });
 
   main.addEventListener("input", sync);
   form.addEventListener("change", sync);
