@@ -42,7 +42,7 @@ from porch.networks import registry
 from porch.networks.base import ErrorCode, NetworkError
 from porch.networks.facebook.forms import FacebookForm
 from porch.networks.sync import client_for
-from porch.offers.models import Offer, StaffLink
+from porch.offers.models import Offer, StaffLink, TillImport
 from porch.people.models import Merge, MergeSuggestion, PeerSuggestion, Person
 from porch.plans.questions import STEPS
 from porch.publishing.models import Post, PostTarget
@@ -206,6 +206,7 @@ BY_VIEW = {
     "offers:qr": "offer",
     "offers:print": "offer",
     "offers:staff_link_revoke": "staff_link",
+    "offers:till_import_confirm": "till_import",
 }
 
 
@@ -227,6 +228,7 @@ def sample_paths(workspace: Workspace) -> list[tuple[str, str]]:
         "peer": PeerSuggestion.objects.filter(workspace=workspace).first(),
         "offer": Offer.objects.filter(workspace=workspace).first(),
         "staff_link": StaffLink.objects.filter(workspace=workspace).first(),
+        "till_import": TillImport.objects.filter(workspace=workspace).first(),
     }
     found = []
     for name, route in named_routes(urlpatterns):

@@ -33,6 +33,7 @@ from datetime import timedelta
 from typing import Any
 
 from porch.bench.inbox import percentile95
+from porch.bench.offers_till import till_figures
 from porch.bench.run import ROOT, Figure, skipped
 
 TILLS = 20
@@ -51,6 +52,7 @@ def say(text: str) -> None:
 
 def run() -> Iterator[Figure]:
     yield redeem_figure()
+    yield from till_figures()  # till_csv_100k_rows_s: porch/bench/offers_till.py
 
 
 # redeem_p95_ms ---------------------------------------------------------------------------

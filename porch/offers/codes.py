@@ -16,6 +16,8 @@ import re
 import secrets
 
 import segno
+from django.conf import settings
+from django.urls import reverse
 
 from porch.errors import InputError
 from porch.offers.models import Code
@@ -66,6 +68,12 @@ def check_shared(text: str) -> str:
     if len(fold(shown)) < SHARED_MIN:
         raise InputError(f"A shared code needs at least {SHARED_MIN} letters or digits.")
     return shown
+
+
+def code_url(code: "Code | str") -> str:
+    """Where a per-person code's QR leads: {LINK_HOST}/c/<code>/ (staff: the counter)."""
+    text = code.code if isinstance(code, Code) else fold(code)
+    return settings.LINK_HOST.rstrip("/") + reverse("offers:code", args=[text])
 
 
 def qr_svg(url: str) -> str:

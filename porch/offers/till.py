@@ -51,8 +51,11 @@ _STORED = ["order", "code", "amount", "when", "skip", "row"]
 class Upload(Protocol):
     """What a page or a script hands in: Django's UploadedFile, or a file of our own."""
 
-    name: str | None
-    size: int | None
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def size(self) -> int | None: ...
 
     def read(self, size: int = -1) -> bytes: ...
 
@@ -64,6 +67,7 @@ class CodeRow:
     personal: bool
     person_id: int | None
     network: str
+    is_demo: bool
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,6 @@ class Plan:
     add: list[Found] = field(default_factory=list)
     already: int = 0
     skipped: int = 0
-    why: Counter[str] = field(default_factory=Counter)
 
 
 def _require(member: Membership) -> None:
@@ -255,11 +258,13 @@ def _unkept(data: bytes | memoryview) -> list[Found]:
 
 def _codes(workspace: Workspace) -> dict[str, CodeRow]:
     rows = Code.objects.filter(workspace=workspace).values_list(
-        "code", "pk", "offer_id", "personal", "person_id", "network"
+        "code", "pk", "offer_id", "personal", "person_id", "network", "offer__is_demo"
     )
     return {
-        code: CodeRow(pk, offer_id, personal, person_id, network)
-        for code, pk, offer_id, personal, person_id, network in rows.iterator(chunk_size=BATCH)
+        code: CodeRow(pk, offer_id, personal, person_id, network, is_demo)
+        for code, pk, offer_id, personal, person_id, network, is_demo in rows.iterator(
+            chunk_size=BATCH
+        )
     }
 
 
@@ -292,14 +297,11 @@ def _plan(workspace: Workspace, preset: str, found: list[Found], codes: dict[str
         code = codes[f.code]
         offer = offers[code.offer_id]
         room = None if offer.limit_total is None else offer.limit_total - offer.redeemed_count
+        full = room is not None and taken[offer.pk] >= room
         if keys[f.key] in existing or (code.personal and code.id in used):
             plan.already += 1
-        elif f.skip or not offer.starts_at <= f.when < offer.ends_at:
-            plan.skipped += 1
-            plan.why[f.skip or "outside the offer's dates"] += 1
-        elif room is not None and taken[offer.pk] >= room:
-            plan.skipped += 1
-            plan.why["over the offer's limit"] += 1
+        elif f.skip or not offer.starts_at <= f.when < offer.ends_at or full:
+            plan.skipped += 1  # refunded, cancelled, outside the dates, over the limit
         else:
             taken[offer.pk] += 1
             if code.personal:
@@ -360,7 +362,7 @@ def _import(member: Membership, till: TillImport, found: list[Found]) -> None:
 def _claim(when_by_code: dict[int, datetime]) -> set[int]:
     """Redeem these per-person codes, each at its order's time, where not redeemed yet:
     the ids won (one UPDATE ... RETURNING per batch, as redeem.py claims one)."""
-    table = Code._meta.db_table
+    table = connection.ops.quote_name(Code._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
     won: set[int] = set()
     with connection.cursor() as cursor:
@@ -406,7 +408,7 @@ def _insert(
                 ops.adapt_decimalfield_value(f.amount, 12, 2),
                 *(Source.TILL.value, import_key(preset, f.key), user, None),
                 ops.adapt_datetimefield_value(f.when),
-                False,
+                code.is_demo,
             )
         )
     with connection.cursor() as cursor:

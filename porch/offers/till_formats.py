@@ -19,6 +19,7 @@ spreadsheet numbers them (the header is row 1).
 import csv
 import io
 import re
+from functools import lru_cache
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -187,6 +188,7 @@ ZONES = {
 }
 
 
+@lru_cache(maxsize=256)
 def zone_of(text: str, default: tzinfo) -> tzinfo:
     """The zone a "Time Zone" cell names ("Pacific Time (US & Canada)", "Europe/Paris")."""
     name = ZONES.get(text.strip(), text.strip())
@@ -224,6 +226,7 @@ def parse_when(text: str, zone: tzinfo) -> datetime | None:
     return naive.replace(tzinfo=_offset(found["tz"]) or zone)
 
 
+@lru_cache(maxsize=256)
 def _offset(text: str | None) -> tzinfo | None:
     if not text:
         return None

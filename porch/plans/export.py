@@ -62,11 +62,20 @@ def sections(name: str, plan: dict[str, Any]) -> list[tuple[str, list[str]]]:
             ],
         ),
         ("First posts (drafts)", [f"[{d['pillar']}] {d['text']}" for d in plan["drafts"]]),
+        *_offer_section(plan.get("offer")),
         (
             "Next actions",
             [f"{n}. {a['text']} ({a['minutes']} min)" for n, a in enumerate(plan["actions"], 1)],
         ),
     ]
+
+
+def _offer_section(offer: dict[str, Any] | None) -> list[tuple[str, list[str]]]:
+    """The plan's first offer for followers (plans made before offers have none)."""
+    if not offer:
+        return []
+    lines = [f"{offer['title']}, for {offer['days']} days. {offer['terms']}"]
+    return [("First offer for followers", lines + [f"Post: {text}" for text in offer["posts"]])]
 
 
 def markdown(name: str, version: int, plan: dict[str, Any]) -> str:

@@ -43,7 +43,11 @@ def test_redemptions_have_their_line_and_join_the_total(
     html = signed_in.get(f"/w/{workspace.slug}/insights/money/?days=7").content.decode()
     assert "Offer redemptions: <strong>3</strong> redemptions, for <strong>20.50</strong>" in html
     assert "once offers are set up" not in html
-    assert '<td>Followers&#x27; loaf <small class="muted">running</small></td><td>6</td>' in html
+    loaf = page.offers[0].offer
+    assert (
+        f'<td><a href="/w/{workspace.slug}/offers/{loaf.pk}/">Followers&#x27; loaf</a> '
+        '<small class="muted">running</small></td><td>6</td>'
+    ) in html
     assert "<td>3</td><td>50%</td><td>20.50</td><td>2</td><td>1</td>" in html
 
     html = signed_in.get(f"/w/{workspace.slug}/insights/money/?days=90").content.decode()

@@ -72,3 +72,8 @@ def test_the_qr_leads_to_the_code_page() -> None:
     assert f'width="{(expected.symbol_size(scale=4))[0]}"' in svg
     png = codes.qr_png(url, 5)
     assert png.startswith(b"\x89PNG")
+
+
+def test_a_codes_url_is_its_counter_page(settings: object) -> None:
+    settings.LINK_HOST = "https://porch.shop.example/"  # type: ignore[attr-defined]
+    assert codes.code_url("abcd-efgh") == "https://porch.shop.example/c/ABCDEFGH/"

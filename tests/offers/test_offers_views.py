@@ -22,7 +22,7 @@ from porch.offers.services import OfferInput
 from porch.offers.views import OFFERS_PILLAR
 from porch.people.models import Follow, Person
 from porch.people.services import identify
-from porch.plans.generate import OFFERS
+from porch.plans.generate import OFFERS, offer_query
 from porch.workspaces import services as workspaces
 from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
 from tests.conftest import add_member
@@ -99,6 +99,16 @@ def test_the_form_reads_local_times_and_shows_them_back_across_the_clock_change(
     offer.refresh_from_db()
     assert offer.title == "Spring loaves"
     assert offer.ends_at == datetime(2026, 3, 30, 9, 0, tzinfo=UTC)
+
+
+def test_a_plans_offer_draft_arrives_prefilled_in_the_new_offer_form(
+    signed_in: Client, member: Membership
+) -> None:
+    query = offer_query({"title": "Crumb club <3", "terms": "A free bun", "days": 14}, AT.date())
+    page = signed_in.get(url(member, "new") + "?" + query).content.decode()
+    assert 'value="Crumb club &lt;3"' in page and "A free bun" in page
+    # From next Monday (the 23rd) at midnight, for 14 days.
+    assert 'value="2026-03-23T00:00"' in page and 'value="2026-04-06T00:00"' in page
 
 
 @pytest.mark.parametrize(

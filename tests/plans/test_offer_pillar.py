@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.test import Client
 from time_machine import TimeMachineFixture
 
+from porch.plans.export import sections
 from porch.plans.generate import generate, offer_posts, offer_query
 from porch.plans.limits import POST_LIMITS
 from porch.plans.services import store_plan
@@ -72,3 +73,12 @@ def test_the_plan_page_links_to_the_offer_form(
     assert url.path == f"/w/{workspace.slug}/offers/new/"
     assert parse_qs(url.query)["starts"] == ["2026-12-07T00:00"]
     assert signed_in.get(href).status_code == 200
+
+
+def test_the_exported_plan_has_its_offer_and_an_older_plan_does_not() -> None:
+    plan = generate(BAKERY)
+    found = dict(sections("Corner Bakery", plan))["First offer for followers"]
+    assert found[0].startswith("Followers' thank-you: Sourdough loaf, for 14 days.")
+    assert found[1:] == [f"Post: {text}" for text in plan["offer"]["posts"]]
+    older = {key: value for key, value in plan.items() if key != "offer"}
+    assert "First offer for followers" not in dict(sections("Corner Bakery", older))
