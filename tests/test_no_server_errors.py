@@ -155,10 +155,10 @@ _READS = re.compile(r"""(?:GET|POST)\.(?:get|getlist)\(\s*f?["']([A-Za-z_]\w*)""
 def parameter_names() -> list[str]:
     """Every query or form parameter a view reads by name, and every form field."""
     names: set[str] = set()
-    for source in ROOT.glob("*/views.py"):
+    for source in ROOT.glob("*/*.py"):  # views.py, and views kept beside it (till_views.py)
         names.update(_READS.findall(source.read_text()))
-    for source in ROOT.glob("*/forms.py"):
-        module = "porch." + source.parent.name + ".forms"
+    for source in ROOT.glob("*/forms*.py"):
+        module = "porch." + source.parent.name + "." + source.stem
         loaded = __import__(module, fromlist=["*"])
         for value in vars(loaded).values():
             if isinstance(value, type) and issubclass(value, forms.BaseForm):

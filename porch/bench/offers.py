@@ -185,9 +185,13 @@ def _redeem_checked(
     wrong = [code for code, times in valid.items() if times != 1]
     if wrong:
         raise RedeemFailed(f"{len(wrong)} codes were not valid exactly once")
-    say(f"{sum(kinds.values())} redeems in {took:.1f} s: {dict(kinds)}")
+    total = sum(kinds.values())
+    median = sorted(timings)[len(timings) // 2] if timings else 0.0
+    say(f"{total} redeems in {took:.1f} s ({total / took:.0f}/s): {dict(kinds)}")
+    say(f"median {median:.1f} ms, p95 {percentile95(timings):.1f} ms, max {max(timings):.1f} ms")
     return {
         "p95_ms": round(percentile95(timings), 2),
+        "median_ms": round(median, 2),
         "requests": len(timings),
         "kinds": dict(kinds),
         "seconds": round(took, 2),

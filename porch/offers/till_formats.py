@@ -19,11 +19,12 @@ spreadsheet numbers them (the header is row 1).
 import csv
 import io
 import re
-from functools import lru_cache
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 SHOPIFY, SQUARE, SQUARE_ITEMS, MAPPED = "shopify", "square-transactions", "square-items", "mapped"
@@ -339,6 +340,7 @@ def read_orders(text: str, preset: str, mapping: dict[str, str]) -> Read:
     columns = _Columns(header, spec)
     read = Read()
     orders, width, dates = read.orders, columns.width, len(columns.dates)
+    useful = itemgetter(*columns.useful)  # a tuple of cells (or one cell: its characters)
     for number, row in rows:
         read.rows += 1
         if len(row) <= width:
@@ -353,7 +355,7 @@ def read_orders(text: str, preset: str, mapping: dict[str, str]) -> Read:
         order = orders.get(key)
         if order is None:
             order = orders[key] = Order(key, number, dates=[""] * dates)
-        if any(map(row.__getitem__, columns.useful)):
+        if any(useful(row)):
             _merge(order, row, columns)
     for line in problems:
         read.error(line)

@@ -32,8 +32,6 @@ from porch.workspaces.models import Membership, Role
 # The plan's pillar for offers (porch.plans.generate.OFFERS; plans sit above offers).
 OFFERS_PILLAR = "Offers for followers"
 CODES_SHOWN = 200
-# The query a plan's offer draft passes to the new-offer form: form field -> parameter.
-PREFILL = {"title": "title", "terms": "terms", "starts_at": "starts", "ends_at": "ends"}
 
 
 def _offer(member: Membership, pk: int) -> Offer:
@@ -101,9 +99,13 @@ def offer_new(request: HttpRequest, member: Membership) -> HttpResponse:
         initial = {"starts_at": start.strftime("%Y-%m-%dT%H:%M")}
         # A plan's offer draft arrives prefilled (porch.plans.generate.offer_query); the
         # form checks these values as it checks typed ones.
-        for field, key in PREFILL.items():
-            if request.GET.get(key):
-                initial[field] = request.GET[key][:2000]
+        prefill = {
+            "title": request.GET.get("title", ""),
+            "terms": request.GET.get("terms", ""),
+            "starts_at": request.GET.get("starts", ""),
+            "ends_at": request.GET.get("ends", ""),
+        }
+        initial.update({field: value[:2000] for field, value in prefill.items() if value})
         return _form_page(request, member, OfferForm(member.workspace, initial=initial), None)
     form = OfferForm(member.workspace, request.POST)
     saved = _saved(request, member, form, None)

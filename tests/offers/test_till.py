@@ -2,11 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
 
+from porch.bench import offers_till as bench
 from porch.errors import Conflict, InputError, NotAllowed
 from porch.offers import till
 from porch.offers.models import Code, Offer, Redemption, Source, TillImport
@@ -290,3 +292,19 @@ def test_dates_as_tills_write_them() -> None:
     assert parse_when("25/12/2026", london) == datetime(2026, 12, 25, tzinfo=london)
     assert parse_when("2026-02-30", london) is None
     assert parse_when("13:00 PM 2026", london) is None
+
+
+def test_the_benchmarks_export_imports_once(
+    workspace: Workspace, member: Membership, tmp_path: Path
+) -> None:
+    """porch/bench/offers_till.py's generated Shopify export, in small: about 0.6 orders a
+    row, the codes found, and a second import adds nothing."""
+    offer = offer_with(workspace, personal=("ABCDEFGH", "JKMNPQRS"), days=400)
+    Offer.objects.filter(pk=offer.pk).update(starts_at=bench.START - timedelta(days=1))
+    path = tmp_path / "orders_export.csv"
+    orders = bench.write_export(path, 2000, ["ABCDEFGH", "JKMNPQRS"])
+    assert 1100 <= orders <= 1300
+    first = till.confirm(member, till.preview(member, upload(path.read_bytes())), now=NOW)
+    assert (first.rows, first.added, first.errors) == (2000, 2, [])
+    again = till.confirm(member, till.preview(member, upload(path.read_bytes())), now=NOW)
+    assert (again.added, again.already) == (0, 2)
