@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from porch.offers.codes import ALPHABET, display, fold
-from porch.offers.models import Code, Offer, Redemption, Source, StaffLink
+from porch.offers.models import Code, CodeState, Offer, Redemption, Source, StaffLink
 from porch.workspaces.models import Workspace
 
 KINDS = (
@@ -35,6 +35,7 @@ KINDS = (
     "used_up",
     "person_limit",
     "not_this_offer",
+    "not_sent",
     "unknown",
 )
 # The colour the counter page shows each answer in.
@@ -47,6 +48,7 @@ TITLE = {
     "used_up": "Offer used up",
     "person_limit": "Limit reached",
     "not_this_offer": "Not this offer",
+    "not_sent": "Never sent",
     "unknown": "Unknown code",
 }
 LOOK_ALIKES = set("01OILU")
@@ -114,7 +116,7 @@ def check(workspace: Workspace, text: str, *, now: datetime) -> Answer:
     code = find(workspace, text)
     if code is None:
         return _unknown(text)
-    early = _timing(code, now)
+    early = _timing(code, now) or _not_sent(code)
     if early is not None:
         return early
     if code.personal and code.redeemed_at is not None:
@@ -144,7 +146,7 @@ def redeem(
             code.offer,
             code,
         )
-    refused = _timing(code, now)
+    refused = _timing(code, now) or _not_sent(code)
     if refused is None and code.personal and code.redeemed_at is not None:
         refused = _used(code)
     if refused is not None:
@@ -188,6 +190,23 @@ def _claim(code: Code, now: datetime, made: dict[str, Any]) -> Redemption:
         redeemed_at=now,
         is_demo=code.offer.is_demo,
         **made,
+    )
+
+
+# A per-person code counts once its message went out, or the owner gave it by hand.
+GIVEN = (CodeState.SENT, CodeState.GIVEN)
+
+
+def _not_sent(code: Code) -> Answer | None:
+    """A per-person code Porch made but never delivered is no one's yet."""
+    if not code.personal or code.state in GIVEN or code.redeemed_at is not None:
+        return None
+    return Answer(
+        "not_sent",
+        f"{display(code)} was never sent ({code.get_state_display().lower()}): "
+        "check the offer's page before giving anything.",
+        code.offer,
+        code,
     )
 
 

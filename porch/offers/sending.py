@@ -364,7 +364,7 @@ def message_text(code: Code, *, terms: bool = True) -> str:
 
 
 def code_link(code: Code) -> str:
-    return f"{settings.LINK_HOST}/c/{code.code}"
+    return codes.code_url(code.code)
 
 
 def direct_message(code: Code, identity: Identity, client: NetworkClient) -> DirectOut:

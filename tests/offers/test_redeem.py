@@ -32,8 +32,7 @@ def personal_code(offer: Offer, code: str | None = None, **fields: object) -> Co
         offer=offer,
         code=code or new_personal_code(),
         personal=True,
-        state=CodeState.SENT,
-        **fields,
+        **{"state": CodeState.SENT, **fields},
     )
 
 
@@ -136,3 +135,16 @@ def test_a_person_with_two_codes_gets_the_offer_once(workspace: Workspace) -> No
     offer.refresh_from_db()
     assert offer.redeemed_count == 1  # rolled back with the rest
     assert Code.objects.get(code="HGFEDCBA").redeemed_at is None
+
+
+@pytest.mark.parametrize("state", [CodeState.QUEUED, CodeState.SKIPPED, CodeState.FAILED])
+def test_a_code_that_never_went_out_is_refused_and_stays_unused(
+    workspace: Workspace, state: str
+) -> None:
+    code = personal_code(make_offer(workspace), "ABCDEFGH", state=state)
+    for answer in (check(workspace, "ABCDEFGH", now=NOW), redeem(workspace, "ABCDEFGH", now=NOW)):
+        assert answer.kind == "not_sent" and "never sent" in answer.message
+    code.refresh_from_db()
+    assert code.redeemed_at is None and not Redemption.objects.exists()
+    Code.objects.filter(pk=code.pk).update(state=CodeState.SENT)
+    assert redeem(workspace, "ABCDEFGH", now=NOW).kind == "valid"

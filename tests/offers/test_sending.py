@@ -224,7 +224,7 @@ def test_queued_codes_go_out_once_with_the_offer_its_end_the_code_and_its_link(
     [message] = store.direct_messages_to("ann")
     assert message.text == (
         "Spring crumb\n10% off one loaf.\nUntil 17 March 2026, 10:00.\n"
-        f"Your code: {codes.display(code.code)}\n{settings.LINK_HOST}/c/{code.code}"
+        f"Your code: {codes.display(code.code)}\n{settings.LINK_HOST}/c/{code.code}/"
     )
     assert code.state == CodeState.SENT and code.sent_at == NOW and code.error == ""
     assert code.external_id == message.external_id and not code.check_first
