@@ -14,13 +14,15 @@ PostgreSQL's row lock makes the second UPDATE wait and re-check `redeemed_at IS 
 under READ COMMITTED, so it matches no row. Either way exactly one till says "valid".
 """
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
 from porch.offers.codes import ALPHABET, display, fold
@@ -153,13 +155,23 @@ def redeem(
         return refused
     made = {"amount": amount, "by_user": by_user, "by_link": by_link, "source": source}
     try:
-        with transaction.atomic():
+        with _one_writer(), transaction.atomic():
             redemption = _claim(code, now, made)
     except _Lost as lost:
         return _lost(code, lost.kind)
     except IntegrityError:
         return _lost(code, "used")
     return Answer("valid", f"Valid: {code.offer.title}.", code.offer, code, redemption)
+
+
+# SQLite lets one writer in at a time and makes the others sleep and try again, in steps
+# of up to 100 ms, so that under many tills some wait seconds: the tills one server process
+# answers take turns here instead, in order (PostgreSQL locks the code's row itself).
+_SQLITE_WRITER = threading.Lock()
+
+
+def _one_writer() -> AbstractContextManager[object]:
+    return _SQLITE_WRITER if connection.vendor == "sqlite" else nullcontext()
 
 
 def _claim(code: Code, now: datetime, made: dict[str, Any]) -> Redemption:
