@@ -27,6 +27,9 @@ PAGES = [
     "insights/report/",
     "insights/money/",
     "insights/",
+    "offers/",
+    "counter/",
+    "till-import/",
     "accounts/",
     "members/",
 ]
