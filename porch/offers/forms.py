@@ -36,6 +36,15 @@ class NetworkNote:
     def for_give(self, give: str) -> str:
         return self.shared if give == Give.SHARED else self.personal
 
+    # Under the network's own checkbox, the notes without its name in front.
+    @property
+    def shared_here(self) -> str:
+        return self.shared.removeprefix(f"{self.label}: ")
+
+    @property
+    def personal_here(self) -> str:
+        return self.personal.removeprefix(f"{self.label}: ")
+
 
 def network_note(network: str) -> NetworkNote:
     """What will happen on `network`, from its descriptor."""
@@ -46,18 +55,20 @@ def network_note(network: str) -> NetworkNote:
 
 
 def note_of(network: NetworkDescriptor) -> NetworkNote:
-    can = network.can
+    """Each sentence starts with the network's name, as the networks' own notes do."""
+    can, label = network.can, network.label
     shared = (
-        "The code goes out in a followers-only post."
+        f"{label}: the code goes out in a followers-only post."
         if can.followers_only
-        else f"The code goes out in an ordinary public post: {network.label} has no "
-        "followers-only posts."
+        else f"{label}: the code goes out in an ordinary public post ({label} has no "
+        "followers-only posts)."
     )
     if can.send_direct:
-        personal = can.send_direct_note or "Each follower gets their code by direct message."
+        # The network's own note names it ("Mastodon: a direct message to each follower").
+        personal = can.send_direct_note or f"{label}: each follower gets a direct message."
     else:
-        personal = f"Porch cannot send codes on {network.label}."
-    return NetworkNote(network.name, network.label, shared, personal, bool(can.send_direct))
+        personal = f"{label}: Porch cannot send codes here."
+    return NetworkNote(network.name, label, shared, personal, bool(can.send_direct))
 
 
 def local_text(at: datetime | None, zone: ZoneInfo) -> str:

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 
 from porch.networks import registry
 from porch.networks.fake import store as fake_network
-from porch.offers.codes import new_personal_code
+from porch.offers.codes import fold, new_personal_code
 from porch.offers.models import (
     Code,
     CodeState,
@@ -26,11 +26,12 @@ from porch.offers.models import (
     Source,
     TillImport,
 )
+from porch.offers.services import link_offer
 from porch.people.follows import sync_followers
 from porch.people.models import Follow, Person
 from porch.workspaces.models import ConnectedAccount, Workspace
 
-SHARED_CODE = "FRIDAYBUNS"
+SHARED_CODE = "FRIDAY-BUNS"  # as the owner wrote it; the Code row keeps it folded
 SHARED_SALES = ("7.50", "5.00", "9.20")
 PERSONAL_CODES = 12
 PERSONAL_SALES = ("4.50", "6.20", "3.80", "12.00")  # at the counter
@@ -74,8 +75,13 @@ def _shared_offer(workspace: Workspace, now: datetime) -> Offer:
         is_demo=True,
     )
     code = Code.objects.create(
-        workspace=workspace, offer=offer, code=SHARED_CODE, personal=False, state=CodeState.GIVEN
+        workspace=workspace,
+        offer=offer,
+        code=fold(SHARED_CODE),
+        personal=False,
+        state=CodeState.GIVEN,
     )
+    link_offer(offer)
     for hours, amount in zip((50, 26, 3), SHARED_SALES, strict=True):
         Redemption.objects.create(
             workspace=workspace,
@@ -153,6 +159,7 @@ def _personal_offer(workspace: Workspace, now: datetime) -> Offer | None:
         send_requested_at=sent_at - timedelta(minutes=5),
         is_demo=True,
     )
+    link_offer(offer)
     codes = [_new_code(offer, follow, sent_at) for follow in _followers(accounts)]
     sales = [(a, Source.COUNTER) for a in PERSONAL_SALES] + [(TILL_SALE, Source.TILL)]
     for n, (code, (amount, source)) in enumerate(zip(codes, sales, strict=False)):

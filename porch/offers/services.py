@@ -121,7 +121,7 @@ def public_url(offer: Offer) -> str:
     return settings.LINK_HOST + reverse("offers:public", args=[offer.link.code])
 
 
-def _link(offer: Offer) -> None:
+def link_offer(offer: Offer) -> None:
     """The offer's tracked link, made once; it follows a changed landing page."""
     campaign = f"offer-{offer.pk}"
     if offer.link is None:
@@ -170,7 +170,7 @@ def _save(member: Membership, offer: Offer, data: OfferInput) -> Offer:
                 _shared_code(offer)
             else:  # no longer shared (nothing was redeemed: update_offer checks)
                 Code.objects.filter(offer=offer, personal=False).delete()
-            _link(offer)
+            link_offer(offer)
     except IntegrityError:  # the same code saved by someone else meanwhile
         raise InputError(
             f"The code {data.shared_code} is already used in this workspace."

@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -131,10 +130,11 @@ def offer_edit(request: HttpRequest, member: Membership, pk: int) -> HttpRespons
 
 
 def qr_target(offer: Offer) -> str:
-    """What the offer's QR holds: its tracked link, else the shared code's counter page."""
-    if offer.link is not None:
-        return short_url(offer.link)
-    return f"{settings.LINK_HOST}/c/{codes.fold(offer.shared_code) or offer.pk}/"
+    """What the offer's QR holds: its tracked link (made once, for an offer without one)."""
+    if offer.link is None:
+        services.link_offer(offer)
+    assert offer.link is not None
+    return short_url(offer.link)
 
 
 def post_text(offer: Offer) -> str:

@@ -150,7 +150,7 @@ def test_the_form_says_what_happens_on_each_connected_network(
     page = signed_in.get(url(member, "new")).content.decode()
     for network in ("mastodon", "bluesky", "fake"):
         note = network_note(network)
-        assert note.shared in page and note.personal in page
+        assert note.shared_here in page and note.personal_here in page
     assert "followers-only post" in network_note("mastodon").shared
     assert "ordinary public post" in network_note("bluesky").shared
     assert 'value="x"' not in page  # no account there
@@ -158,7 +158,7 @@ def test_the_form_says_what_happens_on_each_connected_network(
 
 def test_a_network_that_cannot_send_says_so() -> None:
     none = NetworkDescriptor(name="none", label="Nowhere", client="", can=Capabilities())
-    assert note_of(none).personal == "Porch cannot send codes on Nowhere."
+    assert note_of(none).personal == "Nowhere: Porch cannot send codes here."
     assert "ordinary public post" in note_of(none).shared
     sends = Capabilities(send_direct="followers", send_direct_note="A DM to each follower.")
     assert note_of(NetworkDescriptor("s", "S", "", can=sends)).personal == sends.send_direct_note
