@@ -213,6 +213,8 @@ TASK_ATTEMPTS = config.env_int("PORCH_TASK_ATTEMPTS", 3, 1, 100)
 # History imports: the largest upload, and the most history data read out of one file
 # (a zip's expanded members included), in MB. Uploads over 2.5 MB go to disk, not memory.
 IMPORT_MAX_MB = config.env_int("PORCH_IMPORT_MAX_MB", 1024, 1, 65536)
+# Till CSV imports (offers): the largest sales file, in MB; it is read into memory whole.
+TILL_IMPORT_MAX_MB = config.env_int("PORCH_TILL_IMPORT_MAX_MB", 50, 1, 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Seconds between syncs of one account: the interval adapts between these (X: 8x longer).

@@ -15,7 +15,13 @@ from porch.networks import registry
 from porch.networks.base import NetworkDescriptor
 from porch.offers import codes
 from porch.offers.models import Audience, Give, Offer
-from porch.offers.services import LIMIT_MAX, TERMS_LENGTH, TITLE_LENGTH, OfferInput
+from porch.offers.services import (
+    LANDING_URL_LENGTH,
+    LIMIT_MAX,
+    TERMS_LENGTH,
+    TITLE_LENGTH,
+    OfferInput,
+)
 from porch.people.models import Person
 from porch.workspaces.models import Workspace
 
@@ -147,7 +153,7 @@ class OfferForm(forms.Form):
         help_text="Letters, digits and dashes, easy to say at the counter: CRUMB-SPRING.",
     )
     landing_url = forms.URLField(
-        max_length=2000,
+        max_length=LANDING_URL_LENGTH,
         required=False,
         assume_scheme="https",
         label="Landing page",

@@ -270,7 +270,8 @@ def _used(code: Code) -> Answer:
     if last is not None and last.by_link is not None:
         where = f" on {last.by_link.label}"
     elif last is not None and last.by_user is not None:
-        where = f" by {last.by_user.get_username()}"
+        # A name, never the e-mail address a username is: staff-link tills read this too.
+        where = f" by {last.by_user.get_full_name() or 'a signed-in member'}"
     elif last is not None and last.source == Source.TILL:
         where = " (till import)"
     message = f"Already used{when}{where}: {display(code)} was redeemed before."

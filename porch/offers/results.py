@@ -18,6 +18,7 @@ from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
 from porch.networks import registry
+from porch.offers import codes
 from porch.offers.models import Code, CodeState, Give, Offer, Redemption
 from porch.people.models import Person, Status
 from porch.publishing.models import Post, PostStatus
@@ -124,7 +125,7 @@ def carried_by(offer: Offer) -> int:
         return 0
     carried = Q()
     if offer.shared_code:  # folded: the post may write it with dashes or spaces
-        carried |= Q(folded__contains=offer.shared_code)
+        carried |= Q(folded__contains=codes.fold(offer.shared_code))
     if offer.link is not None:
         carried |= Q(text__contains=f"/l/{offer.link.code}")
     if not carried:

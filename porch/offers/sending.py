@@ -285,15 +285,17 @@ def _held(code: Code, sender: str) -> Q:
 
 
 def sending_account(code: Code) -> ConnectedAccount | None:
-    """The workspace's account that the code's person follows on the code's network."""
+    """The workspace's account that the code's person follows now on the code's network
+    (None once they unfollowed: a code for followers goes to followers only)."""
     if code.identity_id is None:
         return None
     follows = Follow.objects.filter(
         identity_id=code.identity_id,
         account__workspace_id=code.workspace_id,
         account__network=code.network,
+        gone_at__isnull=True,
     ).select_related("account", "account__workspace")
-    found = follows.order_by(F("gone_at").desc(nulls_first=True), "pk").first()
+    found = follows.order_by("pk").first()
     return found.account if found is not None else None
 
 
@@ -377,7 +379,7 @@ def direct_message(code: Code, identity: Identity, client: NetworkClient) -> Dir
         recipient_handle=identity.handle,
         text=text,
         idempotency_key=str(code.idempotency_key),
-        marker=code.code,
+        marker=codes.display(code.code),
         recipient_local_id=identity.local_id,
     )
 

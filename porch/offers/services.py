@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 
+from porch.core.fetch import checked_url
 from porch.errors import InputError, NotAllowed, NotFound
 from porch.offers import codes
 from porch.offers.models import Audience, Code, CodeState, Give, Offer
@@ -23,6 +24,8 @@ from porch.workspaces.models import Membership, Role, Workspace
 TITLE_LENGTH = 120
 TERMS_LENGTH = 2_000
 LIMIT_MAX = 1_000_000
+# The tracked link keeps the landing page with its utm_* added, in 2,000 characters.
+LANDING_URL_LENGTH = 1_800
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,12 @@ def _checked(workspace: Workspace, data: OfferInput) -> OfferInput:
     tag = data.tag.strip() if data.audience == Audience.TAG else ""
     if data.audience == Audience.TAG and not tag:
         raise InputError("Pick the tag of the people who get the offer.")
+    if data.landing_url:
+        checked_url(data.landing_url)  # AddressRefused: only http(s) addresses lead anywhere
+        if len(data.landing_url) > LANDING_URL_LENGTH:
+            raise InputError(
+                f"The landing page's address is at most {LANDING_URL_LENGTH} characters."
+            )
     shared = codes.check_shared(data.shared_code) if data.give == Give.SHARED else ""
     return OfferInput(
         **{**data.__dict__, "title": title, "tag": tag, "shared_code": shared},

@@ -11,12 +11,16 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from porch.errors import InputError, NotAllowed, NotFound
 from porch.offers.models import StaffLink
 from porch.workspaces.models import Membership, Role
 
 SESSION_KEY = "porch_staff_link"
+# The day the till's session was last saved: saving it once a day keeps a till that is in
+# use signed in past the session's age (two weeks), with one write a day.
+SEEN_KEY = "porch_staff_link_seen"
 
 
 def hash_token(token: str) -> str:
@@ -89,6 +93,10 @@ def active_link(request: HttpRequest) -> StaffLink | None:
     )
     if link is None:
         request.session.pop(SESSION_KEY, None)
+        return None
+    today = timezone.now().date().isoformat()
+    if request.session.get(SEEN_KEY) != today:
+        request.session[SEEN_KEY] = today
     return link
 
 

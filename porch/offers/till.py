@@ -14,8 +14,12 @@ importing the same sales again adds nothing. A per-person code is redeemed once:
 already used at the counter, the order counts as already counted, not twice; it is claimed
 with the conditional UPDATE redeem.py uses (here per batch, RETURNING the ids won). A shared
 code gives one redemption per order, within the offer's dates and its `limit_total` (the
-earliest orders first); the per-person limit cannot apply (the file names no one Porch
-knows). Lock order as in redeem.py: the codes, then the offer's count.
+earliest orders first). As at the counter, a per-person code that was never sent counts for
+nothing, and a person's codes together stay within the offer's `limit_per_person` (what is
+stored plus the earlier orders of the file); each refused order gets a line saying why. The
+import plans again inside its transaction, so what the counter redeemed since the preview
+counts. Lock order as in redeem.py: the codes, then the offer's count; the person limits are
+checked again under the offer's lock.
 
 What is kept: until it is imported, the orders found (order id, code, amount, time), never
 the file's e-mail addresses or names; an unknown format's file without its personal columns
@@ -35,12 +39,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Field, Q
+from django.db.models import Count, F, Field, Q
 
 from porch.errors import Conflict, InputError, NotAllowed, NotFound
 from porch.offers import till_formats as formats
-from porch.offers.codes import fold
-from porch.offers.models import Code, Offer, Redemption, Source, TillImport
+from porch.offers.codes import display, fold
+from porch.offers.models import Code, CodeState, Offer, Redemption, Source, TillImport
+from porch.offers.redeem import GIVEN
 from porch.workspaces.models import Membership, Role, Workspace
 
 BATCH = 2000  # keys read, codes claimed and rows written per statement
@@ -68,6 +73,7 @@ class CodeRow:
     person_id: int | None
     network: str
     is_demo: bool
+    state: str
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class Plan:
     add: list[Found] = field(default_factory=list)
     already: int = 0
     skipped: int = 0
+    refused: list[str] = field(default_factory=list)  # a line per order refused, naming its row
 
 
 def _require(member: Membership) -> None:
@@ -156,7 +163,7 @@ def _own(member: Membership, till: TillImport) -> None:
 
 
 def _read_upload(uploaded: Upload) -> bytes:
-    limit = int(settings.IMPORT_MAX_MB) * 1024 * 1024
+    limit = int(settings.TILL_IMPORT_MAX_MB) * 1024 * 1024
     if (uploaded.size or 0) > limit:
         raise InputError(_too_big())
     data = uploaded.read(limit + 1)
@@ -171,9 +178,9 @@ def _read_upload(uploaded: Upload) -> bytes:
 
 def _too_big() -> str:
     return (
-        f"The file is bigger than the {settings.IMPORT_MAX_MB} MB Porch takes. Export a "
-        "shorter period (a month at a time), or ask whoever runs Porch to raise "
-        "PORCH_IMPORT_MAX_MB."
+        f"The file is bigger than the {settings.TILL_IMPORT_MAX_MB} MB Porch takes for till "
+        "sales. Export a shorter date range (a month at a time) and import each file, or ask "
+        "whoever runs Porch to raise PORCH_TILL_IMPORT_MAX_MB."
     )
 
 
@@ -216,6 +223,8 @@ def _examine(till: TillImport, text: str) -> None:
             continue
         found.append(Found(order.key, code, amount, when, order.skip, order.row))
     plan = _plan(workspace, till.preset, found, codes)
+    for line in plan.refused:
+        read.error(line)
     till.rows, till.added, till.already, till.skipped = (
         read.rows,
         len(plan.add),
@@ -258,11 +267,11 @@ def _unkept(data: bytes | memoryview) -> list[Found]:
 
 def _codes(workspace: Workspace) -> dict[str, CodeRow]:
     rows = Code.objects.filter(workspace=workspace).values_list(
-        "code", "pk", "offer_id", "personal", "person_id", "network", "offer__is_demo"
+        "code", "pk", "offer_id", "personal", "person_id", "network", "offer__is_demo", "state"
     )
     return {
-        code: CodeRow(pk, offer_id, personal, person_id, network, is_demo)
-        for code, pk, offer_id, personal, person_id, network, is_demo in rows.iterator(
+        code: CodeRow(pk, offer_id, personal, person_id, network, is_demo, state)
+        for code, pk, offer_id, personal, person_id, network, is_demo, state in rows.iterator(
             chunk_size=BATCH
         )
     }
@@ -284,13 +293,27 @@ def _used_codes(workspace: Workspace) -> set[int]:
     return set(rows.values_list("pk", flat=True).iterator(chunk_size=BATCH))
 
 
+def _had(offers: Iterable[Offer]) -> Counter[tuple[int, int]]:
+    """Redemptions stored per (offer, person) for the offers with a per-person limit (one
+    read, however many people)."""
+    limited = [o.pk for o in offers if o.limit_per_person]
+    rows = (
+        Redemption.objects.filter(offer_id__in=limited, person_id__isnull=False)
+        .values_list("offer_id", "person_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return Counter({(offer_id, person_id): n for offer_id, person_id, n in rows})
+
+
 def _plan(workspace: Workspace, preset: str, found: list[Found], codes: dict[str, CodeRow]) -> Plan:
-    """Which orders would be added: not imported before, not refunded, a personal code not
-    used yet (the earliest order wins it), within the offer's dates and limit."""
+    """Which orders would be added: not imported before, not refunded, a personal code sent
+    and not used yet (the earliest order wins it), within the offer's dates and limits."""
     keys = {f.key: import_key(preset, f.key) for f in found}
     existing = _existing(workspace) if found else set()
     used = _used_codes(workspace) if found else set()
     offers = {o.pk: o for o in Offer.objects.filter(pk__in={codes[f.code].offer_id for f in found})}
+    had = _had(offers.values()) if found else Counter()
     taken: Counter[int] = Counter()
     plan = Plan()
     for f in sorted(found, key=lambda f: (f.when, f.key)):
@@ -302,12 +325,38 @@ def _plan(workspace: Workspace, preset: str, found: list[Found], codes: dict[str
             plan.already += 1
         elif f.skip or not offer.starts_at <= f.when < offer.ends_at or full:
             plan.skipped += 1  # refunded, cancelled, outside the dates, over the limit
+        elif refused := _refused(f, code, offer, had):
+            plan.skipped += 1
+            plan.refused.append(refused)
         else:
             taken[offer.pk] += 1
+            if code.person_id is not None:
+                had[offer.pk, code.person_id] += 1
             if code.personal:
                 used.add(code.id)
             plan.add.append(f)
     return plan
+
+
+def _refused(f: Found, code: CodeRow, offer: Offer, had: Counter[tuple[int, int]]) -> str:
+    """Why the counter would refuse this order's code (redeem.py), as a line naming its row;
+    "" when it would not."""
+    where = f"Row {f.row}: order {f.key[:40]!r}"
+    if code.personal and code.state not in GIVEN:
+        state = CodeState(code.state).label.lower()
+        return (
+            f"{where}: the code {display(f.code)} was never sent ({state}); check the "
+            "offer's page: this order is not counted."
+        )
+    limit = offer.limit_per_person
+    count = had[offer.pk, code.person_id] if code.person_id is not None else 0
+    if limit and count >= limit:
+        times = "1 time" if count == 1 else f"{count} times"
+        return (
+            f"{where}: the person already had the offer {times}, as often as it allows; "
+            "this order is not counted."
+        )
+    return ""
 
 
 # ---- confirm ---------------------------------------------------------------------------------
@@ -327,7 +376,9 @@ def confirm(member: Membership, till_import: TillImport, *, now: datetime) -> Ti
                 raise Conflict("This file was imported already: its sales are counted.")
             _import(member, till_import, found)
             till_import.imported_at, till_import.data = now, b""
-            till_import.save(update_fields=["added", "already", "skipped", "data", "imported_at"])
+            till_import.save(
+                update_fields=["added", "already", "skipped", "errors", "data", "imported_at"]
+            )
     except IntegrityError:
         raise Conflict(
             "Another import of these sales ran at the same moment. Upload the file again: "
@@ -355,8 +406,25 @@ def _import(member: Membership, till: TillImport, found: list[Found]) -> None:
             .update(redeemed_count=F("redeemed_count") + count)
         ):
             raise Conflict("An offer was used up while importing: upload the file again.")
+    _check_people(adding, codes)
     till.added, till.already = len(adding), plan.already
     till.skipped = plan.skipped + len(found) - len(still)
+    new = [line for line in plan.refused if line not in till.errors]
+    till.errors = [*till.errors, *new[: max(0, formats.MAX_ERRORS - len(till.errors))]]
+
+
+def _check_people(adding: list[Found], codes: dict[str, CodeRow]) -> None:
+    """Under the offers' locks (taken by the count's UPDATE, as the counter takes them
+    before counting), no person has gone over an offer's limit: a counter redemption
+    committed while the import planned makes it start again."""
+    pairs = {(c.offer_id, c.person_id) for c in (codes[f.code] for f in adding) if c.person_id}
+    if not pairs:
+        return
+    offers = Offer.objects.filter(pk__in={o for o, _ in pairs}, limit_per_person__isnull=False)
+    limits = dict(offers.exclude(limit_per_person=0).values_list("pk", "limit_per_person"))
+    had = _had(Offer(pk=pk, limit_per_person=limit) for pk, limit in limits.items())
+    if any(had[pair] > limits[pair[0]] for pair in pairs if pair[0] in limits):
+        raise Conflict("A code was redeemed at the counter while importing: upload the file again.")
 
 
 def _claim(when_by_code: dict[int, datetime]) -> set[int]:

@@ -114,9 +114,12 @@ def mapped_spec(mapping: dict[str, str]) -> Spec:
 
 # ---- money and dates -----------------------------------------------------------------
 
+# Each run of spaces follows the part it belongs to, so no two runs sit side by side when the
+# optional parts are missing (they would backtrack quadratically over a long run of spaces).
 _MONEY = re.compile(
-    r"(?P<open>\()?\s*(?P<minus>[-\u2212])?\s*(?P<pre>[^\d\s().,'-]{0,3})\s*(?P<minus2>[-\u2212])?"
-    r"\s*(?P<num>\d(?:[\d,.' \u00a0]*\d)?)\s*(?P<post>[^\d\s().,'-]{0,3})\s*(?P<close>\))?"
+    r"(?P<open>\()?\s*(?:(?P<minus>[-\u2212])\s*)?(?:(?P<pre>[^\d\s().,'-]{1,3})\s*)?"
+    r"(?:(?P<minus2>[-\u2212])\s*)?(?P<num>\d(?:[\d,.' \u00a0]*\d)?)"
+    r"(?:\s*(?P<post>[^\d\s().,'-]{1,3}))?\s*(?P<close>\))?"
 )
 CENT = Decimal("0.01")
 MONEY_MAX = Decimal("9999999999.99")  # what Redemption.amount holds

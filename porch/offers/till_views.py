@@ -43,7 +43,7 @@ def _too_big(request: HttpRequest) -> bool:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return False
-    return length > settings.IMPORT_MAX_MB * 1024 * 1024 + 64 * 1024
+    return length > settings.TILL_IMPORT_MAX_MB * 1024 * 1024 + 64 * 1024
 
 
 @workspace_view(Role.MANAGER)

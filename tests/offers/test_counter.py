@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -101,6 +102,18 @@ def test_a_staff_link_opens_the_counter_without_a_login(
     assert till.get(reverse("offers:counter", args=[workspace.slug])).status_code == 302
 
 
+def test_a_till_in_use_stays_open_past_the_sessions_age(
+    signed_in: Client, workspace: Workspace
+) -> None:
+    personal_code(make_offer(workspace, ends_at=NOW + timedelta(days=60)), "ABCDEFGH")
+    till = enter(make_link(signed_in, workspace))
+    for days in (13, 26, 39):  # used every 13 days; a session lasts 14
+        with time_machine.travel(NOW + timedelta(days=days), tick=False):
+            assert till.get(reverse("offers:till")).status_code == 200, days
+    with time_machine.travel(NOW + timedelta(days=39 + 15), tick=False):
+        assert till.get(reverse("offers:till")).status_code == 403  # left unused: closed
+
+
 def test_a_revoked_link_stops_at_once(signed_in: Client, workspace: Workspace) -> None:
     personal_code(make_offer(workspace), "ABCDEFGH")
     till = enter(make_link(signed_in, workspace))
@@ -177,6 +190,14 @@ def test_a_codes_qr_shows_the_code_to_a_customer(workspace: Workspace, settings:
     for wrong in ("AAAA2222", "AAAA3333"):
         assert customer.get(reverse("offers:code", args=[wrong])).status_code == 404
     assert customer.get(reverse("offers:code", args=["ABCDEFGH"])).status_code == 429
+
+
+def test_a_codes_page_says_when_the_offer_ends_in_the_shops_time(workspace: Workspace) -> None:
+    workspace.timezone = "America/New_York"
+    workspace.save()
+    personal_code(make_offer(workspace), "ABCDEFGH")  # ends 19 March, 10:00 UTC
+    body = Client().get(reverse("offers:code", args=["ABCDEFGH"])).content.decode()
+    assert "until 19 Mar 2026, 06:00 (America/New_York)" in body
 
 
 def test_a_codes_qr_opens_the_counter_for_staff(

@@ -109,7 +109,7 @@ def test_a_per_person_offer_counts_codes_given_redemptions_and_people(
 def test_a_shared_code_has_no_codes_given_but_counts_the_posts_that_carried_it(
     workspace: Workspace,
 ) -> None:
-    spring = offer(workspace, Give.SHARED, shared_code="CRUMBSPRING")
+    spring = offer(workspace, Give.SHARED, shared_code="CRUMB-SPRING")  # as the owner wrote it
     Post.objects.create(
         workspace=workspace, text="Say crumb-spring at the till!", status=PostStatus.PUBLISHED
     )

@@ -437,3 +437,18 @@ def test_a_killed_worker_sends_a_code_once(
         worker.wait(timeout=30)
     assert sent, log.read_text()[-3000:]
     assert len(store.direct_messages_to("ann")) == 1
+
+
+def test_someone_who_unfollows_before_the_code_goes_gets_nothing(
+    member: Membership, shop: ConnectedAccount
+) -> None:
+    follower(shop, "ann"), follower(shop, "bob")
+    offer = personal_offer(member.workspace)
+    with time_machine.travel(NOW, tick=False):
+        request_codes(member, offer, now=NOW)
+        Follow.objects.filter(identity__handle="bob").update(gone_at=NOW)
+        assert send_due(now=NOW) == 1
+
+    bob = codes_of(offer)["bob"]
+    assert store.direct_messages_to("bob") == [] and len(store.direct_messages_to("ann")) == 1
+    assert bob.state == CodeState.FAILED and "no longer follow" in bob.error

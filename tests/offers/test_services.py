@@ -95,6 +95,8 @@ def test_the_same_code_in_another_workspace_is_fine(member: Membership) -> None:
         ({"networks": ("x",)}, "connected account"),
         ({"audience": "tag", "tag": ""}, "tag"),
         ({"shared_code": "no"}, "3 to 32"),
+        ({"landing_url": "javascript:alert(1)"}, "web address starting with https"),
+        ({"landing_url": "https://shop.example/?q=" + "a" * 1800}, "at most 1800"),
     ],
 )
 def test_bad_offers_are_refused_with_one_line(

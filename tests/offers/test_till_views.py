@@ -74,3 +74,16 @@ def test_another_workspaces_import_is_not_found(
     ti = TillImport.objects.create(workspace=other, file_name="x.csv", file_sha256="0" * 64)
     assert signed_in.get(preview_url(workspace, ti)).status_code == 404
     assert signed_in.post(preview_url(workspace, ti), {"action": "import"}).status_code == 404
+
+
+def test_a_file_over_the_till_limit_is_refused_before_it_is_read(
+    signed_in: Client, workspace: Workspace, settings: object
+) -> None:
+    settings.TILL_IMPORT_MAX_MB = 1  # type: ignore[attr-defined]
+    settings.IMPORT_MAX_MB = 1024  # type: ignore[attr-defined]
+    data = csv_bytes(SHOPIFY, shopify_order("#1", "CRUMBSPRING")) + b"," * 1_200_000
+    answer = signed_in.post(import_url(workspace), {"file": upload(data)}, follow=True)
+    page = answer.content.decode()
+    assert "bigger than the 1 MB Porch takes for till sales" in page
+    assert "Export a shorter date range" in page and "PORCH_TILL_IMPORT_MAX_MB" in page
+    assert not TillImport.objects.exists()

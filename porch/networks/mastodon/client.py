@@ -387,9 +387,9 @@ class MastodonClient(NetworkClient):
         send refused, with why.
         """
         acct = self._recipient_acct(message)
-        text = message.text
-        if not self._mentions(text, acct):
-            text = f"@{acct} {text}"
+        # Mastodon would deliver it to anyone else the text mentions too ("flour from
+        # @millfarm"): their mentions are kept from linking; the person is named first.
+        text = f"@{acct} {_unmentioned(message.text)}"
         try:
             status = self._call(
                 lambda: self.api.status_post(
@@ -400,7 +400,7 @@ class MastodonClient(NetworkClient):
         except NetworkError as error:
             raise _not_sent(error, acct) from error
         self.usage.extra["dm_sent"] = self.usage.extra.get("dm_sent", 0) + 1
-        if not _mentioned(status, acct, self._domain):
+        if not _mentioned(status, acct, self._domain) or len(status.mentions or []) > 1:
             self.delete(str(status.id))
             raise NetworkError(
                 f"Mastodon could not find @{acct} to send the message to: the account may "
@@ -555,6 +555,17 @@ def _is_same_post(status: Status, post: Outgoing) -> bool:
 
 def _full_acct(acct: str, domain: str) -> str:
     return (acct if "@" in acct else f"{acct}@{domain}").lower()
+
+
+# A mention's "@": at the start, or after anything but a letter, digit, "@" or "/" (so an
+# e-mail address or a URL's "/@user" path is left alone).
+_MENTION_AT = re.compile(r"(?<![\w@/])@(?=\w)")
+
+
+def _unmentioned(text: str) -> str:
+    """The text with a word joiner after each mention's "@": it reads the same, and
+    Mastodon mentions (and delivers a direct status to) no one it names."""
+    return _MENTION_AT.sub("@\u2060", text)
 
 
 def _mentioned(status: Status, acct: str, domain: str) -> bool:

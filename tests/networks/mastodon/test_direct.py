@@ -64,14 +64,31 @@ def test_the_same_idempotency_key_twice_sends_one_message(
     assert len(pat.notifications(types=["mention"])) == 1
 
 
-def test_a_text_that_names_the_person_already_is_sent_as_it_is(
+def test_a_text_that_names_the_person_already_mentions_them_once(
     bakery: MastodonClient, pat: Mastodon
 ) -> None:
     message = DirectOut("", "@pat", "@pat your code: K7QF-29MX", "k", marker="K7QF-29MX")
 
     sent = bakery.send_direct(message)
 
-    assert pat.status(sent.external_id)["content"].count("@pat") == 1
+    status = pat.status(sent.external_id)
+    assert [m["acct"] for m in status["mentions"]] == ["pat"]
+
+
+def test_someone_else_the_offer_names_gets_no_ones_code(
+    bakery: MastodonClient, pat: Mastodon, sam: Mastodon
+) -> None:
+    """A direct status reaches everyone it mentions: the terms naming @sam (the miller
+    who supplies the flour) must not send Sam each follower's code."""
+    text = "Flour from @sam, thanks to info@mill.example! Your code: K7QF-29MX"
+    message = DirectOut("", f"pat@{DOMAIN}", text, "k2", marker="K7QF-29MX")
+
+    sent = bakery.send_direct(message)
+
+    status = pat.status(sent.external_id)
+    assert [m["acct"] for m in status["mentions"]] == ["pat"]
+    assert "info@mill.example" in status["content"]
+    assert sam.conversations() == [] and sam.notifications() == []
 
 
 def test_without_a_handle_the_person_is_found_by_their_account_uri(
