@@ -417,13 +417,14 @@ def _check_people(adding: list[Found], codes: dict[str, CodeRow]) -> None:
     """Under the offers' locks (taken by the count's UPDATE, as the counter takes them
     before counting), no person has gone over an offer's limit: a counter redemption
     committed while the import planned makes it start again."""
-    pairs = {(c.offer_id, c.person_id) for c in (codes[f.code] for f in adding) if c.person_id}
+    people = [(codes[f.code].offer_id, codes[f.code].person_id) for f in adding]
+    pairs = {(offer_id, person) for offer_id, person in people if person is not None}
     if not pairs:
         return
-    offers = Offer.objects.filter(pk__in={o for o, _ in pairs}, limit_per_person__isnull=False)
-    limits = dict(offers.exclude(limit_per_person=0).values_list("pk", "limit_per_person"))
-    had = _had(Offer(pk=pk, limit_per_person=limit) for pk, limit in limits.items())
-    if any(had[pair] > limits[pair[0]] for pair in pairs if pair[0] in limits):
+    offers = list(Offer.objects.filter(pk__in={o for o, _ in pairs}).only("limit_per_person"))
+    limits = {o.pk: o.limit_per_person for o in offers if o.limit_per_person}
+    had = _had(offers)
+    if any(had[pair] > limits.get(pair[0], had[pair]) for pair in pairs):
         raise Conflict("A code was redeemed at the counter while importing: upload the file again.")
 
 
