@@ -415,6 +415,8 @@ def test_a_killed_worker_sends_a_code_once(
     shop = shop_on(workspace)
     follower(shop, "ann")
     now = timezone.now()
+    # Ann follows on the network itself too: the worker's follower sync keeps her follow.
+    store.follow("ann", shop.handle, at=now - timedelta(days=3))
     offer = personal_offer(
         workspace, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=1)
     )
