@@ -532,5 +532,11 @@ def load_demo() -> tuple[Workspace, bool]:
     _add_searches(workspace, user)
     start_syncing(workspace)
     _add_people(workspace, user, now)
-    add_demo_offers(workspace, now)
+    add_demo_offers(workspace, now, _add_follower)
     return workspace, True
+
+
+def _add_follower(account: ConnectedAccount, handle: str, name: str, since: datetime) -> None:
+    """A made-up follower of one of the demo's accounts, on the fake network they run on."""
+    fake_network.set_profile(handle, name=name, bio="Here for the bread.")
+    fake_network.follow(handle, account.handle, at=since)

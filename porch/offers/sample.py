@@ -9,13 +9,13 @@ marked is_demo (the workspace is the demo's).
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
 from porch.networks import registry
-from porch.networks.fake import store as fake_network
 from porch.offers.codes import fold, new_personal_code
 from porch.offers.models import (
     Code,
@@ -95,8 +95,15 @@ def _shared_offer(workspace: Workspace, now: datetime) -> Offer:
     return offer
 
 
-def _newcomers(account: ConnectedAccount, now: datetime, wanted: int) -> None:
-    """Made-up followers of `account` on the fake network, as handles like its others."""
+# (account, handle, name, since): make `handle` follow `account` on the network the demo's
+# accounts run on (porch.demo passes the fake network's; offers names no network).
+AddFollower = Callable[[ConnectedAccount, str, str, datetime], None]
+
+
+def _newcomers(
+    account: ConnectedAccount, now: datetime, wanted: int, add_follower: AddFollower
+) -> None:
+    """Made-up followers of `account`, as handles like its others."""
     sample = (
         Follow.objects.filter(account=account)
         .values_list("identity__handle", flat=True)
@@ -106,8 +113,7 @@ def _newcomers(account: ConnectedAccount, now: datetime, wanted: int) -> None:
     suffix = re.sub(r"^[^.@]+", "", sample or f"@{account.handle.rsplit('@', 1)[-1]}")
     for name in NEWCOMERS[:wanted]:
         handle = f"{name.lower()}{suffix}"
-        fake_network.set_profile(handle, name=name, bio="Here for the bread.")
-        fake_network.follow(handle, account.handle, at=now - timedelta(days=4))
+        add_follower(account, handle, name, now - timedelta(days=4))
     sync_followers(account)
     Person.objects.filter(workspace=account.workspace).update(is_demo=True)
 
@@ -140,13 +146,13 @@ def _new_code(offer: Offer, follow: Follow, sent_at: datetime) -> Code:
     raise RuntimeError("could not draw a unique code")
 
 
-def _personal_offer(workspace: Workspace, now: datetime) -> Offer | None:
+def _personal_offer(workspace: Workspace, now: datetime, add_follower: AddFollower) -> Offer | None:
     accounts = direct_accounts(workspace)
     if not accounts:
         return None
     have = len(_followers(accounts))
     if have < PERSONAL_CODES:
-        _newcomers(accounts[0], now, PERSONAL_CODES - have)
+        _newcomers(accounts[0], now, PERSONAL_CODES - have, add_follower)
     sent_at = now - timedelta(days=5, hours=20)
     offer = Offer.objects.create(
         workspace=workspace,
@@ -202,8 +208,9 @@ def _till_import(workspace: Workspace, at: datetime) -> str:
     return hashlib.sha256(f"shopify:{TILL_ORDER}".encode()).hexdigest()
 
 
-def add_demo_offers(workspace: Workspace, now: datetime) -> list[Offer]:
-    """The demo's two offers (see the module); call after its followers are synced."""
+def add_demo_offers(workspace: Workspace, now: datetime, add_follower: AddFollower) -> list[Offer]:
+    """The demo's two offers (see the module); call after its followers are synced.
+    `add_follower` makes more followers where the demo has too few for twelve codes."""
     found = [_shared_offer(workspace, now) if shared_accounts(workspace) else None]
-    found.append(_personal_offer(workspace, now))
+    found.append(_personal_offer(workspace, now, add_follower))
     return [offer for offer in found if offer is not None]
