@@ -10,10 +10,13 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.http import HttpRequest
+
 ID_MAX = 2**63 - 1  # a BigAutoField
 INT_MAX = 2**31 - 1  # an IntegerField on PostgreSQL
 FIRST_DAY = date(1900, 1, 1)  # dates outside these are refused: pages add months and
 LAST_DAY = date(2999, 12, 31)  # weeks to them, and Python's dates end in year 9999
+FORM_SLACK = 64 * 1024  # an upload's form: its other fields and the multipart boundaries
 
 
 def parse_int(raw: str | None, low: int = 0, high: int = INT_MAX) -> int | None:
@@ -65,3 +68,10 @@ def parse_choice(raw: str | None, choices: Iterable[str], default: str) -> str:
     """`raw` if it is one of `choices`, else `default`."""
     text = (raw or "").strip()
     return text if text in set(choices) else default
+
+
+def upload_too_big(request: HttpRequest, max_mb: int) -> bool:
+    """Whether the request says it carries more than an upload of `max_mb` MB (and its
+    form), so that a view can refuse it before the body is read."""
+    length = parse_int(request.META.get("CONTENT_LENGTH"), high=2**62) or 0
+    return length > max_mb * 1024 * 1024 + FORM_SLACK

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from porch.core.params import upload_too_big
 from porch.insights import charts
 from porch.insights.activity import add_time
 from porch.insights.forms import ImportForm, OutsideTimeForm, RevenueForm, too_big_message
@@ -43,7 +44,7 @@ def what_works_page(request: HttpRequest, member: Membership) -> HttpResponse:
 @workspace_view(Role.MANAGER)
 def import_history_page(request: HttpRequest, member: Membership) -> HttpResponse:
     workspace = member.workspace
-    if request.method == "POST" and _too_big(request):
+    if request.method == "POST" and upload_too_big(request, settings.IMPORT_MAX_MB):
         messages.error(request, too_big_message())  # refused before the body is read
         return redirect("insights_import", slug=workspace.slug)
     form = ImportForm(workspace, request.POST or None, request.FILES or None)
@@ -53,15 +54,6 @@ def import_history_page(request: HttpRequest, member: Membership) -> HttpRespons
     jobs = HistoryImport.objects.filter(account__workspace=workspace).select_related("account")
     context = {"member": member, "form": form, "jobs": jobs.order_by("-created_at")[:10]}
     return render(request, "insights/import.html", context)
-
-
-def _too_big(request: HttpRequest) -> bool:
-    """Whether the request says it carries more than an upload may hold (and some form)."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    return length > settings.IMPORT_MAX_MB * 1024 * 1024 + 64 * 1024
 
 
 @workspace_view(Role.MANAGER)

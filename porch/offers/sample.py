@@ -13,10 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-
 from porch.networks import registry
-from porch.offers.codes import fold, new_personal_code
 from porch.offers.models import (
     Code,
     CodeState,
@@ -26,7 +23,8 @@ from porch.offers.models import (
     Source,
     TillImport,
 )
-from porch.offers.services import link_offer
+from porch.offers.sending import new_code
+from porch.offers.services import keep_shared_code, link_offer
 from porch.people.follows import sync_followers
 from porch.people.models import Follow, Person
 from porch.workspaces.models import ConnectedAccount, Workspace
@@ -74,14 +72,9 @@ def _shared_offer(workspace: Workspace, now: datetime) -> Offer:
         shared_code=SHARED_CODE,
         is_demo=True,
     )
-    code = Code.objects.create(
-        workspace=workspace,
-        offer=offer,
-        code=fold(SHARED_CODE),
-        personal=False,
-        state=CodeState.GIVEN,
-    )
+    keep_shared_code(offer)
     link_offer(offer)
+    code = Code.objects.get(offer=offer, personal=False)
     for hours, amount in zip((50, 26, 3), SHARED_SALES, strict=True):
         Redemption.objects.create(
             workspace=workspace,
@@ -128,22 +121,9 @@ def _followers(accounts: list[ConnectedAccount]) -> list[Follow]:
 
 
 def _new_code(offer: Offer, follow: Follow, sent_at: datetime) -> Code:
-    for _ in range(10):
-        try:
-            with transaction.atomic():
-                return Code.objects.create(
-                    workspace=offer.workspace,
-                    offer=offer,
-                    code=new_personal_code(),
-                    identity=follow.identity,
-                    person_id=follow.identity.person_id,
-                    network=follow.account.network,
-                    state=CodeState.SENT,
-                    sent_at=sent_at,
-                )
-        except IntegrityError:  # the same code drawn twice: draw again
-            continue
-    raise RuntimeError("could not draw a unique code")
+    code = new_code(offer, follow.identity, state=CodeState.SENT, sent_at=sent_at)
+    assert code is not None, "the demo's offer is new: no follower has a code yet"
+    return code
 
 
 def _personal_offer(workspace: Workspace, now: datetime, add_follower: AddFollower) -> Offer | None:

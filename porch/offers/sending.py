@@ -199,10 +199,17 @@ def _give(offer: Offer, identity: Identity, reason: str) -> bool:
     if again.exists():  # looked at again: it may go now, or for a new reason not
         again.update(state=state, error=reason[:500], retry_at=None, attempts=0)
         return True
+    return new_code(offer, identity, state=state, error=reason[:500]) is not None
+
+
+def new_code(offer: Offer, identity: Identity, **fields: object) -> Code | None:
+    """A new per-person code for `identity`, drawn again when it collides with one of the
+    workspace's; None when the identity has one for this offer already (another request
+    made it meanwhile)."""
     for _ in range(CODE_TRIES):
         try:
             with transaction.atomic():
-                Code.objects.create(
+                return Code.objects.create(
                     workspace=offer.workspace,
                     offer=offer,
                     code=codes.new_personal_code(),
@@ -210,13 +217,11 @@ def _give(offer: Offer, identity: Identity, reason: str) -> bool:
                     identity=identity,
                     person=identity.person,
                     network=identity.network,
-                    state=state,
-                    error=reason[:500],
+                    **fields,
                 )
-            return True
         except IntegrityError:
             if Code.objects.filter(offer=offer, identity=identity).exists():
-                return False  # another request gave it first
+                return None
     raise Conflict("Porch could not make a new code: try again.")
 
 

@@ -147,7 +147,7 @@ def link_offer(offer: Offer) -> None:
         offer.link.save(update_fields=["url"])
 
 
-def _shared_code(offer: Offer) -> None:
+def keep_shared_code(offer: Offer) -> None:
     """The shared offer's one Code row, kept to its shared code."""
     folded = codes.fold(offer.shared_code)
     row = Code.objects.filter(offer=offer, personal=False).first()
@@ -176,7 +176,7 @@ def _save(member: Membership, offer: Offer, data: OfferInput) -> Offer:
         with transaction.atomic():
             offer.save()
             if offer.give == Give.SHARED:
-                _shared_code(offer)
+                keep_shared_code(offer)
             else:  # no longer shared (nothing was redeemed: update_offer checks)
                 Code.objects.filter(offer=offer, personal=False).delete()
             link_offer(offer)

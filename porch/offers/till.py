@@ -165,10 +165,10 @@ def _own(member: Membership, till: TillImport) -> None:
 def _read_upload(uploaded: Upload) -> bytes:
     limit = int(settings.TILL_IMPORT_MAX_MB) * 1024 * 1024
     if (uploaded.size or 0) > limit:
-        raise InputError(_too_big())
+        raise InputError(too_big_message())
     data = uploaded.read(limit + 1)
     if len(data) > limit:
-        raise InputError(_too_big())
+        raise InputError(too_big_message())
     if not data.strip():
         raise InputError("The file is empty. Export the sales again and upload that file.")
     if data[:4] == b"PK\x03\x04":
@@ -176,7 +176,8 @@ def _read_upload(uploaded: Upload) -> bytes:
     return data
 
 
-def _too_big() -> str:
+def too_big_message() -> str:
+    """What the page says of a file over PORCH_TILL_IMPORT_MAX_MB."""
     return (
         f"The file is bigger than the {settings.TILL_IMPORT_MAX_MB} MB Porch takes for till "
         "sales. Export a shorter date range (a month at a time) and import each file, or ask "

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from porch.core.feedback import refusals_shown
+from porch.core.params import upload_too_big
 from porch.offers import till
 from porch.offers import till_formats as formats
 from porch.offers.models import TillImport
@@ -38,19 +39,11 @@ class MapForm(forms.Form):
             )
 
 
-def _too_big(request: HttpRequest) -> bool:
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    return length > settings.TILL_IMPORT_MAX_MB * 1024 * 1024 + 64 * 1024
-
-
 @workspace_view(Role.MANAGER)
 def till_import(request: HttpRequest, member: Membership) -> HttpResponse:
     slug = member.workspace.slug
-    if request.method == "POST" and _too_big(request):
-        messages.error(request, till._too_big())  # refused before the body is read
+    if request.method == "POST" and upload_too_big(request, settings.TILL_IMPORT_MAX_MB):
+        messages.error(request, till.too_big_message())  # refused before the body is read
         return redirect("offers:till_import", slug=slug)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

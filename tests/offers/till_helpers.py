@@ -7,38 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from porch.bench.offers_till import HEADER as SHOPIFY_EXPORT
 from porch.offers.models import Code, CodeState, Give, Offer
 from porch.workspaces.models import Membership, Workspace
 
 NOW = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
 
 # The first columns of a Shopify orders export, verbatim (research22 §3), and some later ones.
-SHOPIFY = [
-    "Name",
-    "Email",
-    "Financial Status",
-    "Paid at",
-    "Fulfillment Status",
-    "Fulfilled at",
-    "Accepts Marketing",
-    "Currency",
-    "Subtotal",
-    "Shipping",
-    "Taxes",
-    "Total",
-    "Discount Code",
-    "Discount Amount",
-    "Shipping Method",
-    "Created at",
-    "Lineitem quantity",
-    "Lineitem name",
-    "Lineitem price",
-    "Billing Name",
-    "Cancelled at",
-    "Refunded Amount",
-    "Id",
-    "Phone",
-]
+SHOPIFY = [*SHOPIFY_EXPORT[:-1], "Refunded Amount", "Id", "Phone"]
 SQUARE = [
     "Date",
     "Time",

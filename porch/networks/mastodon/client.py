@@ -340,6 +340,13 @@ class MastodonClient(NetworkClient):
 
     def find_published(self, post: Outgoing, since: datetime) -> Published | None:
         """The account's own post with this text (and parent), made since `since`."""
+        for status in self._own_since(since):
+            if _is_same_post(status, post):
+                return Published(external_id=str(status.id), url=status.url or "")
+        return None
+
+    def _own_since(self, since: datetime) -> Iterator[Status]:
+        """The account's own statuses, newest first, back to `since` (FIND_PAGES at most)."""
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
         me = self._me()
         page = self._call(
@@ -347,10 +354,8 @@ class MastodonClient(NetworkClient):
         )
         for status in self._pages(page, FIND_PAGES):
             if status.created_at < since:
-                return None
-            if _is_same_post(status, post):
-                return Published(external_id=str(status.id), url=status.url or "")
-        return None
+                return
+            yield status
 
     def _pages(self, page: PaginatableList[Status] | None, count: int) -> Iterator[Status]:
         for _ in range(count):
@@ -414,16 +419,9 @@ class MastodonClient(NetworkClient):
     def find_direct(self, message: DirectOut, since: datetime) -> Published | None:
         """The account's own direct status to the person holding the message's marker (its
         whole text where it has none), made since `since`."""
-        since = since if since.tzinfo else since.replace(tzinfo=UTC)
         acct = self._recipient_acct(message)
         wanted = _comparable(message.marker or message.text)
-        me = self._me()
-        page = self._call(
-            lambda: self.api.account_statuses(me, exclude_reblogs=True, limit=PAGE_SIZE)
-        )
-        for status in self._pages(page, FIND_PAGES):
-            if status.created_at < since:
-                return None
+        for status in self._own_since(since):
             if (
                 status.visibility == "direct"
                 and _mentioned(status, acct, self._domain)

@@ -14,6 +14,9 @@ from porch.networks.facebook.client import FacebookClient
 from .fake_graph import EXPIRED, PAGE_ID, PAT, SAM, TOKEN, FakeGraph, Person
 
 HOUR = 3600
+# Messenger's 24 hours are counted from this instant (the fake Graph reads the same clock): a
+# Sunday just after 00:05 UTC, on the day London's clocks go forward.
+pytestmark = pytest.mark.time_machine(datetime(2026, 3, 29, 0, 5, tzinfo=UTC), tick=True)
 
 
 def code_for(person: Person, code: str = "K7QF-29MX", key: str = "code-1") -> DirectOut:

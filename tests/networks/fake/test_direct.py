@@ -67,6 +67,7 @@ def test_without_a_handle_the_fake_id_names_the_person() -> None:
     assert [m.text for m in store.direct_messages_to("dan.walks")] == ["Your code: ABCD-2345"]
 
 
+@pytest.mark.time_machine(datetime(2026, 3, 29, 0, 5, tzinfo=UTC), tick=True)
 def test_a_lost_answer_is_unknown_and_find_direct_finds_the_message_by_its_code() -> None:
     since = datetime.now(UTC) - timedelta(minutes=1)
     store.inject(Fault.LOST_ANSWER, operation="send_direct")

@@ -131,6 +131,8 @@ def test_a_refusal_names_the_person_and_a_server_error_leaves_the_message_unknow
 
 
 def test_find_direct_knows_the_message_by_its_code(bakery: MastodonClient, pat: Mastodon) -> None:
+    # mastodon-mock is another process and dates statuses by the real clock, so `since` is
+    # taken from it too (a minute's margin; any instant of the day works the same).
     since = datetime.now(UTC) - timedelta(minutes=1)
     bakery.publish(Outgoing("Fresh rye today, code K7QF-29MX is not in this one", "p-1"))
     sent = bakery.send_direct(code_for("pat"))
