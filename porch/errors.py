@@ -25,6 +25,8 @@
         TierUnavailable        triage: an optional extra is not installed
         TrainingUnavailable    bench: training needs PyTorch, transformers, base weights
         ModelFileError         triage: a model file cannot be loaded
+      ApiError                 api/errors.py: an API call refused with its HTTP status and a
+                               stable code (a token that failed, a missing scope, too many calls)
       NetworkError             networks/base.py: a network failed; `.code` is an ErrorCode,
                                with .permanent, .retry_after, .reconnect, .outcome_unknown
 

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "porch.insights",
     "porch.plans",
     "porch.dashboard",
+    "porch.api",
+    "ninja",
     "axes",
 ]
 

@@ -289,6 +289,25 @@ def post_json(
         return outcome
 
 
+def post_bytes(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    seconds: float = 10.0,
+    network: Network | None = None,
+) -> Fetched:
+    """POST these exact bytes with these headers (a signed webhook) within the guards;
+    redirects are not followed (a 3xx is the answer), the answer is read up to
+    WEBHOOK_ANSWER_BYTES."""
+    deadline = time.monotonic() + seconds
+    with _client(network, deadline) as client:
+        request = _request(client, "POST", checked_url(url), headers, deadline, seconds, body=body)
+        outcome = _send(client, request, WEBHOOK_ANSWER_BYTES, deadline, seconds, follow=False)
+        assert isinstance(outcome, Fetched)  # not following, it is the answer itself
+        return outcome
+
+
 def _client(network: Network | None, deadline: float) -> httpx.Client:
     return httpx.Client(transport=GuardedTransport(network, deadline), trust_env=False)
 
@@ -301,6 +320,7 @@ def _request(
     deadline: float,
     seconds: float,
     payload: Any = None,
+    body: bytes | None = None,
 ) -> httpx.Request:
     left = deadline - time.monotonic()
     if left <= 0:
@@ -308,7 +328,7 @@ def _request(
     timeout = httpx.Timeout(min(left, GAP), connect=left, pool=left)
     try:
         return client.build_request(
-            method, url, headers=_headers(headers), json=payload, timeout=timeout
+            method, url, headers=_headers(headers), json=payload, content=body, timeout=timeout
         )
     except (UnicodeError, ValueError):  # a header only Latin-1 or Unicode can spell
         raise FetchError("The request could not be made: a header is not plain text.") from None
