@@ -163,6 +163,12 @@ OFFER_MAX_WRONG_CODES = config.env_int("PORCH_OFFER_MAX_WRONG_CODES", 10, 1, 100
 OFFER_MAX_WRONG_CODES_PER_WORKSPACE = config.env_int(
     "PORCH_OFFER_MAX_WRONG_CODES_PER_WORKSPACE", 200, 1, 1000000
 )
+# The HTTP API (porch/api/auth.py): calls per minute per token (a burst of a whole minute's
+# calls at once is allowed), and unknown tokens one address, or one token prefix, may send
+# within LOGIN_FAILURE_WINDOW before it is paused for the window.
+API_RATE = config.env_int("PORCH_API_RATE", 600, 1, 100000)
+API_MAX_FAILED_AUTH = config.env_int("PORCH_API_MAX_FAILED_AUTH", 20, 1, 100000)
+API_MAX_FAILED_AUTH_PER_TOKEN = config.env_int("PORCH_API_MAX_FAILED_AUTH_PER_TOKEN", 10, 1, 100000)
 AUTHENTICATION_BACKENDS = [
     "porch.workspaces.signin.SignInLimitBackend",
     "django.contrib.auth.backends.ModelBackend",

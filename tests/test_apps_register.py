@@ -36,6 +36,8 @@ EXPECTED_JOBS = {
     "people-followers": ("porch.people.tasks.sync_followers", 600),
     "people-merges": ("porch.people.tasks.suggest_merges", 3600),
     "send-offer-codes": ("porch.offers.tasks.send_offer_codes", 5),
+    "deliver-webhooks": ("porch.api.tasks.deliver_webhooks", 5),
+    "api-prune": ("porch.api.tasks.prune_idempotency_keys", 3600),
 }
 
 

@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import porch
+from porch.api.models import ApiToken, WebhookDelivery, WebhookEndpoint
 from porch.core.params import parse_date, parse_id, parse_int, parse_local_time
 from porch.demo import DEMO_EMAIL, load_demo
 from porch.inbox.models import Conversation, SavedReply
@@ -207,6 +208,10 @@ BY_VIEW = {
     "offers:print": "offer",
     "offers:staff_link_revoke": "staff_link",
     "offers:till_import_confirm": "till_import",
+    "api:webhook": "webhook",
+    "api:webhook_action": "webhook",
+    "api:delivery_redeliver": "delivery",
+    "api:token_revoke": "api_token",
 }
 
 
@@ -229,6 +234,9 @@ def sample_paths(workspace: Workspace) -> list[tuple[str, str]]:
         "offer": Offer.objects.filter(workspace=workspace).first(),
         "staff_link": StaffLink.objects.filter(workspace=workspace).first(),
         "till_import": TillImport.objects.filter(workspace=workspace).first(),
+        "webhook": WebhookEndpoint.objects.filter(workspace=workspace).first(),
+        "delivery": WebhookDelivery.objects.filter(endpoint__workspace=workspace).first(),
+        "api_token": ApiToken.objects.filter(membership__workspace=workspace).first(),
     }
     found = []
     for name, route in named_routes(urlpatterns):

@@ -17,10 +17,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
+from porch.api import failedauth, ratelimit
 from porch.api.errors import ApiError
 from porch.api.models import ApiToken
-from porch.api.tokens import find_token
+from porch.api.tokens import find_token, parse
 from porch.workspaces.models import Membership, Workspace
+from porch.workspaces.signin import client_ip
 
 
 @dataclass(frozen=True)
@@ -37,16 +39,26 @@ class Caller:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Caller:
-        # STACK: check the failed-auth pause first, count a failure after one.
+        now = timezone.now()
+        parsed = parse(token)
+        counted = failedauth.scopes(client_ip(request), parsed[0] if parsed else None)
+        wait = failedauth.paused_for(counted, now)
+        if wait is not None:
+            raise ApiError(
+                429,
+                "too_many_failed_auth",
+                f"Too many unknown tokens from here: try again in {wait} seconds.",
+                headers={"Retry-After": str(wait)},
+            )
         found = find_token(token)
         if found is None:
+            failedauth.count_failure(counted, now)
             raise ApiError(401, "unauthenticated", "That token is not one of Porch's.")
-        now = timezone.now()
         if found.revoked_at is not None:
             raise ApiError(401, "token_revoked", "That token was revoked: make a new one.")
         if found.expires_at <= now:
             raise ApiError(401, "token_expired", "That token has expired: make a new one.")
-        # STACK: the per-token rate limit (one conditional UPDATE, also sets last_used_at).
+        ratelimit.spend(found, now)
         return Caller(found, found.membership)
 
 

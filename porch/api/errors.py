@@ -4,13 +4,16 @@
                "fields": [{"field": "text", "message": "..."}]}}       # fields: input errors only
 
 The code is stable (automation branches on it); the message is the sentence a page shows.
-A PorchError maps by class, most specific first; bad input never answers 5xx.
+A PorchError maps by class, most specific first; bad input never answers 5xx (a body over
+DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 `too_large`).
 """
 
 import logging
 import re
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -115,6 +118,12 @@ def install(api: NinjaAPI) -> None:
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         message = "Send a token: `Authorization: Bearer porch_…` (make one on the API page)."
         return error_response(api, request, 401, "unauthenticated", message)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"What was sent is too large: at most {limit // 1024} KB."
+        return error_response(api, request, 413, "too_large", message)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -6,6 +6,9 @@ from ninja import Schema
 class ErrorField(Schema):
     field: str
     message: str
+    # A post's problem on one account (compose_error): which account, on which network.
+    account: int | None = None
+    network: str | None = None
 
 
 class ErrorBody(Schema):

@@ -2,13 +2,14 @@
 
 The inbox's sink stores an urgent complaint and, in the same transaction, decides
 (complaint, urgency, quiet hours; never for the demo's made-up conversations) and records
-one AlertDelivery for each way the alert goes out: an e-mail to the recipients, the
-webhook. It enqueues `send_alert` once the transaction commits; should that task be lost
-(the queue refused it, the worker died), the periodic sweep (`send_due`) sends what is
-still queued a minute later. Each delivery is sent the way replies are (inbox/replies.py):
+one AlertDelivery for each way the alert goes out: an e-mail to the recipients (machines
+hear of complaints as events, inbox/events.py, through the API's webhooks, which keep no
+quiet hours). It enqueues `send_alert` once the transaction commits; should that task be
+lost (the queue refused it, the worker died), the periodic sweep (`send_due`) sends what
+is still queued a minute later. Each delivery is sent the way replies are (inbox/replies.py):
 
     claim     a conditional UPDATE (status and claimed_at as read): one sender wins
-    send      with the delivery's key (the e-mail's Message-ID, the webhook's `id`)
+    send      with the delivery's key (the e-mail's Message-ID)
     mark      sent, only while still holding the claim; a delivery that went out is
               never sent again
     failure   the claim is given back and the next try is enqueued with backoff
@@ -33,7 +34,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
-from porch.core.fetch import AddressRefused, FetchError, post_json
+from porch.core.fetch import AddressRefused
 from porch.core.mail import header, message
 from porch.inbox.models import (
     AlertChannel,
@@ -51,6 +52,14 @@ log = logging.getLogger(__name__)
 RETRY_WAITS = (60, 300, 1800, 7200, 21600)
 # How long the task enqueued on commit has to send a delivery before the sweep does.
 SWEEP_AFTER = 60
+
+
+class GoneChannel(Exception):
+    """A delivery recorded for a channel Porch no longer sends by (the alert webhook, now
+    the API's webhooks): settled as not sent, never retried."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(f"alerts no longer go out by {channel}: see the webhooks page")
 
 
 def in_quiet_hours(config: InboxSettings, now: datetime) -> bool:
@@ -78,13 +87,11 @@ def workspace_recipients(workspace: Workspace, config: InboxSettings) -> list[st
 
 def workspace_channels(workspace: Workspace, now: datetime | None = None) -> list[str]:
     """The ways a workspace-wide alert (not about one conversation) goes out at `now`
-    (default: now): none in quiet hours; e-mail when someone is to be told; the webhook
-    when there is one."""
+    (default: now): none in quiet hours; e-mail when someone is to be told."""
     config = InboxSettings.of(workspace)
     if in_quiet_hours(config, now or timezone.now()):
         return []
-    channels: list[str] = [AlertChannel.EMAIL] if workspace_recipients(workspace, config) else []
-    return channels + ([AlertChannel.WEBHOOK] if config.alert_webhook else [])
+    return [AlertChannel.EMAIL] if workspace_recipients(workspace, config) else []
 
 
 def send_notice(
@@ -93,16 +100,14 @@ def send_notice(
     key: uuid.UUID,
     subject: str,
     body: str,
-    data: dict[str, object],
 ) -> None:
     """Send a workspace-wide alert (listening's spikes) by one channel, with `key` as the
-    e-mail's Message-ID or the webhook's `id` (the same on every try); raises what failed,
-    an AddressRefused where trying again cannot help."""
+    e-mail's Message-ID (the same on every try); raises what failed, a GoneChannel where
+    trying again cannot help."""
+    if channel != AlertChannel.EMAIL:
+        raise GoneChannel(channel)
     config = InboxSettings.of(workspace)
-    if channel == AlertChannel.EMAIL:
-        _mail(subject, body, workspace_recipients(workspace, config), key)
-    elif config.alert_webhook:
-        _post(config.alert_webhook, {"id": str(key), "subject": subject, "text": body, **data})
+    _mail(subject, body, workspace_recipients(workspace, config), key)
 
 
 def wants_alert(conversation: Conversation, config: InboxSettings) -> bool:
@@ -127,7 +132,6 @@ def _record(conversation: Conversation, config: InboxSettings) -> list[AlertDeli
     if not wants_alert(conversation, config) or in_quiet_hours(config, now):
         return None
     channels = [AlertChannel.EMAIL] if recipients(conversation, config) else []
-    channels += [AlertChannel.WEBHOOK] if config.alert_webhook else []
     sweep_at = now + timedelta(seconds=SWEEP_AFTER)
     for channel in channels:
         AlertDelivery.objects.get_or_create(
@@ -244,9 +248,11 @@ def _deliver(conversation: Conversation, delivery: AlertDelivery, sender: str) -
     trying again cannot help, marks it failed)."""
     config = InboxSettings.of(conversation.workspace)
     try:
+        if delivery.channel not in SENDERS:
+            raise GoneChannel(delivery.channel)
         SENDERS[delivery.channel](conversation, config, delivery.key)
-    except Exception as exc:  # the mail server or the webhook's host: try again later
-        refused = isinstance(exc, AddressRefused)
+    except Exception as exc:  # the mail server: try again later
+        refused = isinstance(exc, AddressRefused | GoneChannel)
         status = AlertStatus.FAILED if refused else AlertStatus.QUEUED
         _held(delivery, sender).update(status=status, error=header(str(exc), 500))
         log.warning(
@@ -294,11 +300,16 @@ def retry_later(conversation_id: int, attempt: int) -> None:
     _enqueue(conversation_id, attempt + 1, run_after)
 
 
+def conversation_link(conversation: Conversation) -> str:
+    """The conversation's page in Porch, as an absolute address (for e-mails and events)."""
+    return f"{settings.BASE_URL}/w/{conversation.workspace.slug}/inbox/{conversation.pk}/"
+
+
 def _content(conversation: Conversation) -> tuple[str, str, str]:
     """(subject, the latest message's text, the conversation's address in Porch)."""
     latest = conversation.messages.order_by("-sent_at").first()
     text = latest.text if latest else ""
-    link = f"{settings.BASE_URL}/w/{conversation.workspace.slug}/inbox/{conversation.pk}/"
+    link = conversation_link(conversation)
     network = conversation.account.get_network_display()
     subject = f"Complaint from {header(conversation.contact_handle)} on {network}"
     return subject, text, link
@@ -319,28 +330,6 @@ def _mail(subject: str, body: str, to: list[str], key: uuid.UUID) -> None:
         mail.send()
 
 
-def send_webhook(conversation: Conversation, config: InboxSettings, key: uuid.UUID) -> None:
-    """POST the alert through the guarded fetcher (no private hosts); not 2xx fails."""
-    if not config.alert_webhook:
-        return
-    subject, text, link = _content(conversation)
-    payload = {
-        "id": str(key),  # the same on every try: a receiver can drop a repeat
-        "subject": subject,
-        "text": text,
-        "url": link,
-        "urgency": conversation.urgency,
-    }
-    _post(config.alert_webhook, payload)
-
-
-def _post(url: str, payload: dict[str, object]) -> None:
-    answer = post_json(url, payload)
-    if not 200 <= answer.status_code < 300:
-        raise FetchError(f"the webhook answered HTTP {answer.status_code}")
-
-
 SENDERS: dict[str, Callable[[Conversation, InboxSettings, uuid.UUID], None]] = {
     AlertChannel.EMAIL: send_email,
-    AlertChannel.WEBHOOK: send_webhook,
 }

@@ -18,6 +18,11 @@ class InboxConfig(AppConfig):
         # Alerts whose task was lost, or is due to try again, are swept up.
         register(Periodic("send-due-alerts", "porch.inbox.tasks.send_due_alerts", 30))
 
+        from porch.inbox import events
+
+        # Messages and complaints are told to the API's webhooks (porch.core.events).
+        events.register()
+
         from porch.core.health import register_check
         from porch.inbox import health, members
         from porch.workspaces.pages import add_to_members_page

@@ -105,12 +105,6 @@ class InboxSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
         required=False,
         max_length=500,
     )
-    alert_webhook = forms.URLField(
-        label="Also send alerts to this web address (webhook)",
-        required=False,
-        assume_scheme="https",
-        error_messages={"invalid": "Write a full web address, e.g. https://example.com/hook."},
-    )
 
     class Meta:
         model = InboxSettings
@@ -122,7 +116,6 @@ class InboxSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             "first_response_target",
             "alert_urgency",
             "alert_emails",
-            "alert_webhook",
             "quiet_from",
             "quiet_until",
             "helpers_need_approval",

@@ -3,8 +3,9 @@
 prepare(batch)          no transaction held: which items are new, and their triage
                         (classifying may be slow; the database is not locked meanwhile)
 store(batch, prepared)  inside the poller's transaction with the cursor: messages and
-                        conversations written; an urgent complaint's alert is enqueued
-                        once it commits (inbox/alerts.py)
+                        conversations written, and the events told in it (inbox/events.py);
+                        an urgent complaint's alert is enqueued once it commits
+                        (inbox/alerts.py)
 """
 
 from collections.abc import Sequence
@@ -12,8 +13,9 @@ from typing import NamedTuple
 
 from django.db import transaction
 
+from porch.inbox import events
 from porch.inbox.alerts import alert_soon
-from porch.inbox.models import Conversation, Intent, Message
+from porch.inbox.models import Conversation, InboxSettings, Intent, Message
 from porch.networks.base import Incoming
 from porch.networks.poller import Batch, Sink
 from porch.triage.base import Triage
@@ -111,20 +113,37 @@ def _follow(conversation: Conversation, entry: Triaged) -> None:
     conversation.urgency = max(conversation.urgency, result.urgency)
 
 
+def _cause(before: Message | None, message: Message) -> Message:
+    """The message a complaint arrives with: the batch's latest complaint, else its latest."""
+    complaint = Intent.COMPLAINT
+    if before is not None and before.intent == complaint and message.intent != complaint:
+        return before
+    return message
+
+
 @transaction.atomic
 def store_triaged(account: ConnectedAccount, prepared: Sequence[Triaged]) -> list[Message]:
     """Store the prepared items not stored meanwhile (one of our replies, say); returns
     the new messages."""
     known = _known(account, [entry.item for entry in prepared])
     seen: dict[int, Conversation] = {}
+    was: dict[int, tuple[str, float]] = {}  # each conversation's (intent, urgency) before
+    cause: dict[int, Message] = {}  # its latest new complaint, else its latest new message
     created = []
     for entry in prepared:
         if entry.item.external_id in known:
             continue
         conversation = _conversation(account, entry.item, seen)
-        created.append(_message(account, conversation, entry))
+        was.setdefault(conversation.pk, (conversation.intent, conversation.urgency))
+        message = _message(account, conversation, entry)
+        created.append(message)
+        events.message_received(message)
+        cause[conversation.pk] = _cause(cause.get(conversation.pk), message)
         _follow(conversation, entry)
+    threshold = InboxSettings.of(account.workspace).alert_urgency if seen else 0.0
     for conversation in seen.values():
         conversation.save(update_fields=["last_message_at", "intent", "urgency", "contact_id"])
+        if events.arrived(was[conversation.pk], conversation, threshold):
+            events.complaint_arrived(conversation, cause[conversation.pk], threshold)
         alert_soon(conversation)
     return created

@@ -181,7 +181,6 @@ class InboxSettings(models.Model):
     first_response_target = models.PositiveIntegerField(default=60, help_text="minutes")
     alert_urgency = models.FloatField(default=0.7, help_text="alert for complaints at or above")
     alert_emails = models.CharField(max_length=500, blank=True, help_text="comma-separated")
-    alert_webhook = models.URLField(blank=True)
     quiet_from = models.TimeField(null=True, blank=True)
     quiet_until = models.TimeField(null=True, blank=True)
     # Empty: the workspace's own time zone.
@@ -266,7 +265,6 @@ class Reply(models.Model):
 
 class AlertChannel(models.TextChoices):
     EMAIL = "email", "E-mail"
-    WEBHOOK = "webhook", "Webhook"
 
 
 class AlertStatus(models.TextChoices):
@@ -277,9 +275,10 @@ class AlertStatus(models.TextChoices):
 
 
 class AlertDelivery(models.Model):
-    """One way an urgent complaint's alert goes out (e-mail, the webhook), sent by
-    inbox/alerts.py: claimed under a lease, never sent again once it went, retried with
-    backoff when it failed; `key` goes with every send (Message-ID, the webhook's `id`)."""
+    """One way an urgent complaint's alert goes out (e-mail; rows of the alert webhook that
+    was, before the API's webhooks, stay as history), sent by inbox/alerts.py: claimed under
+    a lease, never sent again once it went, retried with backoff when it failed; `key` goes
+    with every send (the e-mail's Message-ID)."""
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="alert_deliveries"

@@ -11,10 +11,12 @@ from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
+from porch.core.params import parse_id
 from porch.inbox.models import QUEUE_ORDER, Conversation, ConversationStatus, Message
 from porch.workspaces.models import Workspace
 
 FILTERS = ("intent", "network", "account", "status", "assignee", "q")
+NOBODY = "nobody"  # the assignee filter's value for conversations nobody handles yet
 
 
 def inbox(workspace: Workspace, filters: dict[str, Any]) -> QuerySet[Conversation]:
@@ -28,8 +30,7 @@ def inbox(workspace: Workspace, filters: dict[str, Any]) -> QuerySet[Conversatio
         rows = rows.filter(account__network=filters["network"])
     if filters.get("account"):
         rows = rows.filter(account_id=filters["account"])
-    if filters.get("assignee") == "me" and filters.get("user") is not None:
-        rows = rows.filter(assigned_to=filters["user"])
+    rows = _assignee(rows, filters.get("assignee") or "", filters.get("user"))
     if filters.get("q"):
         words = filters["q"]
         rows = rows.filter(Q(messages__text__icontains=words) | Q(contact_handle__icontains=words))
@@ -37,3 +38,14 @@ def inbox(workspace: Workspace, filters: dict[str, Any]) -> QuerySet[Conversatio
     latest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-sent_at")
     rows = rows.annotate(preview=Subquery(latest.values("text")[:1]))
     return rows.order_by(*QUEUE_ORDER)
+
+
+def _assignee(rows: QuerySet[Conversation], assignee: str, user: Any) -> QuerySet[Conversation]:
+    """Assigned to "me" (the `user` filter: who asks), to "nobody", or to a user id."""
+    if assignee == "me":
+        return rows.filter(assigned_to=user) if user is not None else rows
+    if assignee == NOBODY:
+        return rows.filter(assigned_to__isnull=True)
+    if (pk := parse_id(assignee)) is not None:
+        return rows.filter(assigned_to_id=pk)
+    return rows

@@ -64,21 +64,12 @@ def _filters(request: HttpRequest, member: Membership) -> dict[str, Any]:
     return filters
 
 
-def _assignee(rows: Any, assignee: str) -> Any:
-    """ "nobody" and a member's id; "me" is handled by the queue query itself."""
-    if assignee == "nobody":
-        return rows.filter(assigned_to__isnull=True)
-    if (pk := parse_id(assignee)) is not None:
-        return rows.filter(assigned_to_id=pk)
-    return rows
-
-
 @workspace_view()
 def inbox_list(request: HttpRequest, member: Membership) -> HttpResponse:
     workspace = member.workspace
     filters = _filters(request, member)
     config, now = InboxSettings.of(workspace), timezone.now()
-    found = _assignee(inbox(workspace, filters), filters["assignee"])
+    found = inbox(workspace, filters)
     rows = [(c, clock_of(c, config, now)) for c in found[:PAGE_SIZE]]
     context = {
         "member": member,

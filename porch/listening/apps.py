@@ -28,5 +28,9 @@ class ListeningConfig(AppConfig):
 
         # Accounts connected after a search was made start running it.
         register(Periodic("follow-searches", "porch.listening.tasks.follow_searches", 600))
-        # A search well above its usual day is told by the inbox's alert channels.
+        # A search well above its usual day is told by the inbox's alert channels, and as
+        # an event to the API's webhooks (porch.core.events).
+        from porch.listening import events
+
+        events.register()
         register(Periodic("listening-spikes", "porch.listening.tasks.watch_spikes", 900))

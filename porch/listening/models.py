@@ -42,6 +42,9 @@ class Search(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Any change: the firehose's matcher (porch/listening/firehose.py) rebuilds on it.
     updated_at = models.DateTimeField(auto_now=True)
+    # The last spike told as an event (porch.core.events), for its cooldown: events go out
+    # in quiet hours too, e-mails wait (listening/spikes.py).
+    spike_told_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["kind", "name", "pk"]
@@ -182,7 +185,7 @@ class SpikeReason(models.TextChoices):
 
 
 class SpikeAlert(models.Model):
-    """One way (e-mail, the webhook: the inbox's alert channels) a search's spike is told,
+    """One way (e-mail: the inbox's alert channel) a search's spike is told,
     by listening/spikes.py: claimed under a lease like the inbox's AlertDelivery, never sent
     again once it went, retried with backoff; `key` goes with every send."""
 

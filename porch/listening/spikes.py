@@ -1,6 +1,6 @@
-"""Spikes: a search whose last 24 hours are well above its own usual day is told by the
-inbox's alert channels (the workspace's alert e-mails, its webhook), with the posts that
-caused it.
+"""Spikes: a search whose last 24 hours are well above its own usual day is told, with the
+posts that caused it, as a `listening.spike` event (porch.core.events: the API's webhooks)
+and by the inbox's alert channel (the workspace's alert e-mails).
 
 The window is a rolling 24 hours, compared with the same 24 hours of each of the 14 days
 before: every window holds one whole day (morning and evening, so the hour of the day does
@@ -15,8 +15,10 @@ the MAD (scaled to a standard deviation) of those windows, robust to an earlier 
                SHARE_MARGIN (or 3 spreads) above the usual share
 
 Posts the streams hide (muted authors and words, marked or judged not relevant) count for
-nothing. After an alert, the search is quiet for COOLDOWN. Never for the demo's searches,
-nor in the inbox's quiet hours (at the `now` checked). Each channel's SpikeAlert is sent
+nothing. After an alert, the search is quiet for COOLDOWN: the event and the e-mails cool
+down each on their own, as e-mails wait out the inbox's quiet hours (at the `now` checked)
+and events do not (machines do not sleep). Never for the demo's searches. Each channel's
+SpikeAlert is sent
 like the inbox's AlertDelivery: claimed by a conditional UPDATE, sent with its key, marked
 sent while still held; a failure gives the claim back and is retried after the inbox's
 RETRY_WAITS, then given up; a claim whose worker died is taken over after
@@ -37,8 +39,15 @@ from django.utils import timezone
 
 from porch.core.fetch import AddressRefused
 from porch.core.mail import header
-from porch.inbox.alerts import RETRY_WAITS, send_notice, sender_id, workspace_channels
+from porch.inbox.alerts import (
+    RETRY_WAITS,
+    GoneChannel,
+    send_notice,
+    sender_id,
+    workspace_channels,
+)
 from porch.inbox.models import AlertStatus
+from porch.listening import events
 from porch.listening.models import Hit, Search, SpikeAlert, SpikeReason
 from porch.listening.stream import hidden_by
 from porch.triage.base import Sentiment
@@ -128,18 +137,38 @@ def _causes(search: Search, now: datetime, reason: str) -> list[int]:
 
 
 def check(search: Search, now: datetime) -> list[SpikeAlert]:
-    """Record the alert of the search's spike, one SpikeAlert per channel (none while it
-    cools down, or for the demo's searches); what it recorded."""
+    """Tell the search's spike: its event, and its alert recorded as one SpikeAlert per
+    channel (each not while it cools down; never for the demo's searches); the alerts it
+    recorded."""
     if search.workspace.is_demo:
         return []
-    if SpikeAlert.objects.filter(search=search, created_at__gt=now - COOLDOWN).exists():
+    tell = search.spike_told_at is None or search.spike_told_at <= now - COOLDOWN
+    alert = not SpikeAlert.objects.filter(search=search, created_at__gt=now - COOLDOWN).exists()
+    if not (tell or alert):
         return []
     current, baseline = windows(search, now)
     found = spike(current, baseline)
     if found is None:
         return []
-    hour = now.replace(minute=0, second=0, microsecond=0)
     causes = _causes(search, now, found.reason)
+    with transaction.atomic():
+        if tell:
+            _tell(search, found, causes, now)
+        return _record(search, found, causes, now) if alert else []
+
+
+def _tell(search: Search, found: Spike, causes: list[int], now: datetime) -> None:
+    """The spike's event, once: the sweep that moves the search's `spike_told_at` tells it."""
+    cooled = Q(spike_told_at__isnull=True) | Q(spike_told_at__lte=now - COOLDOWN)
+    if Search.objects.filter(cooled, pk=search.pk).update(spike_told_at=now):
+        search.spike_told_at = now
+        window = (found.count, found.negative, found.usual)
+        events.spiked(search, reason=found.reason, window=window, hits=causes, now=now)
+
+
+def _record(search: Search, found: Spike, causes: list[int], now: datetime) -> list[SpikeAlert]:
+    """One SpikeAlert per alert channel open at `now` (none in quiet hours)."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
     try:
         with transaction.atomic():
             return [
@@ -202,9 +231,9 @@ def send(alert: SpikeAlert) -> bool:
     held = SpikeAlert.objects.filter(pk=alert.pk, status=AlertStatus.SENDING, claimed_by=sender)
     try:
         send_notice(alert.search.workspace, alert.channel, alert.key, *content(alert))
-    except Exception as exc:  # the mail server or the webhook's host: try again later
+    except Exception as exc:  # the mail server: try again later
         tries = alert.attempts + 1
-        given_up = isinstance(exc, AddressRefused) or tries > len(RETRY_WAITS)
+        given_up = isinstance(exc, AddressRefused | GoneChannel) or tries > len(RETRY_WAITS)
         wait = timedelta(seconds=RETRY_WAITS[min(tries, len(RETRY_WAITS)) - 1])
         held.update(
             status=AlertStatus.FAILED if given_up else AlertStatus.QUEUED,
@@ -217,8 +246,8 @@ def send(alert: SpikeAlert) -> bool:
     return True
 
 
-def content(alert: SpikeAlert) -> tuple[str, str, dict[str, object]]:
-    """(subject, text, the webhook's other fields) of a spike alert."""
+def content(alert: SpikeAlert) -> tuple[str, str]:
+    """(subject, text) of a spike alert."""
     search = alert.search
     if alert.reason == SpikeReason.VOLUME:
         what = f"{alert.count} posts in 24 hours (usually {alert.usual:.0f})"
@@ -227,17 +256,9 @@ def content(alert: SpikeAlert) -> tuple[str, str, dict[str, object]]:
             f"{alert.negative} of {alert.count} posts negative in 24 hours "
             f"(usually {alert.usual:.0%})"
         )
-    link = f"{settings.BASE_URL}/w/{search.workspace.slug}/listening/{search.pk}/"
+    link = events.search_link(search)
     hits = Hit.objects.in_bulk(alert.hit_ids)
     posts = [hits[pk] for pk in alert.hit_ids if pk in hits]
     lines = [f"@{header(hit.author_handle)}: {hit.text}\n{hit.url}".rstrip() for hit in posts]
     text = f"{what}.\n\n" + "\n\n".join(lines) + f"\n\nSee them all in Porch: {link}\n"
-    data: dict[str, object] = {
-        "url": link,
-        "search": search.name,
-        "reason": alert.reason,
-        "count": alert.count,
-        "negative": alert.negative,
-        "posts": [{"author": hit.author_handle, "text": hit.text, "url": hit.url} for hit in posts],
-    }
-    return f"Spike on {header(search.name)}: {what}", text, data
+    return f"Spike on {header(search.name)}: {what}", text

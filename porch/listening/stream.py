@@ -11,6 +11,7 @@ stream_page(member, search, filters, after)      StreamPage: the hits, the next 
                                                  how many hits the page's stretch hides
                                                  (muted or marked; not those judged_hidden
                                                  counts)
+stream_rows(member, search, filters)             every hit the page lists (the API pages them)
 judged_hidden(member, search, filters)           how many hits the relevance model hides
 hidden_by(workspace)                             what the streams hide (What people say and the
                                                  spike alerts count without it too)
@@ -202,6 +203,12 @@ def stream_page(
     stretch = where & _newer(search, last) if last is not None else where
     every = filters.apply(_rows(member, search, stretch)).exclude(_judged(member.workspace))
     return StreamPage(page, last, every.count() - len(page))
+
+
+def stream_rows(member: Membership, search: Search | None, filters: Filters) -> QuerySet[Hit]:
+    """Every hit the stream lists with `filters`, for a caller that pages them itself (the
+    API: porch.api.pagination)."""
+    return _shown(member, search, filters, Q())
 
 
 def judged_hidden(member: Membership, search: Search | None, filters: Filters | None = None) -> int:

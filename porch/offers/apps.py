@@ -22,5 +22,10 @@ class OffersConfig(AppConfig):
         register_export(export_offers)
         register_snippets(offer_snippets)
 
+        from porch.offers import events
+
+        # Redemptions at the counter and till imports are told to the API's webhooks.
+        events.register()
+
         # Per-person codes queued by the owner go out by direct message, retried with backoff.
         register(Periodic("send-offer-codes", "porch.offers.tasks.send_offer_codes", 5))

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
+from porch.offers import events
 from porch.offers.codes import ALPHABET, display, fold
 from porch.offers.models import Code, CodeState, Offer, Redemption, Source, StaffLink
 from porch.workspaces.models import Workspace
@@ -157,6 +158,7 @@ def redeem(
     try:
         with _one_writer(), transaction.atomic():
             redemption = _claim(code, now, made)
+            events.redeemed(redemption, code)
     except _Lost as lost:
         return _lost(code, lost.kind)
     except IntegrityError:

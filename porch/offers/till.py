@@ -42,6 +42,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Field, Q
 
 from porch.errors import Conflict, InputError, NotAllowed, NotFound
+from porch.offers import events
 from porch.offers import till_formats as formats
 from porch.offers.codes import display, fold
 from porch.offers.models import Code, CodeState, Offer, Redemption, Source, TillImport
@@ -375,11 +376,12 @@ def confirm(member: Membership, till_import: TillImport, *, now: datetime) -> Ti
             claimed = TillImport.objects.filter(pk=till_import.pk, imported_at__isnull=True)
             if not claimed.update(imported_at=now):
                 raise Conflict("This file was imported already: its sales are counted.")
-            _import(member, till_import, found)
+            added = _import(member, till_import, found)
             till_import.imported_at, till_import.data = now, b""
             till_import.save(
                 update_fields=["added", "already", "skipped", "errors", "data", "imported_at"]
             )
+            events.till_imported(till_import, added, member.workspace.is_demo)
     except IntegrityError:
         raise Conflict(
             "Another import of these sales ran at the same moment. Upload the file again: "
@@ -388,7 +390,8 @@ def confirm(member: Membership, till_import: TillImport, *, now: datetime) -> Ti
     return till_import
 
 
-def _import(member: Membership, till: TillImport, found: list[Found]) -> None:
+def _import(member: Membership, till: TillImport, found: list[Found]) -> Counter[int]:
+    """Add the file's redemptions and count them on the import; how many per offer."""
     workspace = member.workspace
     codes = _codes(workspace)
     still = [f for f in found if f.code in codes]  # a code deleted since the preview: skipped
@@ -399,7 +402,8 @@ def _import(member: Membership, till: TillImport, found: list[Found]) -> None:
     adding = [f for f in plan.add if not codes[f.code].personal or codes[f.code].id in won]
     plan.already += len(plan.add) - len(adding)
     _insert(member, till.preset, adding, codes)
-    for offer_id, count in Counter(codes[f.code].offer_id for f in adding).items():
+    per_offer = Counter(codes[f.code].offer_id for f in adding)
+    for offer_id, count in per_offer.items():
         room = Q(limit_total__isnull=True) | Q(redeemed_count__lte=F("limit_total") - count)
         if (
             not Offer.objects.filter(pk=offer_id)
@@ -412,6 +416,7 @@ def _import(member: Membership, till: TillImport, found: list[Found]) -> None:
     till.skipped = plan.skipped + len(found) - len(still)
     new = [line for line in plan.refused if line not in till.errors]
     till.errors = [*till.errors, *new[: max(0, formats.MAX_ERRORS - len(till.errors))]]
+    return per_offer
 
 
 def _check_people(adding: list[Found], codes: dict[str, CodeRow]) -> None:

@@ -189,6 +189,11 @@ def _conversations(person: Person, keys: list[Q]) -> list[int]:
     return sorted({pk for (pk,) in branches[0].union(*branches[1:])})
 
 
+def conversations_of(person: Person) -> list[int]:
+    """The inbox conversations of every message of theirs (the API's person)."""
+    return _conversations(person, _keys(person.identities.all()))
+
+
 def _notes(conversations: list[int], mark: Mark | None, limit: int) -> list[Entry]:
     notes = Note.objects.filter(conversation_id__in=conversations).select_related(
         "author", "conversation__account"

@@ -149,6 +149,14 @@ def _matching(member: Membership, query: str, status: str, tag: str) -> QuerySet
     return rows
 
 
+def matching(
+    member: Membership, query: str = "", status: str = "", tag: str = ""
+) -> QuerySet[Person]:
+    """The workspace's people the list finds by name or handle, status and tag, unordered:
+    for a caller that pages them itself (the API: porch.api.pagination)."""
+    return _matching(member, search.fold(query.lstrip("@").strip()), status, tag.strip())
+
+
 def people_list(
     member: Membership,
     query: str = "",

@@ -11,6 +11,11 @@ class PublishingConfig(AppConfig):
         register(Periodic("publish-due", "porch.publishing.tasks.publish_due_posts", 5))
         register(Periodic("poll-feeds", "porch.publishing.tasks.poll_feeds", 900))
 
+        from porch.publishing import events
+
+        # Posts that went out, or failed for good, are told to the API's webhooks.
+        events.register()
+
         from porch.core.health import register_check
         from porch.publishing import health
 

@@ -4,7 +4,7 @@ duplicates, pick slots, and fan out to one target per account."""
 import bisect
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
@@ -220,14 +220,37 @@ class Draft:
     visibility: str = Visibility.PUBLIC  # or Visibility.FOLLOWERS
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing that must change before the post can be scheduled.
+
+    `version` is the index in draft.versions the problem is about (None: the whole draft);
+    `field` names what to change there: "versions", "visibility", "text", "images",
+    "images[0].alt_text", "images[0]"."""
+
+    message: str
+    field: str
+    version: int | None = None
+    account_id: int | None = None
+    network: str = ""
+
+
+def problems(draft: Draft) -> list[Problem]:
+    """Everything that must change, every version checked (check raises the first)."""
+    if not draft.versions:
+        return [Problem("Pick at least one account to post to.", "versions")]
+    found = [*_same_text_problems(draft.versions), *_public_problems(draft)]
+    for index, version in enumerate(draft.versions):
+        account = version.account
+        for name, message in _version_problems(version, draft.images):
+            found.append(Problem(message, name, index, account.pk, account.network))
+    return found
+
+
 def check(draft: Draft, now: datetime) -> list[str]:
     """Raise ComposeError for what must change; return warnings the author may override."""
-    if not draft.versions:
-        raise ComposeError("Pick at least one account to post to.")
-    _refuse_one_text_on_many_accounts(draft.versions)
-    _refuse_silently_public(draft)
-    for version in draft.versions:
-        _check_version(version, draft.images)
+    if found := problems(draft):
+        raise ComposeError(found[0].message)
     return [
         f"{v.account} posted nearly the same on {_day(t)}: change the wording, or schedule "
         "it anyway."
@@ -240,7 +263,7 @@ def _day(target: PostTarget) -> str:
     return f"{target.scheduled_at:%-d %b}" if target.scheduled_at else "recently"
 
 
-def _refuse_one_text_on_many_accounts(versions: list[Version]) -> None:
+def _same_text_problems(versions: list[Version]) -> Iterator[Problem]:
     """Networks that refuse one text on several accounts (X) are told apart by descriptor."""
     for index, version in enumerate(versions):
         network = descriptor(version.account.network)
@@ -249,10 +272,12 @@ def _refuse_one_text_on_many_accounts(versions: list[Version]) -> None:
         for other in versions[:index]:
             same = other.account.network == network.name
             if same and comparable(version.text) == comparable(other.text):
-                raise ComposeError(
+                message = (
                     f"{network.label} does not allow the same text on several accounts "
                     f"({other.account} and {version.account}): change the wording of one of them."
                 )
+                yield Problem(message, "text", index, version.account.pk, network.name)
+                break
 
 
 def public_only(account: ConnectedAccount) -> bool:
@@ -268,13 +293,21 @@ def public_there_note(account: ConnectedAccount) -> str:
 
 def _refuse_silently_public(draft: Draft) -> None:
     """A followers-only post goes out publicly nowhere the owner did not choose it."""
+    for problem in _public_problems(draft):
+        raise ComposeError(problem.message)
+
+
+def _public_problems(draft: Draft) -> Iterator[Problem]:
     if draft.visibility not in Visibility.values:
-        raise ComposeError("Pick who sees it: everyone, or followers only.")
+        yield Problem("Pick who sees it: everyone, or followers only.", "visibility")
+        return
     if draft.visibility != Visibility.FOLLOWERS:
         return
-    for version in draft.versions:
-        if public_only(version.account) and not version.public_there:
-            raise _choose_public_or_not(version.account)
+    for index, version in enumerate(draft.versions):
+        account = version.account
+        if public_only(account) and not version.public_there:
+            message = _choose_public_or_not(account).message
+            yield Problem(message, "public_there", index, account.pk, account.network)
 
 
 def _choose_public_or_not(account: ConnectedAccount) -> ComposeError:
@@ -284,28 +317,39 @@ def _choose_public_or_not(account: ConnectedAccount) -> ComposeError:
     )
 
 
-def _check_version(version: Version, images: list[Image]) -> None:
+def _version_problems(version: Version, images: list[Image]) -> Iterator[tuple[str, str]]:
+    """(field, message) for each thing in the version its network refuses."""
     name, rules = str(version.account), rules_for(version.account)
     if not version.text.strip():
-        raise ComposeError(f"The text for {name} is empty: write something first.")
-    if not version.thread and not rules.fits(version.text):
+        yield "text", f"The text for {name} is empty: write something first."
+    elif not version.thread and not rules.fits(version.text):
         over = rules.length(version.text) - rules.max_length
-        raise ComposeError(
-            f"Too long for {name} by {over}: shorten it to {rules.max_length}, "
-            "or split it into a thread."
+        yield (
+            "text",
+            (
+                f"Too long for {name} by {over}: shorten it to {rules.max_length}, "
+                "or split it into a thread."
+            ),
         )
     if len(images) > rules.max_images:
-        raise ComposeError(f"{name} takes at most {rules.max_images} images: remove some.")
+        yield "images", f"{name} takes at most {rules.max_images} images: remove some."
     for number, image in enumerate(images, 1):
+        where = f"images[{number - 1}]"
         if not image.alt_text.strip():
-            raise ComposeError(f"Describe image {number} (alt text) for people who cannot see it.")
+            yield (
+                f"{where}.alt_text",
+                (f"Describe image {number} (alt text) for people who cannot see it."),
+            )
         if len(image.data) > rules.max_image_bytes:
             limit = rules.max_image_bytes // 1_000_000
-            raise ComposeError(f"Image {number} is too big for {name}: make it under {limit} MB.")
+            yield where, f"Image {number} is too big for {name}: make it under {limit} MB."
         if len(image.alt_text) > rules.max_alt_text:
-            raise ComposeError(
-                f"The description of image {number} is too long for {name}: "
-                f"keep it under {rules.max_alt_text} characters."
+            yield (
+                f"{where}.alt_text",
+                (
+                    f"The description of image {number} is too long for {name}: "
+                    f"keep it under {rules.max_alt_text} characters."
+                ),
             )
 
 

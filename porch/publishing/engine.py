@@ -12,7 +12,6 @@ import logging
 import os
 import signal
 import socket
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,6 +23,7 @@ from django.utils import timezone
 from porch.networks.base import ErrorCode, Media, NetworkClient, NetworkError, Outgoing, Published
 from porch.networks.registry import descriptor
 from porch.networks.sync import client_for, mark_reconnect
+from porch.publishing import events
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState, Visibility
 from porch.publishing.slots import same_wall_time_later
 from porch.workspaces.models import AccountStatus, Notice
@@ -161,9 +161,10 @@ def _publish_one(client: NetworkClient, outgoing: Outgoing, parent_may_be_late: 
 
 
 def _finish(target: PostTarget, worker: str) -> bool:
-    """Record the target as published (and queue its repeat, in the same transaction)."""
+    """Record the target as published (and queue its repeat, and tell it as an event, in
+    the same transaction)."""
     now = timezone.now()
-    with transaction.atomic() if target.post.repeat_every_days else nullcontext():
+    with transaction.atomic():
         done = PostTarget.objects.filter(_held(target, worker)).update(
             state=TargetState.PUBLISHED,
             published_at=now,
@@ -176,7 +177,9 @@ def _finish(target: PostTarget, worker: str) -> bool:
         if not done:
             log.warning("target %s was taken over before it was recorded", target.pk)
             return False
+        target.state, target.published_at = TargetState.PUBLISHED, now
         _repeat(target)
+        events.published(target)
     _post_published_if_done(target.post_id)
     _tell_if_late(target, now)
     return True
@@ -252,12 +255,16 @@ def _failed(target: PostTarget, worker: str, exc: NetworkError, check: bool = Fa
     if exc.reconnect:
         retry_at = None
         mark_reconnect(target.account, exc)
-    PostTarget.objects.filter(_held(target, worker)).update(
-        state=TargetState.SCHEDULED if retry_at else TargetState.FAILED,
-        retry_at=retry_at,
-        check_first=exc.outcome_unknown or check,
-        error=explain(target, exc, retry_at)[:500],
-    )
+    error = explain(target, exc, retry_at)[:500]
+    with transaction.atomic():
+        done = PostTarget.objects.filter(_held(target, worker)).update(
+            state=TargetState.SCHEDULED if retry_at else TargetState.FAILED,
+            retry_at=retry_at,
+            check_first=exc.outcome_unknown or check,
+            error=error,
+        )
+        if done and retry_at is None:  # failed for good: told once
+            events.failed(target, error)
     log.warning("publishing target %s failed: %r", target.pk, exc)
     refresh_post_status(target.post)
     return False

@@ -1,5 +1,5 @@
 """What people do to posts after writing them, and to the weekly posting times: submit,
-approve, send back, edit, retry, reschedule, stop repeating, themes and slots, drafts
+approve, send back, cancel, edit, retry, reschedule, stop repeating, themes and slots, drafts
 from a feed or a newsletter.
 
 Each function takes the member who acts and checks their role here, whatever page or
@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime, time
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from porch.errors import NotAllowed
@@ -101,6 +102,29 @@ def stop_repeating(member: Membership, post: Post) -> None:
     """Anyone may stop a repeat: it only means less goes out, so it needs no approval."""
     _own(member, post)
     Post.objects.filter(pk=post.pk).update(repeat_every_days=None)
+
+
+@transaction.atomic
+def cancel(member: Membership, post: Post) -> None:
+    """Take a post off the schedule before any of it goes out: it becomes a draft again.
+
+    Anyone may (less goes out; a helper's draft scheduled again waits for approval). Once
+    a target is going out or went out (or may have: Porch is checking), it is too late.
+    """
+    _own(member, post)
+    if post.status == PostStatus.DRAFT:
+        raise ComposeError("This post is a draft already: nothing is scheduled.")
+    targets = list(post.targets.values_list("pk", "state", "check_first", "part_ids"))
+    if any(s not in EDITABLE or (c and s != TargetState.DRAFT) or p for _, s, c, p in targets):
+        raise ComposeError("Some of this post went out or is going out: it cannot be cancelled.")
+    settled = Q(check_first=False) | Q(state=TargetState.DRAFT)
+    stopped = (
+        PostTarget.objects.filter(settled, pk__in=[pk for pk, *_ in targets], state__in=EDITABLE)
+    ).update(state=TargetState.DRAFT, scheduled_at=None, retry_at=None, error="", attempts=0)
+    if stopped != len(targets):  # a worker took one meanwhile: undo (atomic), say so
+        raise ComposeError("Some of this post is going out now: it cannot be cancelled.")
+    post.status, post.review_comment = PostStatus.DRAFT, ""
+    post.save(update_fields=["status", "review_comment"])
 
 
 def _parts(target: PostTarget, text: str, thread: bool) -> list[str]:

@@ -1,12 +1,9 @@
 """Alerts that cannot go out: header values on one line, failures retried, the batch goes on;
-what went out is never sent again, and a worker that dies after sending is taken over."""
+what went out is never sent again, a worker that dies after sending is taken over, and what
+the old alert webhook left queued settles without holding the alert back."""
 
-import json
 import mailbox
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
@@ -16,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from porch.inbox import alerts
 from porch.inbox.alerts import RETRY_WAITS, maybe_alert
-from porch.inbox.models import AlertDelivery, AlertStatus, Conversation, InboxSettings
+from porch.inbox.models import AlertDelivery, AlertStatus, Conversation
 from porch.inbox.tasks import retry_alert, send_alert, send_due_alerts
 from porch.workspaces.models import Workspace
 from tests.conftest import free_port
@@ -88,105 +85,50 @@ def test_an_alert_is_given_up_after_the_last_wait(workspace: Workspace, settings
     assert not DBTaskResult.objects.filter(task_path="porch.inbox.tasks.retry_alert").exists()
 
 
-class Hook:
-    """A webhook endpoint on loopback that answers each POST with the next of `answers`
-    (then 200), keeping what it was sent."""
-
-    def __init__(self, answers: list[int]) -> None:
-        self.answers = answers
-        self.received: list[tuple[int, dict[str, object]]] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                status = hook.answers.pop(0) if hook.answers else 200
-                hook.received.append((status, body))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def delivered(self) -> list[dict[str, object]]:
-        return [body for status, body in self.received if status == 200]
-
-
-@pytest.fixture
-def hook(settings) -> Iterator[Hook]:
-    settings.FETCH_ALLOW_PRIVATE = True  # the endpoint is on loopback
-    made = Hook([])
-    thread = threading.Thread(target=made.server.serve_forever, daemon=True)
-    thread.start()
-    yield made
-    made.server.shutdown()
-    made.server.server_close()
-
-
-def hooked_complaint(workspace: Workspace, url: str) -> Conversation:
-    convo = complaint(workspace, urgency=0.9)
-    config = InboxSettings.of(workspace)
-    config.alert_webhook = url
-    config.save()
-    return convo
-
-
-def test_a_webhook_that_fails_once_is_retried_by_its_task_and_delivered_once(
-    hook: Hook, workspace: Workspace
-) -> None:
-    hook.answers = [503]
-    convo = hooked_complaint(workspace, hook.url)
-    with time_machine.travel(NOW, tick=False):
-        assert send_alert.call(convo.pk) is False
-    assert len(mail.outbox) == 1  # the e-mail went; only the webhook is tried again
-    (queued,) = DBTaskResult.objects.filter(task_path="porch.inbox.tasks.retry_alert")
-    assert queued.args_kwargs["args"] == [convo.pk, 1]
-    assert queued.run_after == NOW + timedelta(seconds=RETRY_WAITS[0])
-
-    assert retry_alert.call(convo.pk, 1) is True
-    assert retry_alert.call(convo.pk, 1) is False  # sent once only
-    assert send_alert.call(convo.pk) is False
-    assert [status for status, _ in hook.received] == [503, 200]
-    (delivered,) = hook.delivered()
-    assert delivered["subject"] == "Complaint from maria on Bluesky"
-    assert len(mail.outbox) == 1
-    convo.refresh_from_db()
-    assert convo.alerted_at is not None
-
-
 def test_a_worker_that_dies_between_send_and_mark_is_taken_over_with_the_same_key(
-    hook: Hook, workspace: Workspace, settings, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    convo = hooked_complaint(workspace, hook.url)
+    convo = complaint(workspace, urgency=0.9)
     marked = alerts.mark_sent
 
-    def dies_after_the_webhook(delivery: AlertDelivery, sender: str) -> None:
-        if delivery.channel == "webhook":
-            raise SystemExit("the worker was killed")
-        marked(delivery, sender)
+    def dies_after_sending(delivery: AlertDelivery, sender: str) -> None:
+        raise SystemExit("the worker was killed")
 
-    monkeypatch.setattr(alerts, "mark_sent", dies_after_the_webhook)
+    monkeypatch.setattr(alerts, "mark_sent", dies_after_sending)
     with time_machine.travel(NOW, tick=False), pytest.raises(SystemExit):
         send_alert.call(convo.pk)
     monkeypatch.setattr(alerts, "mark_sent", marked)
-    assert len(hook.received) == 1 and len(mail.outbox) == 1
+    assert len(mail.outbox) == 1
 
     with time_machine.travel(NOW + timedelta(seconds=30), tick=False):
         assert retry_alert.call(convo.pk, 1) is False  # its claim may still be sending
-    assert len(hook.received) == 1
+    assert len(mail.outbox) == 1
     lease_over = NOW + timedelta(seconds=settings.PUBLISH_LEASE + 1)
     with time_machine.travel(lease_over, tick=False):
         assert retry_alert.call(convo.pk, 2) is True  # taken over: sent again, same key
         assert retry_alert.call(convo.pk, 3) is False
-    first, again = hook.delivered()
-    assert first["id"] == again["id"]  # the receiver can tell it is the same alert
-    assert len(mail.outbox) == 1  # the e-mail, marked sent, never goes again
-    webhook = AlertDelivery.objects.get(conversation=convo, channel="webhook")
-    assert (webhook.status, webhook.attempts) == (AlertStatus.SENT, 2)
+    first, again = mail.outbox
+    assert first.extra_headers["Message-ID"] == again.extra_headers["Message-ID"]
+    email = AlertDelivery.objects.get(conversation=convo, channel="email")
+    assert (email.status, email.attempts) == (AlertStatus.SENT, 2)
+
+
+def test_a_delivery_left_by_the_old_alert_webhook_settles_unsent_and_the_email_alerts(
+    workspace: Workspace,
+) -> None:
+    """The alert webhook became a webhook endpoint of the API (its migration): a delivery
+    it had queued is never retried, and does not hold the conversation's alert back."""
+    convo = complaint(workspace, urgency=0.9)
+    AlertDelivery.objects.create(conversation=convo, channel="email")  # recorded together
+    left = AlertDelivery.objects.create(conversation=convo, channel="webhook")
+    with time_machine.travel(NOW, tick=False):
+        assert send_alert.call(convo.pk) is True
+    left.refresh_from_db()
+    assert left.status == AlertStatus.FAILED and "webhooks page" in left.error
+    assert [m.subject for m in mail.outbox] == ["Complaint from maria on Bluesky"]
+    assert not DBTaskResult.objects.filter(task_path="porch.inbox.tasks.retry_alert").exists()
+    convo.refresh_from_db()
+    assert convo.alerted_at is not None
 
 
 def test_an_alert_whose_task_was_lost_is_sent_by_the_sweep_once(

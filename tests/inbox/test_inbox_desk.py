@@ -54,7 +54,6 @@ VALID = {
     "first_response_target": "30",
     "alert_urgency": "0.5",
     "alert_emails": "ann@bakery.example,  bob@bakery.example",
-    "alert_webhook": "https://hooks.example/porch",
     "quiet_from": "22:00",
     "quiet_until": "07:00",
     "helpers_need_approval": "on",
@@ -66,6 +65,9 @@ def test_owner_saves_business_hours_target_and_alerts(
 ) -> None:
     page = signed_in.get(reverse("inbox", args=[workspace.slug])).content.decode()
     assert settings_url(workspace) in page
+    form = signed_in.get(settings_url(workspace)).content.decode()
+    assert reverse("api:webhooks", args=[workspace.slug]) in form  # alerts to machines
+    assert "alert_webhook" not in form
     saved = signed_in.post(settings_url(workspace), {**VALID, "timezone": "America/New_York"})
     assert saved.status_code == 302
     config = InboxSettings.of(workspace)
@@ -91,7 +93,6 @@ def test_owner_saves_business_hours_target_and_alerts(
         ({"first_response_target": "0"}, "The target must be at least 1 minute."),
         ({"quiet_until": ""}, "Set both ends of the quiet hours"),
         ({"opens": "nine"}, "Write a time like 09:00"),
-        ({"alert_webhook": "not a url"}, "Write a full web address"),
         ({"timezone": "Mars/Olympus"}, "Select a valid choice"),
     ],
 )
