@@ -25,6 +25,7 @@ INTERNAL = {
     "_FutureCursor",
     "_Moved",  # porch.people.services: a race lost, looked at again; never shown
     "_Lost",  # porch.people.sync: another worker swept the batch; never shown
+    "GoneChannel",  # porch.inbox.alerts: a delivery by a channel no longer used; settled
 }
 
 

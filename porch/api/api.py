@@ -3,7 +3,11 @@ from Porch's own static files: "ninja" is an installed app, so no CDN)."""
 
 from importlib import import_module
 
+from typing import Any
+
+from django.http import HttpRequest
 from ninja import NinjaAPI, Swagger
+from ninja.parser import Parser
 
 from porch.api import errors
 from porch.api.auth import TokenAuth
@@ -18,6 +22,34 @@ same key answers as the first did and does nothing twice. Lists are paged with `
 `limit`; follow `next_cursor` until it is null. Errors are JSON: `{"error": {"code", "message"}}`.
 """
 
+NUL = "A text holds a NUL character, which Porch cannot store: remove it."
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+class JsonParser(Parser):
+    """JSON bodies, refusing NUL in any text (PostgreSQL cannot store it: a 500 otherwise)
+    (422) and a body that is not JSON (400). ninja wraps what a parser raises in a 400
+    HttpError; errors.py answers with the ApiError inside it."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        try:
+            data = super().parse_body(request)
+        except ValueError:
+            raise errors.ApiError(400, "invalid_input", "The body is not JSON.") from None
+        if _holds_nul(data):
+            raise errors.ApiError(422, "invalid_input", NUL)
+        return data
+
+
 api = NinjaAPI(
     title="Porch API",
     version="1",
@@ -25,6 +57,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=TokenAuth(),
     docs=Swagger(),
+    parser=JsonParser(),
 )
 errors.install(api)
 

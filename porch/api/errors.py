@@ -131,6 +131,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, PorchError):  # raised by the body's parser
+            return porch_error(request, exc.__cause__)
         return error_response(api, request, exc.status_code, "refused", str(exc))
 
     @api.exception_handler(Exception)

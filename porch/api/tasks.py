@@ -22,4 +22,4 @@ def deliver_endpoint(endpoint_id: int) -> int:
 @task()
 def prune_idempotency_keys() -> int:
     """Forget Idempotency-Keys older than 24 hours (porch/api/idempotency.py)."""
-    return idempotency.prune()
+    return idempotency.prune() + delivery.prune()  # and webhook events older than 30 days

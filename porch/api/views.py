@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
@@ -46,14 +45,6 @@ def visible(member: Membership) -> QuerySet[ApiToken]:
     return found.select_related("membership__user").order_by("-created_at", "-pk")
 
 
-def webhooks_url(member: Membership) -> str | None:
-    """The webhooks page, once it exists."""
-    try:
-        return reverse("api:webhooks", args=[member.workspace.slug])
-    except NoReverseMatch:
-        return None
-
-
 @workspace_view(role=Role.HELPER)
 @require_http_methods(["GET", "POST"])
 def token_list(request: HttpRequest, member: Membership) -> HttpResponse:
@@ -74,7 +65,6 @@ def token_list(request: HttpRequest, member: Membership) -> HttpResponse:
         "rows": [Row(t, state(t, now)) for t in visible(member)],
         "is_owner": member.at_least(Role.OWNER),
         "is_helper": not member.at_least(Role.MANAGER),
-        "webhooks_url": webhooks_url(member),
     }
     response = render(request, "api/tokens.html", context)
     add_never_cache_headers(response)  # no-store: the answer to a POST holds the token's text

@@ -32,6 +32,7 @@ MODULES = [
     "porch.bench.peer_ranking",
     "porch.bench.people_page",
     "porch.bench.offers",
+    "porch.bench.api",
 ]
 
 

@@ -7,7 +7,7 @@ themselves; this refuses it in the path and the query string, before any view ru
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 REFUSAL = "This address holds a NUL character, which no page of Porch takes: check the link."
 
@@ -19,5 +19,8 @@ class RefuseNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query = request.GET.lists()
         if "\x00" in request.path or any("\x00" in key + "".join(v) for key, v in query):
+            if request.path.startswith("/api/"):  # the API answers every error in JSON
+                error = {"code": "invalid_input", "message": REFUSAL}
+                return JsonResponse({"error": error}, status=400)
             return HttpResponseBadRequest(REFUSAL, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -18,11 +18,11 @@ Posts the streams hide (muted authors and words, marked or judged not relevant) 
 nothing. After an alert, the search is quiet for COOLDOWN: the event and the e-mails cool
 down each on their own, as e-mails wait out the inbox's quiet hours (at the `now` checked)
 and events do not (machines do not sleep). Never for the demo's searches. Each channel's
-SpikeAlert is sent
-like the inbox's AlertDelivery: claimed by a conditional UPDATE, sent with its key, marked
-sent while still held; a failure gives the claim back and is retried after the inbox's
-RETRY_WAITS, then given up; a claim whose worker died is taken over after
-PORCH_PUBLISH_LEASE.
+SpikeAlert is sent like the inbox's AlertDelivery: claimed by a conditional UPDATE, sent
+with its key, marked sent while still held; a failure gives the claim back and is retried
+after the inbox's RETRY_WAITS, then given up; a claim whose worker died is taken over after
+PORCH_PUBLISH_LEASE. One left by the alert webhook that was (before the API's webhooks)
+settles as not sent.
 """
 
 import logging

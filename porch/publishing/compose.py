@@ -225,8 +225,8 @@ class Problem:
     """One thing that must change before the post can be scheduled.
 
     `version` is the index in draft.versions the problem is about (None: the whole draft);
-    `field` names what to change there: "versions", "visibility", "text", "images",
-    "images[0].alt_text", "images[0]"."""
+    `field` names what to change there: "versions", "visibility", "text", "public_there",
+    "images", "images[0].alt_text", "images[0]"."""
 
     message: str
     field: str

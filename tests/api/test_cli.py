@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from django.contrib.auth.models import User
 
 from porch.api.api import api
@@ -14,7 +14,7 @@ from tests.api.helpers import Api
 from tests.conftest import add_member
 
 
-def porch(*args: str) -> object:
+def porch(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 

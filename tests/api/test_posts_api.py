@@ -299,6 +299,13 @@ def test_a_helpers_token_with_every_scope_never_schedules_by_itself(
     assert ids_due() == set()
     back = owner_api.post(f"/posts/{queued['id']}/send_back", {"comment": "Add the price"})
     assert back.json()["status"] == "draft" and back.json()["review_comment"] == "Add the price"
+    assert helper.post(f"/posts/{at['id']}/send_back", {"comment": "x"}).status_code == 403
+    # The owner's own scheduled post, cancelled and submitted again by the helper, waits too.
+    owners = write(owner_api, [shop], "Owner's loaf", when="at", at=AT.isoformat()).json()
+    assert ids_due() == {owners["targets"][0]["id"]}
+    assert helper.post(f"/posts/{owners['id']}/cancel").json()["status"] == "draft"
+    assert helper.post(f"/posts/{owners['id']}/submit").json()["status"] == "awaiting_approval"
+    assert ids_due() == set()
 
 
 def test_a_target_changes_its_text_or_time(

@@ -1,5 +1,5 @@
-"""The weekly report's figures through the API, for an ISO week or a day in it; a week that
-is not one is a 422 naming `week`, never a 500."""
+"""The weekly report's figures through the API, for an ISO week or a day in it; a week written
+otherwise is a 422 naming `week`, one that does not exist a 404, never a 500."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -50,14 +50,19 @@ def test_the_weeks_figures_as_the_report_has_them(
     assert by_day == body
 
 
-def test_a_week_that_is_not_one_is_a_422_naming_it(api: Api) -> None:
+def test_a_week_written_otherwise_is_a_422_naming_it_one_that_is_not_a_404(api: Api) -> None:
     for week in ("2026-W60", "yesterday", "2026-13-01", "0001-01-01", "2026-W5", "9999-W01"):
         answer = api.get(f"/reports/{week}")
         assert answer.status_code == 422, week
         error = answer.json()["error"]
         assert error["code"] == "invalid_input"
-        assert [f["field"] for f in error["fields"]] == ["week"], week
-        assert week in error["message"] and "like 2026-W49" in error["message"], week
+        assert [f["field"] for f in error["fields"]] == ["path.week"], week
+    for week in ("2025-W53", "2026-02-30"):
+        answer = api.get(f"/reports/{week}")
+        assert answer.status_code == 404, week
+        message = answer.json()["error"]["message"]
+        assert week in message and "like 2026-W49" in message, message
+    assert api.get("/reports/2026-W53").status_code == 200  # 2026 has 53 weeks
 
 
 def test_a_token_without_read_is_refused(owner: User, workspace: Workspace) -> None:

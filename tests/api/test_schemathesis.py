@@ -2,6 +2,10 @@
 (valid and invalid) and checks each answer — never a 5xx, only the statuses the document
 states, bodies of the stated shapes, bad input refused, no answer without a token.
 
+Not checked here: schemathesis' positive_data_acceptance (valid input must answer 2xx) —
+the API answers a shop's rules with 422 (no free posting slot, a post not awaiting
+approval), which the document's types cannot state; /work/notes/st23.sh runs every check.
+
 The schema is loaded from the WSGI app (porch.wsgi.application) at /api/v1/openapi.json, so
 what is checked is what a client downloads. Calls carry the owner's token with every scope,
 on workspace A of tests/api/conftest.py (the demo bakery, on the fake network); about half
@@ -22,12 +26,16 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
-from schemathesis.generation.case import Case
-from schemathesis.schemas import APIOperation
+from schemathesis.generation.case import Case as AnyCase
+from schemathesis.schemas import APIOperation as AnyOperation
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from porch.wsgi import application
 from tests.api.conftest import Pair, ids_of
+
+APIOperation = AnyOperation[Any, Any, Any, Any]
+Case = AnyCase[Any]
 
 EXAMPLES = settings(
     max_examples=15,
@@ -92,12 +100,12 @@ def check_operation(operation: APIOperation, pair: Pair, tried: Counter[str]) ->
         prepare(case, ids)
         tried[operation.label] += 1
         with transaction.atomic():
-            case.call_and_validate()
+            case.call_and_validate(excluded_checks=[positive_data_acceptance])
             transaction.set_rollback(True)
 
     try:
         examples()
-    except Exception as failure:  # reported with every other operation's
+    except (Exception, BaseExceptionGroup) as failure:  # schemathesis' FailureGroup too
         return f"{operation.label}:\n{failure}"
     return None
 

@@ -326,3 +326,15 @@ def test_the_worker_sends_what_a_committed_emit_enqueued(
     [(headers, body)] = receiver.got
     assert verify(secret, headers, body)["data"]["post"] == 1
     assert WebhookDelivery.objects.get().status == DeliveryStatus.SENT
+
+
+def test_events_older_than_the_log_are_pruned_unless_queued(
+    workspace: Workspace, receiver: Receiver
+) -> None:
+    hook(workspace, receiver.url)
+    published(workspace, 1, NOW - timedelta(days=31))
+    published(workspace, 2, NOW - timedelta(days=31))
+    published(workspace, 3, NOW)
+    WebhookDelivery.objects.filter(event__data__n=1).update(status=DeliveryStatus.SENT)
+    assert delivery.prune(NOW) == 1
+    assert sorted(Event.objects.values_list("data__n", flat=True)) == [2, 3]

@@ -37,7 +37,7 @@ def item(n: int, text: str, intent: str = "question", urgency: float = 0.1, **mo
         text=text,
         sent_at=AT + timedelta(minutes=n),
         url=f"https://bsky.example/m{n}",
-        **more,  # type: ignore[arg-type]
+        **more,
     )
     sentiment = "negative" if intent == "complaint" else "neutral"
     return Triaged(incoming, Triage(intent, {intent: 0.9}, sentiment, -0.5, urgency))

@@ -77,8 +77,8 @@ def due_endpoints(now: datetime) -> list[int]:
 
 def deliver_due(now: datetime | None = None) -> int:
     """The periodic job: send every endpoint's due queue; how many deliveries were sent."""
-    now = now or timezone.now()
-    return sum(deliver_endpoint(endpoint_id, now) for endpoint_id in due_endpoints(now))
+    due = due_endpoints(now or timezone.now())
+    return sum(deliver_endpoint(endpoint_id, now) for endpoint_id in due)
 
 
 def claim(endpoint_id: int, sender: str, now: datetime) -> bool:
@@ -97,21 +97,24 @@ def release(endpoint_id: int, sender: str) -> None:
 
 def deliver_endpoint(endpoint_id: int, now: datetime | None = None) -> int:
     """Send the endpoint's due deliveries in order, stopping at one that must wait; how
-    many were sent. Nothing when another sender holds the endpoint."""
-    now = now or timezone.now()
+    many were sent. Nothing when another sender holds the endpoint. Without `now`, each
+    try reads the clock."""
     sender = sender_id()
-    if not claim(endpoint_id, sender, now):
+    if not claim(endpoint_id, sender, now or timezone.now()):
         return 0
-    sent = 0
+    sent, started = 0, time.monotonic()
     try:
         for _ in range(BATCH):
+            if time.monotonic() - started > settings.PUBLISH_LEASE / 2:
+                break  # well inside the lease: no other sender can have taken it over
+            at = now or timezone.now()
             endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id, claimed_by=sender).first()
             head = _head(endpoint_id)
             if endpoint is None or not endpoint.active or head is None:
                 break
-            if head.retry_at is not None and head.retry_at > now:
+            if head.retry_at is not None and head.retry_at > at:
                 break
-            status = attempt(endpoint, head, now)
+            status = attempt(endpoint, head, at)
             sent += status == DeliveryStatus.SENT
             if status == DeliveryStatus.QUEUED:
                 break
@@ -227,3 +230,12 @@ def disable(endpoint: WebhookEndpoint, reason: str) -> None:
             "text": f"Porch stopped sending webhooks to {endpoint.url[:300]}. {reason}"[:500]
         },
     )
+
+
+def prune(now: datetime | None = None, days: int = 30) -> int:
+    """Forget events older than `days` (the delivery log's span) and their deliveries,
+    except those still queued; how many events went."""
+    old = Event.objects.filter(occurred_at__lt=(now or timezone.now()) - timedelta(days=days))
+    settled = old.exclude(deliveries__status=DeliveryStatus.QUEUED)
+    _, by_model = settled.delete()
+    return by_model.get(Event._meta.label, 0)

@@ -33,6 +33,7 @@ from porch.inbox.queries import NOBODY, inbox
 router = Router(tags=["inbox"])
 
 ID = Path(..., ge=1, le=ID_MAX)
+ASSIGNEE = r"^(me|none|[1-9][0-9]{0,17})$"
 NO_CONVERSATION = "No such conversation in this workspace."
 NO_REPLY = "No such reply in this workspace."
 
@@ -138,16 +139,20 @@ class ConversationPatch(Schema):
     assignee_id: int | None = Field(None, ge=1, le=ID_MAX)  # a member's id; null: nobody
 
 
-class TextIn(Schema):
-    text: str = Field(..., min_length=1, max_length=63_000)
+# Something besides blanks (Python's str.strip blanks, as the services check them).
+WRITTEN = r"[^\s\x1c-\x1f]"
+
+
+class ReplyIn(Schema):
+    text: str = Field(..., min_length=1, max_length=63_000, pattern=WRITTEN)
 
 
 class NoteIn(Schema):
-    text: str = Field(..., min_length=1, max_length=5_000)
+    text: str = Field(..., min_length=1, max_length=5_000, pattern=WRITTEN)
 
 
-class SendBackIn(Schema):
-    comment: str = Field(..., min_length=1, max_length=2_000)
+class ReplySendBackIn(Schema):
+    comment: str = Field(..., min_length=1, max_length=2_000, pattern=WRITTEN)
 
 
 class DiscardedOut(Schema):
@@ -186,13 +191,10 @@ def _members(caller: Caller) -> dict[int, int]:
     return dict(caller.workspace.members.values_list("user_id", "pk"))
 
 
-def _member_user(caller: Caller, member_id: int, field: str) -> int:
-    """The user id of a member of the caller's workspace; 422 naming `field` otherwise."""
+def _member_user(caller: Caller, member_id: int) -> int | None:
+    """The user id of a member of the caller's workspace; None when there is none."""
     found = caller.workspace.members.filter(pk=member_id).values_list("user_id", flat=True)
-    if not found:
-        message = "No such member in this workspace (see GET /members)."
-        raise ApiError(422, "invalid_input", message, fields=[{"field": field, "message": message}])
-    return int(found[0])
+    return int(found[0]) if found else None
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -296,7 +298,7 @@ def list_conversations(
     network: str | None = Query(None, max_length=16),
     account: int | None = Query(None, ge=1, le=ID_MAX),
     status: Literal["open", "waiting", "resolved", "all"] = "open",
-    assignee: str | None = Query(None, max_length=20, description='"me", "none" or a member id'),
+    assignee: str | None = Query(None, pattern=ASSIGNEE, description='"me", "none", a member id'),
     q: str | None = Query(None, max_length=200, description="words in a message or the handle"),
     cursor: str | None = None,
     limit: int = Query(LIMIT, ge=1, le=MAX_LIMIT),
@@ -325,8 +327,9 @@ def list_conversations(
         "assignee": assignee,
         "q": q,
     }
+    queue = inbox(caller.workspace, filters)
     rows, next_cursor = page(
-        inbox(caller.workspace, filters),
+        queue if filters["assignee"] is not None else queue.none(),
         order=["rank", "-rank_urgency", "first_message_at"],
         cursor=cursor,
         limit=limit,
@@ -337,15 +340,17 @@ def list_conversations(
     return ConversationPage(items=items, next_cursor=next_cursor)
 
 
-def _assignee_filter(caller: Caller, assignee: str | None) -> str:
-    """The queue query's assignee value: "me", "nobody", a user id, or "" for anyone."""
+def _assignee_filter(caller: Caller, assignee: str | None) -> str | None:
+    """The queue query's assignee value: "me", "nobody", a user id, or "" for anyone; None
+    for a member id of no member of the workspace (nothing matches)."""
     value = (assignee or "").strip()
     if value in ("", "me"):
         return value
     if value == "none":
         return NOBODY
     if (member_id := parse_id(value)) is not None:
-        return str(_member_user(caller, member_id, "assignee"))
+        user_id = _member_user(caller, member_id)
+        return str(user_id) if user_id is not None else None
     message = 'Use "me", "none" or a member\'s id.'
     raise ApiError(
         422, "invalid_input", message, fields=[{"field": "assignee", "message": message}]
@@ -423,7 +428,9 @@ def update_conversation(
     assigned_to = convo.assigned_to_id
     if "assignee_id" in given:
         member_id = body.assignee_id
-        assigned_to = _member_user(caller, member_id, "assignee_id") if member_id else None
+        assigned_to = _member_user(caller, member_id) if member_id else None
+        if member_id and assigned_to is None:
+            raise ApiError(404, "not_found", "No such member in this workspace (GET /members).")
     services.update_conversation(
         caller.member,
         _user(caller),
@@ -455,7 +462,9 @@ def add_note(request: HttpRequest, body: NoteIn, conversation_id: int = ID) -> S
     operation_id="submit_reply",
 )
 @idempotent
-def submit_reply(request: HttpRequest, body: TextIn, conversation_id: int = ID) -> Status[ReplyOut]:
+def submit_reply(
+    request: HttpRequest, body: ReplyIn, conversation_id: int = ID
+) -> Status[ReplyOut]:
     """Answer the customer on the conversation's network. The reply is stored before
     anything is sent; a helper's waits for an owner's or manager's approval (`status`
     pending), anyone else's is sent at once (`sent`), or kept and retried (`queued`,
@@ -493,7 +502,7 @@ def approve_reply(request: HttpRequest, reply_id: int = ID) -> ReplyOut:
     operation_id="send_back_reply",
 )
 @idempotent
-def send_back_reply(request: HttpRequest, body: SendBackIn, reply_id: int = ID) -> ReplyOut:
+def send_back_reply(request: HttpRequest, body: ReplySendBackIn, reply_id: int = ID) -> ReplyOut:
     """Send a helper's reply back with a comment saying what to change (owner or manager).
     409 when someone approved or sent it back already."""
     caller = needs(request, "write")

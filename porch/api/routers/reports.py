@@ -17,9 +17,14 @@ from porch.insights.report import ReportError, WeeklyReport, build_report, parse
 router = Router(tags=["reports"])
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# An ISO week or a day, years 1900 to 2999 (what the report page accepts); one that has the
+# form but does not exist (2026-W53, 2026-02-30) is a 404.
+WEEK_OR_DAY = (
+    r"^(19|2[0-9])[0-9]{2}-(W(0[1-9]|[1-4][0-9]|5[0-3])|(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$"
+)
 
 
-class NumbersOut(Schema):
+class ReportNumbersOut(Schema):
     posts: int
     engagement: int
     impressions: int | None  # null where no network reports them
@@ -33,12 +38,12 @@ class NumbersOut(Schema):
     median_response_minutes: float | None
 
 
-class LineOut(Schema):
+class ReportLineOut(Schema):
     label: str
     value: str  # as the report writes it
 
 
-class VoiceOut(Schema):
+class ReportVoiceOut(Schema):
     label: str
     own: bool
     mentions: int
@@ -47,25 +52,25 @@ class VoiceOut(Schema):
     positive_share: float
 
 
-class TopicOut(Schema):
+class ReportTopicOut(Schema):
     name: str
     phrases: list[str]
     count: int
 
 
-class QuestionOut(Schema):
+class ReportQuestionOut(Schema):
     phrasing: str
     asked: int
     askers: int
 
 
-class ListeningOut(Schema):
-    voices: list[VoiceOut]
-    topics: list[TopicOut]
-    questions: list[QuestionOut]
+class ReportListeningOut(Schema):
+    voices: list[ReportVoiceOut]
+    topics: list[ReportTopicOut]
+    questions: list[ReportQuestionOut]
 
 
-class OfferOut(Schema):
+class ReportOfferOut(Schema):
     offer_id: int
     title: str
     given: int | None  # codes given; null for a shared code
@@ -84,15 +89,16 @@ class ReportOut(Schema):
     start: datetime  # Monday 00:00 in the workspace's time zone
     end: datetime  # the next Monday 00:00
     period: str
-    numbers: NumbersOut
-    lines: list[LineOut]
+    numbers: ReportNumbersOut
+    lines: list[ReportLineOut]
     highlights: list[str]
-    listening: ListeningOut | None  # null when the workspace has no searches
-    offers: list[OfferOut]
+    listening: ReportListeningOut | None  # null when the workspace has no searches
+    offers: list[ReportOfferOut]
 
 
 def _week(text: str) -> str:
-    """An ISO week (2026-W49) or a day in it (2026-12-02) as the ISO week; 422 otherwise."""
+    """An ISO week (2026-W49) or a day in it (2026-12-02) as the ISO week; 404 for one that
+    does not exist (the path's pattern has refused any other form)."""
     value = text.strip()
     try:
         if DAY.match(value):
@@ -105,14 +111,12 @@ def _week(text: str) -> str:
     except ValueError as e:  # ReportError is one
         reason = e.message if isinstance(e, ReportError) else f"{text!r} is not a day ({e})"
         message = f"{reason}. Send a week like 2026-W49, or a day in it like 2026-12-02."
-        raise ApiError(
-            422, "invalid_input", message, fields=[{"field": "week", "message": message}]
-        ) from e
+        raise ApiError(404, "not_found", message) from e
 
 
-def _numbers(report: WeeklyReport) -> NumbersOut:
+def _numbers(report: WeeklyReport) -> ReportNumbersOut:
     n = report.numbers
-    return NumbersOut(
+    return ReportNumbersOut(
         posts=n.posts,
         engagement=n.engagement,
         impressions=n.impressions,
@@ -127,13 +131,13 @@ def _numbers(report: WeeklyReport) -> NumbersOut:
     )
 
 
-def _listening(report: WeeklyReport) -> ListeningOut | None:
+def _listening(report: WeeklyReport) -> ReportListeningOut | None:
     heard = report.listening
     if heard is None:
         return None
-    return ListeningOut(
+    return ReportListeningOut(
         voices=[
-            VoiceOut(
+            ReportVoiceOut(
                 label=v.label,
                 own=v.own,
                 mentions=v.mentions,
@@ -144,18 +148,19 @@ def _listening(report: WeeklyReport) -> ListeningOut | None:
             for v in heard.voices
         ],
         topics=[
-            TopicOut(name=t.name, phrases=list(t.phrases), count=t.count) for t in heard.topics
+            ReportTopicOut(name=t.name, phrases=list(t.phrases), count=t.count)
+            for t in heard.topics
         ],
         questions=[
-            QuestionOut(phrasing=q.phrasing, asked=q.asked, askers=q.askers)
+            ReportQuestionOut(phrasing=q.phrasing, asked=q.asked, askers=q.askers)
             for q in heard.questions
         ],
     )
 
 
-def _offers(report: WeeklyReport) -> list[OfferOut]:
+def _offers(report: WeeklyReport) -> list[ReportOfferOut]:
     return [
-        OfferOut(
+        ReportOfferOut(
             offer_id=r.offer.pk,
             title=r.offer.title,
             given=r.given,
@@ -173,10 +178,11 @@ def _offers(report: WeeklyReport) -> list[OfferOut]:
 
 
 @router.get("/reports/{week}", response={200: ReportOut, **ERRORS}, operation_id="get_report")
-def get_report(request: HttpRequest, week: str = Path(..., max_length=40)) -> ReportOut:
+def get_report(request: HttpRequest, week: str = Path(..., pattern=WEEK_OR_DAY)) -> ReportOut:
     """The weekly report's figures for an ISO week (`2026-W49`) or the week of a day
     (`2026-12-02`), on the workspace's calendar: the key numbers, what works best, what the
-    searches heard and how the offers did."""
+    searches heard and how the offers did. A week written another way is a 422 naming
+    `week`; one that does not exist (2025-W53, 2026-02-30), a 404."""
     caller = needs(request, "read")
     report = build_report(caller.workspace, _week(week))
     return ReportOut(
@@ -185,7 +191,7 @@ def get_report(request: HttpRequest, week: str = Path(..., max_length=40)) -> Re
         end=report.end,
         period=report.period,
         numbers=_numbers(report),
-        lines=[LineOut(label=label, value=value) for label, value in report.lines()],
+        lines=[ReportLineOut(label=label, value=value) for label, value in report.lines()],
         highlights=report.highlights,
         listening=_listening(report),
         offers=_offers(report),

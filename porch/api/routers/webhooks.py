@@ -165,10 +165,8 @@ def list_webhook_deliveries(
 ) -> DeliveryPage:
     """The endpoint's deliveries of the last 30 days, newest first (of one status if given)."""
     caller, endpoint = _endpoint(request, "read", endpoint_id)
-    found = services.deliveries(caller.member, endpoint)
     filters = {"status": status.value if status else ""}
-    if status:
-        found = found.filter(status=status)
+    found = services.deliveries(caller.member, endpoint, filters["status"])
     items, next_cursor = page(
         found, order=("-created_at",), cursor=cursor, limit=limit, filters=filters
     )
