@@ -2,7 +2,6 @@
 from Porch's own static files: "ninja" is an installed app, so no CDN)."""
 
 from importlib import import_module
-
 from typing import Any
 
 from django.http import HttpRequest
@@ -45,6 +44,8 @@ class JsonParser(Parser):
             data = super().parse_body(request)
         except ValueError:
             raise errors.ApiError(400, "invalid_input", "The body is not JSON.") from None
+        if not isinstance(data, dict):
+            raise errors.ApiError(422, "invalid_input", "The body must be a JSON object.")
         if _holds_nul(data):
             raise errors.ApiError(422, "invalid_input", NUL)
         return data

@@ -29,6 +29,7 @@ ERRORS: dict[int, type[Schema]] = {
     403: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
+    413: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,
     502: ErrorOut,

@@ -38,7 +38,12 @@ def say(text: str) -> None:
 
 
 def run() -> Iterator[Figure]:
-    yield _figure("api_conversations_p95_1m_ms", run_child(__name__, ["conversations"], RATE, 1800))
+    name = (
+        "api_conversations_p95_1m_ms"
+        if MESSAGES == 1_000_000
+        else f"api_conversations_p95_{MESSAGES}_ms"
+    )
+    yield _figure(name, run_child(__name__, ["conversations"], RATE, 1800))
     yield _figure("api_post_create_p95_ms", run_child(__name__, ["posts"], RATE, 900))
 
 

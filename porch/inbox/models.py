@@ -80,6 +80,9 @@ class Conversation(models.Model):
                 fields=["workspace", "intent", "status", *QUEUE_ORDER], name="inbox_queue_by_intent"
             ),
             models.Index(fields=["account", "status", *QUEUE_ORDER], name="inbox_queue_by_account"),
+            models.Index(
+                fields=["assigned_to", "status", *QUEUE_ORDER], name="inbox_queue_by_assignee"
+            ),
         ]
 
     def __str__(self) -> str:

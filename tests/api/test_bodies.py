@@ -32,3 +32,10 @@ def test_a_nul_in_the_query_is_a_json_400(owner: User, workspace: Workspace) -> 
     answer = api.get("/people", q="ana\x00")
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "invalid_input"
+
+
+def test_a_body_that_is_not_an_object_is_a_422(owner: User, workspace: Workspace) -> None:
+    api = Api(token_text(member_of(workspace, owner)))
+    answer = api.call("PATCH", "/conversations/1", [None, None])
+    assert answer.status_code == 422
+    assert answer.json()["error"]["message"] == "The body must be a JSON object."

@@ -37,7 +37,12 @@ class TriageResult(Schema):
     version: str
 
 
-@router.post("/triage", response={200: TriageResult, **ERRORS}, operation_id="triage_texts")
+@router.post(
+    "/triage",
+    response={200: TriageResult, **ERRORS},
+    operation_id="triage_texts",
+    openapi_extra={"x-scope": "read"},  # it stores nothing: a read token may ask
+)
 @idempotent
 def triage_texts(request: HttpRequest, body: TriageIn) -> TriageResult:
     """Intent, sentiment and urgency of up to 100 texts (5,000 characters each), by the
