@@ -6,10 +6,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Swagger
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
 from porch.api import errors
 from porch.api.auth import TokenAuth
+from porch.api.links import add_links
 from porch.api.routers import ROUTERS
 
 DESCRIPTION = """Everything the web UI does, for the people who automate.
@@ -51,7 +53,18 @@ class JsonParser(Parser):
         return data
 
 
-api = NinjaAPI(
+class PorchAPI(NinjaAPI):
+    """ninja's API, whose document also has the links of api/links.py."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        add_links(document)
+        return document
+
+
+api = PorchAPI(
     title="Porch API",
     version="1",
     description=DESCRIPTION,

@@ -57,3 +57,20 @@ def test_every_operation_is_named_described_and_states_its_errors(db: None) -> N
         assert op.get("description", "").strip(), f"{where} has no docstring"
         assert {str(s) for s in ERRORS} <= op["responses"].keys(), where
         assert op["responses"].keys() & {"200", "201", "202", "204"}, where
+
+
+def test_each_link_opens_an_operation_that_takes_the_made_id() -> None:
+    from porch.api.links import LINKS
+
+    document = api.get_openapi_schema()
+    by_id = {
+        op["operationId"]: (path, op)
+        for path, ops in document["paths"].items()
+        for op in ops.values()
+    }
+    for maker, (param, targets) in LINKS.items():
+        links = by_id[maker][1]["responses"][201]["links"]
+        assert sorted(links) == sorted(targets)
+        for target in targets:
+            path, _ = by_id[target]
+            assert "{" + param + "}" in path, f"{target} ({path}) takes no {param}"

@@ -297,9 +297,9 @@ def test_a_helpers_token_with_every_scope_never_schedules_by_itself(
     helper.patch(f"/posts/{at['id']}/targets/{target_id}", {"text": "Tarts, half price!"})
     assert Post.objects.get(pk=at["id"]).status == PostStatus.AWAITING_APPROVAL
     assert ids_due() == set()
-    back = owner_api.post(f"/posts/{queued['id']}/send_back", {"comment": "Add the price"})
+    back = owner_api.post(f"/posts/{queued['id']}/send-back", {"comment": "Add the price"})
     assert back.json()["status"] == "draft" and back.json()["review_comment"] == "Add the price"
-    assert helper.post(f"/posts/{at['id']}/send_back", {"comment": "x"}).status_code == 403
+    assert helper.post(f"/posts/{at['id']}/send-back", {"comment": "x"}).status_code == 403
     # The owner's own scheduled post, cancelled and submitted again by the helper, waits too.
     owners = write(owner_api, [shop], "Owner's loaf", when="at", at=AT.isoformat()).json()
     assert ids_due() == {owners["targets"][0]["id"]}
@@ -352,7 +352,7 @@ def test_another_workspaces_ids_are_404_and_nothing_changes(
         api.post(f"/posts/{their_post['id']}/submit"),
         api.post(f"/posts/{their_post['id']}/approve"),
         api.post(f"/posts/{their_post['id']}/cancel"),
-        api.post(f"/posts/{their_post['id']}/send_back", {"comment": "no"}),
+        api.post(f"/posts/{their_post['id']}/send-back", {"comment": "no"}),
         api.patch(f"/posts/{their_post['id']}/targets/{target_id}", {"text": "Mine now"}),
         api.patch(f"/posts/{mine['id']}/targets/{target_id}", {"text": "Mine now"}),
         api.post(f"/posts/{their_post['id']}/targets/{target_id}/retry"),

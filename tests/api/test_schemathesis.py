@@ -28,7 +28,7 @@ from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import Case as AnyCase
 from schemathesis.schemas import APIOperation as AnyOperation
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from porch.wsgi import application
@@ -130,3 +130,33 @@ def test_every_operation_keeps_to_the_document(
     assert not errors, "the document does not load:\n" + "\n".join(errors)
     assert tried, "the document has no operations"
     assert not failures, "\n\n".join(failures)
+
+
+def test_the_links_walk_from_what_is_made_to_what_it_opens(
+    pair: Pair, no_internet: None, wsgi_keeps_the_connection: None
+) -> None:
+    """schemathesis' stateful test: it follows the document's links (porch/api/links.py)
+    from a creation (a post, an offer, a search, a webhook, a reply) to the operations on
+    what was made, with the same checks as above. The whole walk is rolled back."""
+    auth = {"Authorization": f"Bearer {pair.a.token('owner', 'all')}"}
+    machine: Any = load_schema().as_state_machine()
+    answered: Counter[tuple[str, int]] = Counter()
+
+    class Walk(machine):  # type: ignore[misc, valid-type]
+        def before_call(self, case: Case) -> None:
+            case.headers = {**(case.headers or {}), **auth}  # never a generated token
+
+        def after_call(self, response: Any, case: Case) -> None:
+            answered[(case.operation.label, response.status_code)] += 1
+
+        def validate_response(self, response: Any, case: Case, **kwargs: Any) -> None:
+            kwargs.pop("additional_checks", None)
+            # ignored_auth: a step's own "invalid" auth is replaced by the owner's token
+            skip = [positive_data_acceptance, ignored_auth]
+            case.validate_response(response, excluded_checks=skip, transport_kwargs=kwargs)
+
+    walks = settings(EXAMPLES, max_examples=20, stateful_step_count=6)
+    with transaction.atomic():
+        Walk.run(settings=walks)
+        transaction.set_rollback(True)
+    print("STATEFUL", sorted(answered.items()))

@@ -414,7 +414,7 @@ def approve_post(request: HttpRequest, post_id: int = ID) -> PostOut:
 
 
 @router.post(
-    "/posts/{post_id}/send_back",
+    "/posts/{post_id}/send-back",
     response={200: PostOut, **ERRORS},
     operation_id="send_back_post",
 )
