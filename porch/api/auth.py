@@ -12,6 +12,7 @@ failures (porch/api/failedauth.py: 429 past the limit) and the call against the 
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -41,17 +42,14 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Caller:
         now = timezone.now()
         parsed = parse(token)
-        counted = failedauth.scopes(client_ip(request), parsed[0] if parsed else None)
-        wait = failedauth.paused_for(counted, now)
-        if wait is not None:
-            raise ApiError(
-                429,
-                "too_many_failed_auth",
-                f"Too many unknown tokens from here: try again in {wait} seconds.",
-                headers={"Retry-After": str(wait)},
-            )
+        address = client_ip(request)
+        _unless_paused(failedauth.scopes(address, None), now)  # the address: before looking
         found = find_token(token)
         if found is None:
+            # A prefix is paused only for wrong secrets: the right one still works, so
+            # someone who saw a prefix cannot lock its integration out.
+            counted = failedauth.scopes(address, parsed[0] if parsed else None)
+            _unless_paused(counted, now)
             failedauth.count_failure(counted, now)
             raise ApiError(401, "unauthenticated", "That token is not one of Porch's.")
         if found.revoked_at is not None:
@@ -60,6 +58,17 @@ class TokenAuth(HttpBearer):
             raise ApiError(401, "token_expired", "That token has expired: make a new one.")
         ratelimit.spend(found, now)
         return Caller(found, found.membership)
+
+
+def _unless_paused(counted: list[failedauth.Scope], now: datetime) -> None:
+    wait = failedauth.paused_for(counted, now)
+    if wait is not None:
+        raise ApiError(
+            429,
+            "too_many_failed_auth",
+            f"Too many unknown tokens from here: try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def needs(request: HttpRequest, scope: str) -> Caller:

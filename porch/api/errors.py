@@ -110,9 +110,13 @@ def install(api: NinjaAPI) -> None:
             }
             for e in exc.errors
         ]
-        return error_response(
-            api, request, 422, "invalid_input", "Some of what was sent is wrong.", fields=fields
+        said = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:3])
+        message = (
+            f"Some of what was sent is wrong: {said}."
+            if said
+            else "Some of what was sent is wrong."
         )
+        return error_response(api, request, 422, "invalid_input", message, fields=fields)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

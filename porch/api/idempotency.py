@@ -11,8 +11,17 @@ A repeat with the same method, path and body replays that answer (header
 `Idempotent-Replayed: true`); with another body it is a 422 `idempotency_key_reused`; while
 the first still runs, a 409 `idempotency_in_progress` (Retry-After: 1). A refusal (4xx) is
 kept and replayed like a success; a failure of Porch or a network (5xx) is not, so a retry
-can succeed. A claim older than PORCH_PUBLISH_LEASE is taken over (its worker died).
-Kept 24 hours (`prune`, the api's periodic job). A call without a key just runs.
+can succeed, and so are refusals that may pass later (409 conflict, 429, an address that
+could not be reached). A claim older than PORCH_PUBLISH_LEASE is taken over (its worker died).
+Kept 24 hours (`prune`, the api's periodic job), sealed with the credentials' key (an answer
+may hold a webhook's secret or a customer's words). A call without a key just runs.
+
+An operation that sends to a network or fetches an address while it runs (a reply, a like,
+a webhook's address checked) is `@idempotent_send`: it is not held in one transaction with
+its answer (the service commits its own steps — the reply stored, marked sending — before
+the network call, and no write lock is held while the network answers), and a claim whose
+worker died is never run again: a repeat answers 409 `idempotency_outcome_unknown`, since
+the first may have gone out.
 
 An operation returns a Schema, a JSON-ready dict or list, a `(status, body)` tuple or a
 ninja `Status`: the answer is kept as JSON, so build Schemas from models
@@ -41,7 +50,8 @@ from pydantic import BaseModel
 from porch.api.auth import Caller
 from porch.api.errors import ApiError, status_and_code
 from porch.api.models import IdempotentRequest
-from porch.errors import PorchError
+from porch.errors import Conflict, PorchError
+from porch.workspaces import secrets as secretbox
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,16 +64,24 @@ State = IdempotentRequest.State
 
 def idempotent(operation: F) -> F:
     """Make a write operation safe to retry with an `Idempotency-Key` (see the module)."""
+    return _safe(operation, sends=False)
 
+
+def idempotent_send(operation: F) -> F:
+    """The same for an operation that reaches a network while it runs (see the module)."""
+    return _safe(operation, sends=True)
+
+
+def _safe(operation: F, *, sends: bool) -> F:
     @functools.wraps(operation)
     def run(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         key = request.headers.get(HEADER, "")
         if not key:
             return operation(request, *args, **kwargs)
-        row = claim(request, key)
+        row = claim(request, key, sends=sends)
         if row.state == State.DONE:
             return replay(request, row)
-        return first(row, functools.partial(operation, request, *args, **kwargs))
+        return first(row, functools.partial(operation, request, *args, **kwargs), sends=sends)
 
     # ninja reads the operation's parameters through the wrapper, resolved in its own module.
     run.__signature__ = get_typed_signature(operation)  # type: ignore[attr-defined]
@@ -91,7 +109,9 @@ def fingerprint(request: HttpRequest) -> dict[str, str]:
     }
 
 
-def claim(request: HttpRequest, key: str, now: datetime | None = None) -> IdempotentRequest:
+def claim(
+    request: HttpRequest, key: str, now: datetime | None = None, *, sends: bool = False
+) -> IdempotentRequest:
     """The key's row: new (ours to run), taken over, or done (to replay); else an ApiError."""
     if len(key) > MAX_KEY:
         raise ApiError(
@@ -118,7 +138,17 @@ def claim(request: HttpRequest, key: str, now: datetime | None = None) -> Idempo
             "idempotency_key_reused",
             f"This {HEADER} was used for another request: use a new key for a new request.",
         )
-    if row.state == State.DONE or _take_over(row, now):
+    if row.state == State.DONE:
+        return row
+    stale = row.claimed_at <= now - timedelta(seconds=settings.PUBLISH_LEASE)
+    if stale and sends:
+        raise ApiError(
+            409,
+            "idempotency_outcome_unknown",
+            "The first request with this key stopped before it finished and may have gone "
+            "out: look in Porch before sending it again with a new key.",
+        )
+    if stale and _take_over(row, now):
         return row
     raise ApiError(
         409,
@@ -135,32 +165,51 @@ def _take_over(row: IdempotentRequest, now: datetime) -> bool:
     taken = IdempotentRequest.objects.filter(
         pk=row.pk, state=State.STARTED, claimed_at=row.claimed_at
     ).update(claimed_at=now)
+    row.claimed_at = now
     return taken == 1
 
 
-def first(row: IdempotentRequest, call: Callable[[], Any]) -> Any:
-    """Run the operation; keep its answer with its writes, or its refusal on its own."""
+# Refusals that may pass on a later try with the same key: not kept.
+PASSING = {"conflict", "rate_limited", "too_many_failed_auth", "fetch_error", "unavailable"}
+
+
+def first(row: IdempotentRequest, call: Callable[[], Any], *, sends: bool = False) -> Any:
+    """Run the operation; keep its answer with its writes (or, for one that sends, right
+    after them), or its refusal on its own."""
     try:
-        with transaction.atomic():
+        if sends:
             status, body = answer(call())
             _done(row, status, body)
+        else:
+            with transaction.atomic():
+                status, body = answer(call())
+                _done(row, status, body)
     except PorchError as e:
-        status, _ = status_and_code(e)
-        if status >= 500:
-            IdempotentRequest.objects.filter(pk=row.pk).delete()
+        status, code = status_and_code(e)
+        if status >= 500 or status == 429 or code in PASSING:
+            _forget(row)
         else:
             _done(row, status, _error_body(e))
         raise
     except BaseException:
-        IdempotentRequest.objects.filter(pk=row.pk).delete()
+        _forget(row)
         raise
     return Status(status, body)
 
 
+def _forget(row: IdempotentRequest) -> None:
+    IdempotentRequest.objects.filter(pk=row.pk, claimed_at=row.claimed_at).delete()
+
+
 def _done(row: IdempotentRequest, status: int, body: Any) -> None:
-    IdempotentRequest.objects.filter(pk=row.pk).update(
-        state=State.DONE, status_code=status, response=body
-    )
+    """Keep the answer, while the claim is still ours (a slow first call whose claim was
+    taken over rolls back its writes instead of committing them twice)."""
+    sealed = {"sealed": secretbox.encrypt({"body": body})}
+    kept = IdempotentRequest.objects.filter(
+        pk=row.pk, state=State.STARTED, claimed_at=row.claimed_at
+    ).update(state=State.DONE, status_code=status, response=sealed)
+    if kept != 1:
+        raise Conflict("Another call with this Idempotency-Key took over: retry with it.")
 
 
 def answer(result: Any) -> tuple[int, Any]:
@@ -196,8 +245,9 @@ def replay(request: HttpRequest, row: IdempotentRequest) -> Any:
     """The first answer again."""
     request.porch_replayed = True  # type: ignore[attr-defined]
     status = int(row.status_code or 200)
+    body = secretbox.decrypt(str((row.response or {}).get("sealed", ""))).get("body")
     if status >= 400:
-        kept = dict(row.response or {})
+        kept = dict(body or {})
         raise ApiError(
             status,
             str(kept.get("code", "refused")),
@@ -205,7 +255,7 @@ def replay(request: HttpRequest, row: IdempotentRequest) -> Any:
             fields=kept.get("fields"),
             headers=kept.get("headers"),
         )
-    return Status(status, row.response)
+    return Status(status, body)
 
 
 def prune(now: datetime | None = None) -> int:

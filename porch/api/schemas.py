@@ -1,6 +1,23 @@
 """Schemas shared by several routers (each router keeps its own resource schemas)."""
 
+from datetime import datetime
+from typing import Annotated
+
 from ninja import Schema
+from pydantic import AfterValidator, AwareDatetime
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _within_years(value: datetime) -> datetime:
+    # Compared before any conversion: a year-9999 time moved to UTC overflows (a 500).
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"give a time between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+# A time a client sends: with its offset (2026-03-01T09:00:00+00:00), in a sane range.
+When = Annotated[AwareDatetime, AfterValidator(_within_years)]
 
 
 class ErrorField(Schema):

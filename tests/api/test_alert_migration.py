@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from porch.api.models import WebhookEndpoint
 from porch.workspaces import services
-from porch.workspaces.models import Workspace
+from porch.workspaces.models import Notice, Workspace
 
 BEFORE = [("inbox", "0014_by_author"), ("api", "0001_initial")]
 
@@ -41,6 +41,8 @@ def test_an_alert_webhook_becomes_an_endpoint_for_urgent_alerts(
     assert endpoint.only_urgent and endpoint.active
     secret = endpoint.secret()
     assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 32
+    told = Notice.objects.get(key="alert-webhook-moved")  # the receiver's format changed
+    assert told.workspace_id == workspace.pk and "signed" in told.text
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,10 +16,10 @@ from ninja import NinjaAPI, Schema
 
 from porch.api import errors
 from porch.api.auth import TokenAuth, needs
-from porch.api.idempotency import idempotent, prune
+from porch.api.idempotency import idempotent, idempotent_send, prune
 from porch.api.models import IdempotentRequest
 from porch.api.schemas import ERRORS
-from porch.errors import NotFound
+from porch.errors import Conflict, NotFound
 from porch.people.models import Person
 from porch.workspaces.models import Membership, Workspace
 from tests.api.helpers import Api, token_text
@@ -62,6 +62,17 @@ def make_person(request: Any, status: str, body: PersonIn, note: str = "") -> tu
 def plain(request: Any) -> dict[str, int]:
     """A dict answer, status 200."""
     return {"people": Person.objects.count()}
+
+
+@test_api.post("/sends", response={200: PersonOut, **ERRORS}, operation_id="sends")
+@idempotent_send
+def sends(request: Any, body: PersonIn, note: str = "") -> PersonOut:
+    """Like a reply: its own writes commit as it goes (the service's), not with the answer."""
+    caller = needs(request, "write")
+    person = Person.objects.create(workspace=caller.workspace, display_name=body.name)
+    if note == "busy":
+        raise Conflict("Someone else is sending it: try again in a moment.")
+    return PersonOut(id=person.pk, name=body.name, status=person.status)
 
 
 urlpatterns = [path("api/v1/test/", test_api.urls)]
@@ -196,3 +207,35 @@ def test_racing_repeats_make_one_thing(workspace: Workspace) -> None:
     assert {status for status, _ in answers} <= {201, 409}
     replay = Api(token).post("/test/people/lead", {"name": "Ada"}, Idempotency_Key="race")
     assert replay.content in made
+
+
+def test_answers_are_kept_sealed(api: Api) -> None:
+    api.post("/test/people/lead", {"name": "Ada Secret"}, Idempotency_Key="s")
+    kept = IdempotentRequest.objects.get()
+    assert "Ada Secret" not in str(kept.response) and set(kept.response or {}) == {"sealed"}
+
+
+def test_a_refusal_that_may_pass_later_is_not_kept(api: Api) -> None:
+    busy = api.post("/test/sends?note=busy", {"name": "Ada"}, Idempotency_Key="b")
+    assert busy.status_code == 409 and busy.json()["error"]["code"] == "conflict"
+    assert not IdempotentRequest.objects.exists()
+    assert api.post("/test/sends", {"name": "Ada"}, Idempotency_Key="b").status_code == 200
+
+
+def test_a_send_whose_worker_died_is_never_run_again(api: Api) -> None:
+    """The first may have gone out: a repeat says so instead of sending a second time."""
+    with time_machine.travel(NOW, tick=False):
+        first = api.post("/test/sends", {"name": "Ada"}, Idempotency_Key="x")
+        assert first.status_code == 200
+        IdempotentRequest.objects.update(state=IdempotentRequest.State.STARTED, response=None)
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        again = api.post("/test/sends", {"name": "Ada"}, Idempotency_Key="x")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "idempotency_outcome_unknown"
+    assert Person.objects.count() == 1
+
+
+def test_a_send_keeps_its_own_writes_when_it_is_refused(api: Api) -> None:
+    """Not one transaction with the answer: what the service committed stays."""
+    api.post("/test/sends?note=busy", {"name": "Ada"}, Idempotency_Key="w")
+    assert Person.objects.filter(display_name="Ada").count() == 1

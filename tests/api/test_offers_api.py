@@ -96,7 +96,9 @@ def test_bad_offers_are_refused_with_a_clear_message(api: Api) -> None:
     assert backwards.status_code == 422
     assert backwards.json()["error"]["message"] == "The offer must end after it starts."
     naive = api.post("/offers", spring(starts_at="2026-03-10T10:00:00"))
-    assert naive.status_code == 422 and "offset" in naive.json()["error"]["message"]
+    assert naive.status_code == 422 and "timezone" in naive.json()["error"]["message"]
+    far = api.post("/offers", spring(ends_at="9999-12-31T23:00:00-05:00"))
+    assert far.status_code == 422 and "2100" in far.json()["error"]["message"]
     unconnected = api.post("/offers", spring(networks=["mastodon"]))
     assert unconnected.status_code == 422 and "connected" in unconnected.json()["error"]["message"]
     no_title = api.post("/offers", spring(title=None))

@@ -24,6 +24,7 @@ from django.core import signals
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from requests.structures import CaseInsensitiveDict
 from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import Case as AnyCase
@@ -142,9 +143,11 @@ def test_the_links_walk_from_what_is_made_to_what_it_opens(
     machine: Any = load_schema().as_state_machine()
     answered: Counter[tuple[str, int]] = Counter()
 
-    class Walk(machine):  # type: ignore[misc, valid-type]
+    class Walk(machine):  # type: ignore[misc]
         def before_call(self, case: Case) -> None:
-            case.headers = {**(case.headers or {}), **auth}  # never a generated token
+            headers = case.headers if case.headers is not None else CaseInsensitiveDict()
+            headers.update(auth)  # never a generated token (case-insensitive: replaces it)
+            case.headers = headers
 
         def after_call(self, response: Any, case: Case) -> None:
             answered[(case.operation.label, response.status_code)] += 1

@@ -35,6 +35,7 @@ from porch.api.models import (
 )
 from porch.core.fetch import AddressRefused, Fetched, FetchError, post_bytes
 from porch.workspaces.models import Notice
+from porch.workspaces.secrets import SecretError
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,13 @@ def due_endpoints(now: datetime) -> list[int]:
 
 def deliver_due(now: datetime | None = None) -> int:
     """The periodic job: send every endpoint's due queue; how many deliveries were sent."""
-    due = due_endpoints(now or timezone.now())
-    return sum(deliver_endpoint(endpoint_id, now) for endpoint_id in due)
+    sent = 0
+    for endpoint_id in due_endpoints(now or timezone.now()):
+        try:
+            sent += deliver_endpoint(endpoint_id, now)
+        except Exception:  # one endpoint's trouble (its secret unreadable) stops no other
+            log.exception("Webhook endpoint %s could not be served", endpoint_id)
+    return sent
 
 
 def claim(endpoint_id: int, sender: str, now: datetime) -> bool:
@@ -135,6 +141,8 @@ def attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime)
         error = "" if 200 <= answer.status_code < 300 else f"Answered HTTP {answer.status_code}."
     except FetchError as exc:  # AddressRefused too: then trying again cannot help
         error, refused = exc.message, isinstance(exc, AddressRefused)
+    except SecretError:  # PORCH_SECRET_KEY changed: no try can sign it again
+        error, refused = "The signing secret cannot be read: make a new secret.", True
     DeliveryAttempt.objects.create(
         delivery=delivery,
         at=now,

@@ -73,8 +73,13 @@ def get_delivery(member: Membership, pk: int) -> WebhookDelivery:
     return found
 
 
+MAX_URL = WebhookEndpoint._meta.get_field("url").max_length or 500
+
+
 def _checked(url: str, event_types: list[str]) -> tuple[str, list[str]]:
     url = url.strip()
+    if len(url) > MAX_URL:
+        raise InputError(f"That address is too long: at most {MAX_URL} characters.")
     vet_url(url)  # AddressRefused (422 address_refused) for a private or non-web address
     unknown = sorted(set(event_types) - set(EVENT_TYPES))
     if unknown:
@@ -120,11 +125,15 @@ def update_endpoint(
     endpoint.url, endpoint.event_types = url, types
     if description is not None:
         endpoint.description = description.strip()[:200]
+    changed = ["url", "event_types", "description"]
     if active is not None and active != endpoint.active:
         endpoint.active = active
         endpoint.disabled_reason = "" if active else "Turned off by a member."
         endpoint.failing_since = None
-    endpoint.save()
+        changed += ["active", "disabled_reason", "failing_since"]
+    # Only what the member changed: a sender's claim or its turning the endpoint off
+    # meanwhile (a 410) is not written back as it was read.
+    endpoint.save(update_fields=changed)
     return endpoint
 
 
@@ -145,7 +154,7 @@ def rotate_secret(
     endpoint.previous_secret_encrypted = endpoint.secret_encrypted
     endpoint.previous_until = (now or timezone.now()) + ROTATION_OVERLAP
     endpoint.set_secret(secret)
-    endpoint.save()
+    endpoint.save(update_fields=["previous_secret_encrypted", "previous_until", "secret_encrypted"])
     return secret
 
 

@@ -14,6 +14,10 @@ from porch.workspaces import secrets as secretbox
 
 DESCRIPTION = "Alerts (moved from the inbox settings)"
 EVENT_TYPES = ["complaint.arrived", "listening.spike"]
+NOTICE = (
+    "Your alert webhook moved to the Webhooks page (API): its messages are now signed and "
+    "shaped {type, timestamp, data}; see its signing secret there and update the receiver."
+)
 
 
 def new_secret() -> str:
@@ -24,6 +28,7 @@ def new_secret() -> str:
 def move_alert_webhooks(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     settings = apps.get_model("inbox", "InboxSettings")
     endpoint = apps.get_model("api", "WebhookEndpoint")
+    notice = apps.get_model("workspaces", "Notice")
     for workspace_id, url in settings.objects.exclude(alert_webhook="").values_list(
         "workspace_id", "alert_webhook"
     ):
@@ -35,6 +40,8 @@ def move_alert_webhooks(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> 
             only_urgent=True,
             secret_encrypted=secretbox.encrypt({"secret": new_secret()}),
         )
+        # The receiver got the old shape, unsigned: the owner hears of the change.
+        notice.objects.create(workspace_id=workspace_id, key="alert-webhook-moved", text=NOTICE)
 
 
 def move_back(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
@@ -51,6 +58,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("api", "0001_initial"),
         ("inbox", "0014_by_author"),
+        ("workspaces", "0004_network_choices_from_settings"),
     ]
     run_before = [
         ("inbox", "0015_drop_alert_webhook"),

@@ -13,7 +13,7 @@ from ninja.params.functions import Path, Query
 
 from porch.api.auth import Caller, needs
 from porch.api.errors import ApiError
-from porch.api.idempotency import idempotent
+from porch.api.idempotency import idempotent, idempotent_send
 from porch.api.pagination import LIMIT, MAX_LIMIT, page
 from porch.api.schemas import ERRORS
 from porch.core.params import ID_MAX, parse_id
@@ -461,7 +461,7 @@ def add_note(request: HttpRequest, body: NoteIn, conversation_id: int = ID) -> S
     response={201: ReplyOut, **ERRORS},
     operation_id="submit_reply",
 )
-@idempotent
+@idempotent_send
 def submit_reply(
     request: HttpRequest, body: ReplyIn, conversation_id: int = ID
 ) -> Status[ReplyOut]:
@@ -483,7 +483,7 @@ def _decided(done: bool, message: str) -> None:
 @router.post(
     "/replies/{reply_id}/approve", response={200: ReplyOut, **ERRORS}, operation_id="approve_reply"
 )
-@idempotent
+@idempotent_send
 def approve_reply(request: HttpRequest, reply_id: int = ID) -> ReplyOut:
     """Approve a helper's reply (owner or manager): it is sent at once, exactly once. 409
     when someone approved or sent it back already."""
@@ -517,7 +517,7 @@ def send_back_reply(request: HttpRequest, body: ReplySendBackIn, reply_id: int =
 @router.post(
     "/replies/{reply_id}/retry", response={200: ReplyOut, **ERRORS}, operation_id="retry_reply"
 )
-@idempotent
+@idempotent_send
 def retry_reply(request: HttpRequest, reply_id: int = ID) -> ReplyOut:
     """Try a failed reply again (its author, an owner or a manager). 409 when it is not a
     failed reply (being sent, or sent)."""

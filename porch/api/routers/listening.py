@@ -14,7 +14,7 @@ from ninja.params.functions import Query
 
 from porch.api.auth import Caller, needs
 from porch.api.errors import ApiError
-from porch.api.idempotency import idempotent
+from porch.api.idempotency import idempotent, idempotent_send
 from porch.api.pagination import page
 from porch.api.schemas import ERRORS
 from porch.listening import services
@@ -336,7 +336,7 @@ def take_hit(request: HttpRequest, hit_id: int) -> TakenOut:
 @router.post(
     "/hits/{hit_id}/engage", response={200: EngageOut, **ERRORS}, operation_id="engage_hit"
 )
-@idempotent
+@idempotent_send
 def engage_hit(request: HttpRequest, hit_id: int, body: EngageIn) -> EngageOut:
     """Like or repost the hit, or follow its author, from the workspace's account on its
     network (an owner or manager; doing it twice changes nothing)."""
@@ -348,7 +348,7 @@ def engage_hit(request: HttpRequest, hit_id: int, body: EngageIn) -> EngageOut:
 @router.post(
     "/hits/{hit_id}/replies", response={201: HitReplyOut, **ERRORS}, operation_id="reply_to_hit"
 )
-@idempotent
+@idempotent_send
 def reply_to_hit(request: HttpRequest, hit_id: int, body: HitReplyIn) -> Status[HitReplyOut]:
     """Answer the hit: it is taken to the inbox and the reply goes out through its outbox
     (any member; a helper's waits for approval)."""

@@ -16,7 +16,7 @@ from porch.api.auth import Caller, needs
 from porch.api.errors import ApiError
 from porch.api.idempotency import idempotent
 from porch.api.pagination import page
-from porch.api.schemas import ERRORS
+from porch.api.schemas import ERRORS, When
 from porch.offers import guesses, redeem, results, sending, services
 from porch.offers.codes import display
 from porch.offers.models import Audience, Code, Give, Offer, Redemption, Source
@@ -77,8 +77,8 @@ class OfferPage(Schema):
 class OfferIn(Schema):
     title: str = Field(..., max_length=120)
     terms: str = Field("", max_length=2_000)
-    starts_at: datetime = Field(..., description="with its offset: 2026-03-01T09:00:00+00:00")
-    ends_at: datetime
+    starts_at: When = Field(..., description="with its offset: 2026-03-01T09:00:00+00:00")
+    ends_at: When
     limit_total: int | None = Field(None, ge=1, le=1_000_000)
     limit_per_person: int | None = Field(1, ge=1, le=1_000_000)
     networks: list[str] = Field(default_factory=list)
@@ -94,8 +94,8 @@ class OfferPatch(Schema):
 
     title: str | None = Field(None, max_length=120)
     terms: str | None = Field(None, max_length=2_000)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: When | None = None
+    ends_at: When | None = None
     limit_total: int | None = Field(None, ge=1, le=1_000_000)
     limit_per_person: int | None = Field(None, ge=1, le=1_000_000)
     networks: list[str] | None = None
@@ -216,15 +216,7 @@ def _detail(offer: Offer) -> OfferDetail:
 
 
 def _aware(values: dict[str, Any]) -> dict[str, Any]:
-    for name in ("starts_at", "ends_at"):
-        when = values.get(name)
-        if isinstance(when, datetime) and timezone.is_naive(when):
-            raise ApiError(
-                422,
-                "invalid_input",
-                f"{name} needs its offset from UTC, as 2026-03-01T09:00:00+00:00.",
-                fields=[{"field": f"body.{name}", "message": "A time with its offset."}],
-            )
+    """The body's values for the services (times are aware: schemas.When)."""
     values["networks"] = tuple(values.get("networks") or ())
     return values
 

@@ -14,13 +14,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.params.functions import Path, Query
-from pydantic import AwareDatetime
 
 from porch.api.auth import Caller, needs
 from porch.api.errors import ApiError
 from porch.api.idempotency import idempotent
 from porch.api.pagination import LIMIT, MAX_LIMIT, page
-from porch.api.schemas import ERRORS
+from porch.api.schemas import ERRORS, When
 from porch.core.params import ID_MAX
 from porch.insights.models import HistoryPost
 from porch.publishing import services
@@ -72,7 +71,7 @@ class PostIn(Schema):
     when: Literal["draft", "queue", "at"] = Field(
         "queue", description="draft; queue: each account's next free slot; at: `at`"
     )
-    at: AwareDatetime | None = Field(None, description="with its offset, for when=at")
+    at: When | None = Field(None, description="with its offset, for when=at")
     visibility: Literal["public", "followers"] = "public"
     pillar: str = Field("", max_length=60)
     repeat_every_days: int | None = Field(None, ge=1, le=365)
@@ -134,7 +133,7 @@ class SendBackIn(Schema):
 class TargetPatch(Schema):
     text: str | None = Field(None, max_length=MAX_TEXT)
     thread: bool = False
-    at: AwareDatetime | None = Field(None, description="a new time, with its offset")
+    at: When | None = Field(None, description="a new time, with its offset")
 
 
 class SlotOut(Schema):

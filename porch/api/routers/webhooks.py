@@ -6,12 +6,12 @@ The secret is answered once, when the endpoint is made; the webhooks page shows 
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.params.functions import Query
 
 from porch.api.auth import Caller, needs
 from porch.api.hooks import services
-from porch.api.idempotency import idempotent
+from porch.api.idempotency import idempotent, idempotent_send
 from porch.api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from porch.api.pagination import page
 from porch.api.schemas import ERRORS
@@ -21,13 +21,13 @@ router = Router(tags=["webhooks"])
 
 
 class EndpointIn(Schema):
-    url: str
+    url: str = Field(..., max_length=500)
     event_types: list[str]
     description: str = ""
 
 
 class EndpointPatch(Schema):
-    url: str | None = None
+    url: str | None = Field(None, max_length=500)
     event_types: list[str] | None = None
     description: str | None = None
     active: bool | None = None
@@ -112,7 +112,7 @@ def list_webhooks(request: HttpRequest) -> list[EndpointOut]:
 
 
 @router.post("/webhooks", response={201: EndpointMade, **ERRORS}, operation_id="create_webhook")
-@idempotent
+@idempotent_send
 def create_webhook(request: HttpRequest, body: EndpointIn) -> Status[EndpointMade]:
     """Add an endpoint for these event types. Its signing secret is in this answer only."""
     caller = needs(request, "write")
@@ -132,7 +132,7 @@ def get_webhook(request: HttpRequest, endpoint_id: int) -> EndpointOut:
 @router.patch(
     "/webhooks/{endpoint_id}", response={200: EndpointOut, **ERRORS}, operation_id="update_webhook"
 )
-@idempotent
+@idempotent_send
 def update_webhook(request: HttpRequest, endpoint_id: int, body: EndpointPatch) -> EndpointOut:
     """Change the address, the event types, the description, or turn it on or off."""
     caller, endpoint = _endpoint(request, "write", endpoint_id)
