@@ -3,6 +3,7 @@
 - `api_conversations_p95_1m_ms`: a fresh, migrated SQLite database is filled with 1,000,000
   messages by porch/bench/generate_inbox.py (PORCH_BENCH_API_MESSAGES for a smaller fill,
   PORCH_BENCH_API_REQUESTS for fewer calls per variant while developing),
+  one conversation in ten is assigned to the owner (so "assigned to me" has pages to walk),
   an owner's token is made, and GET /api/v1/conversations is called through Django's test
   client with the bearer header, as the inbox page bench does (porch/bench/inbox.py): the
   default queue, status=all, intent=complaint, one network, one account, assignee=me, each
@@ -80,14 +81,31 @@ def has_operation(method: str, path: str) -> bool:
     return method.lower() in api.get_openapi_schema()["paths"].get(f"/api/v1{path}", {})
 
 
+ASSIGNED_EVERY = 10  # one conversation in ten is the owner's, so "assigned to me" has pages
+
+
+def _assign_every(workspace: Any, owner: Any, step: int) -> None:
+    from porch.inbox.models import Conversation
+
+    ids = (
+        Conversation.objects.filter(workspace=workspace).order_by("pk").values_list("pk", flat=True)
+    )
+    chosen = list(ids)[::step]
+    for start in range(0, len(chosen), 5000):
+        batch = chosen[start : start + 5000]
+        Conversation.objects.filter(pk__in=batch).update(assigned_to=owner)
+    say(f"{len(chosen)} conversations assigned to the owner")
+
+
 def conversations_child() -> dict[str, Any]:
-    _, workspace, token = setup()
+    owner, workspace, token = setup()
     if not has_operation("GET", "/conversations"):
         return {"error": "GET /api/v1/conversations is not in the API"}
     from porch.bench.generate_inbox import fill
 
     done = fill(workspace, MESSAGES)
     say(f"{done.messages} messages, {done.conversations} conversations in {done.seconds:.0f} s")
+    _assign_every(workspace, owner, ASSIGNED_EVERY)
     account = workspace.accounts.order_by("pk").first()
     variants = [
         ("default", {}),
