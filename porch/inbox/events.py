@@ -18,7 +18,7 @@ MESSAGE_RECEIVED = EventType(
     {
         "conversation": 12,
         "message": 345,
-        "network": "mastodon",
+        "network": "<the account's network>",
         "account": 2,
         "kind": "mention",
         "author_handle": "maria@bakers.social",
@@ -37,7 +37,7 @@ COMPLAINT_ARRIVED = EventType(
     {
         "conversation": 12,
         "message": 346,
-        "network": "mastodon",
+        "network": "<the account's network>",
         "account": 2,
         "author_handle": "maria@bakers.social",
         "text": "My cake never came and the party is at 3!",

@@ -18,7 +18,7 @@ OFFER_REDEEMED = EventType(
         "code": "ABCD-EFGH",
         "personal": True,
         "person": 88,
-        "network": "bluesky",
+        "network": "<the account's network>",
         "amount": "12.50",
         "source": "counter",
         "redeemed_at": "2026-11-16T09:30:00+00:00",

@@ -14,7 +14,7 @@ POST_PUBLISHED = EventType(
         "post": 31,
         "target": 58,
         "account": 2,
-        "network": "bluesky",
+        "network": "<the account's network>",
         "external_id": "at://did:plc:abc/app.bsky.feed.post/3kaaa",
         "url": "https://bsky.app/profile/cornerbakery.example/post/3kaaa",
         "published_at": "2026-11-16T09:00:02+00:00",
@@ -28,7 +28,7 @@ POST_FAILED = EventType(
         "post": 31,
         "target": 59,
         "account": 3,
-        "network": "mastodon",
+        "network": "<the account's network>",
         "error": "Mastodon refused it: Text is too long. Shorten it, then press Retry.",
     },
 )
