@@ -1,12 +1,15 @@
 """compose.problems: every version's problems at once (the API lists them all, each with its
 account, network and field); compose.check still raises the first, as the composer shows."""
 
+from datetime import UTC, datetime
+
 import pytest
-from django.utils import timezone
 
 from porch.publishing.compose import ComposeError, Draft, Image, Problem, Version, check, problems
 from porch.publishing.models import Visibility
 from porch.workspaces.models import ConnectedAccount, Workspace
+
+NOW = datetime(2026, 11, 15, 0, 5, tzinfo=UTC)  # a Sunday, five past midnight
 
 
 def fake_account(workspace: Workspace, handle: str, max_length: int = 0) -> ConnectedAccount:
@@ -49,7 +52,7 @@ def test_every_versions_problems_are_listed_with_account_network_and_field(
     assert "is empty" in found[1].message
     assert " by 10:" in found[2].message  # X's own count: 290 of 280
     with pytest.raises(ComposeError) as raised:
-        check(draft, timezone.now())
+        check(draft, NOW)
     assert raised.value.message == found[0].message  # the composer's message, unchanged
 
 
@@ -57,7 +60,7 @@ def test_a_thread_fits_and_a_good_draft_has_no_problems(workspace: Workspace) ->
     short = fake_account(workspace, "short", max_length=20)
     draft = Draft("x", [Version(short, "One two three four five six seven", thread=True)])
     assert problems(draft) == []
-    assert check(draft, timezone.now()) == []
+    assert check(draft, NOW) == []
 
 
 def test_draft_wide_and_image_problems(workspace: Workspace) -> None:

@@ -2,8 +2,6 @@
 published, once; a target failed for good (a refusal, a signed-out account), never one that
 Porch will try again; never the demo's."""
 
-from django.utils import timezone
-
 from porch.core.events import EVENT_TYPES
 from porch.publishing.engine import MAX_ATTEMPTS, publish_due
 from porch.publishing.models import Post, PostTarget, TargetState
@@ -68,7 +66,7 @@ def test_a_retry_is_not_a_failure_and_a_refusal_is(
 
     body = {"error": "Validation failed: Text character limit of 500 exceeded"}
     mock.fault("/api/v1/statuses", {"type": "status", "status": 422, "body": body}, ["POST"])
-    PostTarget.objects.filter(pk=target.pk).update(retry_at=timezone.now(), check_first=False)
+    PostTarget.objects.filter(pk=target.pk).update(retry_at=None, check_first=False)  # due
     assert publish_due("w1") == 0
     target.refresh_from_db()
     assert target.state == TargetState.FAILED
