@@ -11,13 +11,13 @@ import time_machine
 from django.contrib.auth.models import User
 
 from porch.inbox.models import Conversation, Message
-from porch.people import search
 from porch.people.models import Identity, Merge, MergeSuggestion, Person, Status
 from porch.people.services import identify
 from porch.workspaces import services as workspaces
 from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
 from tests.api.helpers import Api, member_of, token_text
 from tests.conftest import PASSWORD, add_member
+from tests.people.test_views import person
 
 AT = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 
@@ -36,22 +36,6 @@ def me(workspace: Workspace, owner: User) -> Membership:
 @pytest.fixture
 def api(me: Membership) -> Api:
     return Api(token_text(me))
-
-
-def person(
-    workspace: Workspace,
-    handle: str,
-    network: str = "bluesky",
-    minutes_ago: int = 0,
-    **fields: object,
-) -> Person:
-    found = identify(workspace, network, f"id:{handle}", handle).person
-    Person.objects.filter(pk=found.pk).update(
-        last_seen_at=AT - timedelta(minutes=minutes_ago), **fields
-    )
-    search.refresh([found.pk])
-    found.refresh_from_db()
-    return found
 
 
 def wrote(workspace: Workspace, handle: str, text: str) -> Conversation:
@@ -113,8 +97,8 @@ def walk(api: Api, path: str, **params: object) -> list[int]:
 
 
 def test_the_list_pages_last_seen_first_and_filters(api: Api, workspace: Workspace) -> None:
-    people = [person(workspace, f"p{n}.example", minutes_ago=n) for n in range(5)]
-    lead = person(workspace, "rye.lover", minutes_ago=50, status=Status.LEAD, tags=["regular"])
+    people = [person(workspace, f"p{n}.example", seen_minutes_ago=n) for n in range(5)]
+    lead = person(workspace, "rye.lover", seen_minutes_ago=50, status=Status.LEAD, tags=["regular"])
     never = identify(workspace, "bluesky", "id:quiet", "quiet.example").person
     assert walk(api, "/people", limit=2) == [p.pk for p in people] + [lead.pk, never.pk]
     assert walk(api, "/people", status="lead") == [lead.pk]
