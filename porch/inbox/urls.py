@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from porch.inbox import views
+from porch.inbox import pulse, views
 
 urlpatterns = [
     path("w/<slug:slug>/inbox/", views.inbox_list, name="inbox"),
+    path("w/<slug:slug>/inbox/pulse/", pulse.pulse, name="inbox_pulse"),
     path("w/<slug:slug>/inbox/<int:pk>/", views.conversation, name="conversation"),
     path("w/<slug:slug>/inbox/<int:pk>/reply/", views.reply, name="reply"),
     path("w/<slug:slug>/inbox/<int:pk>/update/", views.update, name="conversation_update"),
