@@ -24,7 +24,14 @@ $(VENV)/.dev: requirements/dev.txt $(VENV)/.base
 demo: $(VENV)/.base
 	$(BIN)/porch demo
 
-test: $(VENV)/.dev
+# axe-core (the accessibility checker the browser tests inject) from the npm lock. Without npm
+# the accessibility tests skip locally and fail in CI (tests/browser/conftest.py).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility tests will skip (install Node.js 20 and npm)"; fi
+
+test: $(VENV)/.dev $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The tests marked `clock`, each run once frozen at each of these awkward instants (tests/clock.py):
@@ -33,7 +40,7 @@ test: $(VENV)/.dev
 CLOCK_INSTANTS ?= 2026-12-06T00:05Z 2026-12-31T23:59Z \
 	2027-03-14T06:59:30Z 2027-03-14T07:00:30Z 2027-03-28T00:59:30Z 2027-03-28T01:00:30Z \
 	2027-10-31T00:59:30Z 2027-10-31T01:00:30Z 2027-11-07T05:59:30Z 2027-11-07T06:00:30Z
-test-clock: $(VENV)/.dev
+test-clock: $(VENV)/.dev $(AXE)
 	PORCH_TEST_NOW="$(CLOCK_INSTANTS)" $(BIN)/pytest -m clock -q $(PYTEST_ARGS)
 
 check: $(VENV)/.dev
@@ -55,4 +62,4 @@ lock:
 	(echo "# Pinned development lock: generated from dev.in by 'make lock'. Do not edit by hand."; echo "-r base.txt"; /tmp/porch-lock/bin/pip freeze | sort | comm -23 - /tmp/porch-lock/base.frozen) > requirements/dev.txt
 
 clean:
-	rm -rf $(VENV) porch-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) porch-data node_modules test-screenshots .pytest_cache .mypy_cache .ruff_cache

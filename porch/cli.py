@@ -174,7 +174,8 @@ def demo(ctx: click.Context, then_serve: bool, port: int | None) -> None:
     click.echo(
         f"Demo workspace {workspace.name!r} " + ("loaded." if created else "was already there.")
     )
-    click.echo(f"Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}")
+    if not then_serve:  # serve prints the address and this login together, once
+        click.echo(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
     if then_serve:
         from porch.networks.apps import register_network_jobs
 

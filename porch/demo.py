@@ -14,16 +14,18 @@ suggested, for the owner to confirm. Her lead was won; the accounts its follower
 ranked as peers.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from porch.demo_history import add_history
 from porch.inbox.models import (
     Conversation,
     ConversationStatus,
+    InboxSettings,
     Intent,
     Message,
     MessageKind,
@@ -31,6 +33,7 @@ from porch.inbox.models import (
     Reply,
     ReplyStatus,
 )
+from porch.inbox.services import use_opening_hours
 from porch.listening import services as listening
 from porch.listening.models import SearchKind
 from porch.networks import registry
@@ -46,8 +49,12 @@ from porch.people.leads import mark_won
 from porch.people.merge import suggest_merges
 from porch.people.models import Identity, Person
 from porch.people.sync import Seen, people_from
+from porch.plans.generate import BEHIND, HELPFUL, NEWS, OFFERS, generate
+from porch.plans.models import Plan
 from porch.plans.peers import rank_peers
-from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
+from porch.plans.questions import NETWORKS
+from porch.plans.services import plan_accounts, store_plan, workshop_of
+from porch.publishing.models import Pillar, Post, PostingSlot, PostStatus, PostTarget, TargetState
 from porch.workspaces import services
 from porch.workspaces.models import ConnectedAccount, Membership, Workspace
 
@@ -209,25 +216,25 @@ MENTIONS = [
 POSTS = [
     (
         "Fresh out of the oven: rye with caraway. First 20 loaves come with a free jar of our butter.",
-        "offers",
+        OFFERS,
         -30,
     ),
     (
         "How to keep sourdough fresh for three days: wrap it in a tea towel, never the fridge.",
-        "helpful",
+        HELPFUL,
         -60,
     ),
     (
         "Followers only: show this post at the counter on Friday for 2-for-1 cinnamon buns.",
-        "offers",
+        OFFERS,
         -100,
     ),
     (
         "Meet Jess, our new early-shift baker. She starts at 4am so you don't have to.",
-        "community",
+        BEHIND,
         -140,
     ),
-    ("This Saturday we're at the Leith market from 9. Come say hello!", "updates", 20),
+    ("This Saturday we're at the Leith market from 9. Come say hello!", NEWS, 20),
 ]
 
 # (name, query, kind): what the demo listens for in the made-up town (porch.networks.fake.town)
@@ -318,6 +325,56 @@ def _add_searches(workspace: Workspace, user: User) -> None:
     member = Membership.objects.get(workspace=workspace, user=user)
     for name, query, kind in SEARCHES:
         listening.create_search(member, name, query, kind, free[:1])
+
+
+# The bakery's answers to the workshop (porch.plans.questions): its plan was made from them
+# and accepted a year ago, and its history is written in that plan's pillars.
+OPEN_DAYS, OPENS, CLOSES = [1, 2, 3, 4, 5], time(7), time(16)  # Tuesday to Saturday
+ANSWERS = {
+    "name": DEMO_NAME,
+    "sells": "sourdough bread, pastries and celebration cakes",
+    "where": "Millbrook",
+    "opening": {"days": OPEN_DAYS, "opens": f"{OPENS:%H:%M}", "closes": f"{CLOSES:%H:%M}"},
+    "website": "https://crumbandco.example",
+    "newsletter": "The Friday Crumb",
+    "customers": "neighbours, office workers and families in Millbrook",
+    "problems": ["bread that goes stale in two days", "birthday cakes at short notice"],
+    "products": ["sourdough loaf", "cardamom buns", "celebration cakes"],
+    "competitors": ["Rise Bakehouse"],
+    "peers": ["Hilltop Roasters", "The Old Mill"],
+    "voice": "friendly",
+    "goals": ["care", "community", "offers"],
+    "hours": 3,
+}
+
+
+def _add_plan(workspace: Workspace, now: datetime) -> Plan:
+    """The workshop's answers and the plan made from them, accepted a year ago: its pillars,
+    posting slots and response target set up (its searches are SEARCHES, its first drafts
+    long since posted), and the opening hours the inbox's business hours."""
+    answers = dict(
+        ANSWERS,
+        networks=[a.network for a in workspace.accounts.order_by("pk") if a.network in NETWORKS],
+    )
+    workshop = workshop_of(workspace)
+    workshop.answers, workshop.step = answers, ""
+    workshop.save()
+    plan = store_plan(workspace, answers, generate(answers))
+    Plan.objects.filter(pk=plan.pk).update(accepted_at=now - timedelta(days=365))
+    content = plan.content
+    Pillar.objects.bulk_create(
+        Pillar(workspace=workspace, name=p["name"][:60]) for p in content["pillars"]
+    )
+    PostingSlot.objects.bulk_create(
+        PostingSlot(account=account, weekday=slot["weekday"], time=slot["time"])
+        for account in plan_accounts(plan)
+        for slot in content["routine"]["slots"]
+    )
+    use_opening_hours(workspace, days=OPEN_DAYS, opens=OPENS, closes=CLOSES)
+    InboxSettings.objects.filter(workspace=workspace).update(
+        first_response_target=content["first_response_minutes"]
+    )
+    return plan
 
 
 # The demo's people. Ana Ruiz wrote to two of the shop's accounts; her profiles show she is
@@ -530,6 +587,8 @@ def load_demo() -> tuple[Workspace, bool]:
     for post in POSTS:
         _add_post(workspace, user, post, now)
     _add_searches(workspace, user)
+    plan = _add_plan(workspace, now)
+    add_history(workspace, user, [p["name"] for p in plan.content["pillars"]], now)
     start_syncing(workspace)
     _add_people(workspace, user, now)
     add_demo_offers(workspace, now, _add_follower)

@@ -203,6 +203,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# the web app manifest's own type, whatever the host's /etc/mime.types says
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 
 EMAIL_HOST = config.env_str("PORCH_SMTP_HOST", "localhost")
 EMAIL_PORT = config.env_int("PORCH_SMTP_PORT", 25, 1, 65535)
@@ -297,5 +299,8 @@ LOGGING = {
         # carry tokens in their query, so only its warnings are written.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # charts and PDF reports: matplotlib and fontTools (font subsetting) chatter at INFO
+        "matplotlib": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -6,8 +6,12 @@ order of INSTALLED_APPS, so adding an app's pages touches only that app's folder
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404, HttpRequest
 from django.urls import URLPattern, URLResolver, include, path
 from django.utils.module_loading import module_has_submodule
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 
 def app_url_modules() -> list[str]:
@@ -19,7 +23,20 @@ def app_url_modules() -> list[str]:
     ]
 
 
+@require_safe
+@cache_control(public=True, max_age=86400)
+def favicon(request: HttpRequest) -> FileResponse:
+    """Browsers ask for /favicon.ico whatever the page links: answer with Porch's icon."""
+    found = finders.find("porch/favicon.ico")
+    if not isinstance(found, str):
+        raise Http404("no favicon")
+    return FileResponse(open(found, "rb"), content_type="image/x-icon")  # noqa: SIM115 - FileResponse closes it
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     *(path("", include(module)) for module in app_url_modules()),
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon, name="favicon"),
 ]
+# Django's own handlers render 404.html, 500.html, 403.html and 400.html from porch/templates:
+# 500.html and 400.html get no request and no context, so they stand alone.

@@ -26,6 +26,7 @@ MODULES = [
     "porch.bench.publishing",
     "porch.bench.insights",
     "porch.bench.inbox",
+    "porch.bench.inbox_load",
     "porch.bench.listening",
     "porch.bench.stream",
     "porch.bench.people_merge",

@@ -1,6 +1,8 @@
 """A workspace's dashboard, the health page and the health check for monitors.
 
-The dashboard reads the inbox and publishing. On the health page, install admins (staff)
+The dashboard is the owner's "what now" (porch/dashboard/whatnow.py: the inbox, approvals,
+today's posts, failures, the plan's next actions, listening and offers) with a guided start
+for a new workspace (porch/dashboard/start.py). On the health page, install admins (staff)
 see the whole install's background work: workers by host and process, the queue, failed
 tasks with their tracebacks. Everyone else sees, in words, whether background work is
 running and how their own workspaces' work stands. The health figures come from
@@ -15,27 +17,23 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from porch.core.health import health_facts, workers_alive, workspace_figures
-from porch.inbox.models import Conversation, ConversationStatus, Intent, Message
-from porch.publishing.models import Post
+from porch.dashboard.start import guided_start
+from porch.dashboard.whatnow import what_now
 from porch.workspaces.access import signed_in_user, workspace_view
 from porch.workspaces.models import Membership, Workspace
 
 
 @workspace_view()
 def dashboard(request: HttpRequest, member: Membership) -> HttpResponse:
-    workspace = member.workspace
-    open_conversations = Conversation.objects.filter(
-        workspace=workspace, status=ConversationStatus.OPEN
-    )
+    """The owner's "what now": what waits for them, most urgent first, each one click from
+    acting on it; and, for a new workspace, the guided start (porch/dashboard/start.py)."""
+    now = timezone.now()
+    found = what_now(member, now)
     context = {
         "member": member,
-        "open_count": open_conversations.count(),
-        "complaint_count": open_conversations.filter(intent=Intent.COMPLAINT).count(),
-        "recent_messages": Message.objects.filter(workspace=workspace)
-        .select_related("account")
-        .order_by("-sent_at")[:8],
-        "recent_posts": Post.objects.filter(workspace=workspace).order_by("-created_at")[:5],
-        "accounts": workspace.accounts.order_by("network"),
+        "now_items": found,
+        "start": guided_start(member, found.plan, found.accounts),
+        "zone": member.workspace.timezone,
     }
     return render(request, "dashboard/dashboard.html", context)
 

@@ -80,13 +80,24 @@ def duration_text(seconds: float) -> str:
     return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
 
 
+def when_text(at: datetime, now: datetime, tz: str) -> str:
+    """A moment soon, as a shop owner says it: "7:00", "Tue 7:00"."""
+    zone = ZoneInfo(tz)
+    local, today = at.astimezone(zone), now.astimezone(zone).date()
+    clock = f"{local.hour}:{local.minute:02d}"
+    if local.date() == today:
+        return clock
+    return f"{local:%a} {clock}"
+
+
 @dataclass(frozen=True)
 class ResponseClock:
     """One conversation's clock, in business seconds.
 
     `first_response` runs while nobody has answered (`running`); it only ticks during
-    business hours (`open_now`). `overdue` once the first response took, or is taking,
-    longer than the target."""
+    business hours (`open_now`). Only a conversation that `needs_answer` (a complaint, a
+    question, a lead: see inbox/services.py) can be `overdue`: once the first response
+    took, or is taking, longer than the target. Praise, thanks and spam never are."""
 
     first_response: float
     resolution: float | None
@@ -94,6 +105,12 @@ class ResponseClock:
     open_now: bool
     overdue: bool
     target_minutes: int
+    needs_answer: bool = True
+
+    @property
+    def waiting(self) -> bool:
+        """Someone waits for an answer: the clock that matters is running."""
+        return self.running and self.needs_answer
 
     @property
     def first_response_text(self) -> str:
@@ -106,6 +123,11 @@ class ResponseClock:
     @property
     def target_text(self) -> str:
         return duration_text(self.target_minutes * 60)
+
+    @property
+    def left_text(self) -> str:
+        """Business time left before the target: "35 min"."""
+        return duration_text(max(0.0, self.target_minutes * 60 - self.first_response))
 
 
 def is_open(hours: BusinessHours, at: datetime) -> bool:
@@ -120,6 +142,7 @@ def response_clock(
     first_response_at: datetime | None,
     resolved_at: datetime | None,
     now: datetime,
+    needs_answer: bool = True,
 ) -> ResponseClock:
     first = business_seconds(hours, first_message_at, first_response_at or now)
     resolution = None
@@ -130,9 +153,22 @@ def response_clock(
         resolution=resolution,
         running=first_response_at is None,
         open_now=is_open(hours, now),
-        overdue=first > target_minutes * 60,
+        overdue=needs_answer and first > target_minutes * 60,
         target_minutes=target_minutes,
+        needs_answer=needs_answer,
     )
+
+
+def next_opening(hours: BusinessHours, now: datetime) -> datetime | None:
+    """When the business opens next (now if open); None if it never opens."""
+    if is_open(hours, now):
+        return now
+    day = now.astimezone(ZoneInfo(hours.tz)).date()
+    for ahead in range(8):
+        span = hours.open_span(day + timedelta(days=ahead))
+        if span is not None and span[1] > now and span[1] > span[0]:
+            return max(span[0], now)
+    return None
 
 
 def iso_week(at: datetime, tz: str) -> str:

@@ -25,6 +25,8 @@ PLACEHOLDERS = ("{name}", "{handle}", "{business}")
 
 class ReplyForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=63_000)
+    # The "Send and resolve" button.
+    resolve = forms.BooleanField(required=False)
 
 
 class NoteForm(forms.Form):

@@ -1,5 +1,6 @@
 """Incoming messages (mentions, replies, direct messages) and the conversations they form."""
 
+import re
 import uuid
 from datetime import time
 
@@ -169,9 +170,38 @@ class SavedReply(models.Model):
         return self.title
 
     def fill(self, message: "Message") -> str:
-        name = (message.author_name or message.author_handle).split(" ")[0]
-        filled = self.text.replace("{name}", name).replace("{handle}", f"@{message.author_handle}")
+        """The text for this message's author: {name} is their first name; without a real
+        name "Hi {name}," becomes "Hi there," and "Thanks {name}!" becomes "Thanks!"."""
+        name = first_name(message.author_name, message.author_handle)
+        text = self.text
+        if not name:
+            text = GREETING.sub(lambda m: f"{m.group(1)} there", text)
+            text = re.sub(r"[ \t]*,?[ \t]*\{name\}", "", text)
+        filled = text.replace("{name}", name).replace("{handle}", f"@{message.author_handle}")
         return filled.replace("{business}", message.workspace.name)
+
+
+# A greeting before {name} keeps a word after it when there is no name: "Hi there,".
+GREETING = re.compile(
+    r"\b(hi|hello|hey|hiya|morning|good morning|good afternoon|good evening)[ \t]+\{name\}",
+    re.IGNORECASE,
+)
+
+
+def first_name(author_name: str, handle: str) -> str:
+    """The first word of a real name; "" when the name is missing or only the handle."""
+    name, plain = author_name.strip().lstrip("@"), handle.strip().lstrip("@")
+    if not name or name.casefold() == plain.casefold():
+        return ""
+    return name.split()[0]
+
+
+class HoursFrom(models.TextChoices):
+    """Where the business hours came from, as the settings page says it."""
+
+    DEFAULT = "default", "Porch's starting guess: check them"
+    WORKSHOP = "workshop", "your opening hours in the plan's workshop"
+    SETTINGS = "settings", "set on this page"
 
 
 class InboxSettings(models.Model):
@@ -180,7 +210,11 @@ class InboxSettings(models.Model):
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="inbox")
     opens = models.TimeField(default=time(9, 0))
     closes = models.TimeField(default=time(17, 0))
-    days = models.CharField(max_length=20, default="0,1,2,3,4", help_text="0 = Monday")
+    # Monday to Saturday: a shop is often open on Saturdays.
+    days = models.CharField(max_length=20, default="0,1,2,3,4,5", help_text="0 = Monday")
+    hours_from = models.CharField(
+        max_length=10, choices=HoursFrom.choices, default=HoursFrom.DEFAULT
+    )
     first_response_target = models.PositiveIntegerField(default=60, help_text="minutes")
     alert_urgency = models.FloatField(default=0.7, help_text="alert for complaints at or above")
     alert_emails = models.CharField(max_length=500, blank=True, help_text="comma-separated")
@@ -250,6 +284,9 @@ class Reply(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     # Set before each network call: the next attempt first asks the network what went out.
     check_first = models.BooleanField(default=False)
+    # Sent with "Send and resolve": the conversation is resolved once the reply goes out
+    # to be sent (for a helper's reply: once it is approved).
+    resolves = models.BooleanField(default=False)
     retry_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
     sent = models.OneToOneField(

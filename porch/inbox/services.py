@@ -9,6 +9,13 @@ retry          the author, owner or manager: a failed reply is queued again
 discard        the author, owner or manager: a failed or sent-back reply is removed
 update_conversation  any member: status, intent, who handles it; a changed intent is a
                correction the workspace's triage model learns from
+resolve        any member: the conversation is done (also after a reply sent with
+               `resolve`: at once when the reply is stored for sending; a helper's reply
+               waiting for approval resolves it when it is approved)
+clock_of       the response clock of a conversation; only complaints, questions and
+               leads need an answer, so only they can be overdue
+use_opening_hours   the business's opening hours become the inbox's business hours
+               (the plan's workshop calls it with the owner's answers)
 add_note       any member: a note on the conversation for the team
 take_in        any member: a post found elsewhere (a listening hit) becomes a conversation
                whose first message it is
@@ -18,15 +25,20 @@ A refusal by role is NotAllowed; anything else refused is a PorchError (porch/er
 whose message the page shows.
 """
 
+from collections.abc import Sequence
+from datetime import datetime, time
+
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from porch.errors import InputError, NotAllowed
+from porch.inbox.clock import ResponseClock, next_opening, response_clock, when_text
 from porch.inbox.ingest import Triaged, store_triaged
 from porch.inbox.models import (
     Conversation,
     ConversationStatus,
+    HoursFrom,
     InboxSettings,
     Intent,
     Message,
@@ -41,7 +53,7 @@ from porch.networks.base import Incoming, NetworkError
 from porch.networks.sync import rules_for
 from porch.triage.base import Triage
 from porch.triage.services import record_correction
-from porch.workspaces.models import ConnectedAccount, Membership, Role
+from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
 
 UNSENT = [
     ReplyStatus.PENDING,
@@ -84,8 +96,19 @@ def _check_length(account: ConnectedAccount, text: str) -> None:
     check_length(account, rules, text)
 
 
-def submit_reply(member: Membership, user: User, conversation: Conversation, text: str) -> Reply:
-    """Store the reply before anything is sent; returns it as it stands afterwards."""
+def submit_reply(
+    member: Membership,
+    user: User,
+    conversation: Conversation,
+    text: str,
+    *,
+    resolve: bool = False,
+) -> Reply:
+    """Store the reply before anything is sent; returns it as it stands afterwards.
+
+    With `resolve` the conversation is resolved once the reply is stored for sending (the
+    outbox sends it exactly once, retrying while failures are temporary); a reply that
+    waits for approval resolves it when approved, and one refused outright does not."""
     _in_workspace(member, conversation)
     parent = last_incoming(conversation)
     _check_length(conversation.account, text)
@@ -96,11 +119,32 @@ def submit_reply(member: Membership, user: User, conversation: Conversation, tex
         text=text,
         in_reply_to=parent.external_id,
         status=ReplyStatus.PENDING if waits else ReplyStatus.QUEUED,
+        resolves=resolve,
     )
     if not waits:
         send_now(reply)
         reply.refresh_from_db()
+        _resolve_after(reply)
     return reply
+
+
+def _resolve_after(reply: Reply) -> None:
+    """Resolve the reply's conversation if it was sent with `resolve` and was not refused."""
+    if reply.resolves and reply.status != ReplyStatus.FAILED:
+        _resolve(reply.conversation)
+
+
+def _resolve(conversation: Conversation) -> None:
+    conversation.status = ConversationStatus.RESOLVED
+    if conversation.resolved_at is None:
+        conversation.resolved_at = timezone.now()
+    conversation.save(update_fields=["status", "resolved_at"])
+
+
+def resolve(member: Membership, conversation: Conversation) -> None:
+    """Mark the conversation done (any member of its workspace)."""
+    _in_workspace(member, conversation)
+    _resolve(conversation)
 
 
 def approve(member: Membership, user: User, reply: Reply) -> bool:
@@ -114,6 +158,7 @@ def approve(member: Membership, user: User, reply: Reply) -> bool:
     if queued:
         send_now(reply)
         reply.refresh_from_db()
+        _resolve_after(reply)
     return bool(queued)
 
 
@@ -136,6 +181,7 @@ def retry(member: Membership, user: User, reply: Reply) -> bool:
     if queued:
         send_now(reply)
         reply.refresh_from_db()
+        _resolve_after(reply)
     return bool(queued)
 
 
@@ -248,8 +294,56 @@ def delete_saved_reply(member: Membership, item: SavedReply) -> None:
 
 
 def save_settings(member: Membership, config: InboxSettings) -> None:
-    """Store the inbox settings as changed on the settings page (owner or manager)."""
+    """Store the inbox settings as changed on the settings page (owner or manager); hours
+    changed here are the member's own from now on."""
     _manager(member)
     if config.workspace_id != member.workspace_id:
         raise NotAllowed("These settings are another workspace's.")
+    before = InboxSettings.objects.filter(pk=config.pk).values("days", "opens", "closes").first()
+    now = {"days": config.days, "opens": config.opens, "closes": config.closes}
+    if before != now:
+        config.hours_from = HoursFrom.SETTINGS
     config.save()
+
+
+def use_opening_hours(
+    workspace: Workspace, *, days: Sequence[int], opens: time, closes: time
+) -> None:
+    """The business's opening hours (0 = Monday) become the inbox's business hours, noted
+    as coming from the plan's workshop. Refuses days outside 0..6, no day at all, or a
+    closing time not after the opening time (00:00 closes at midnight)."""
+    chosen = sorted(set(days))
+    if not chosen or any(d not in range(7) for d in chosen):
+        raise InputError("Opening days are 0 (Monday) to 6 (Sunday): at least one of them.")
+    if closes <= opens and closes != time(0):
+        raise InputError("Closing time must be after opening time (00:00 means midnight).")
+    config = InboxSettings.of(workspace)
+    config.days = ",".join(str(d) for d in chosen)
+    config.opens, config.closes, config.hours_from = opens, closes, HoursFrom.WORKSHOP
+    config.save(update_fields=["days", "opens", "closes", "hours_from"])
+
+
+NEEDS_ANSWER = frozenset({Intent.COMPLAINT, Intent.QUESTION, Intent.LEAD})
+
+
+def clock_of(convo: Conversation, config: InboxSettings, now: datetime) -> ResponseClock:
+    """The conversation's response clock; only what needs an answer can be overdue."""
+    return response_clock(
+        config.hours(),
+        config.first_response_target,
+        convo.first_message_at,
+        convo.first_response_at,
+        convo.resolved_at,
+        now,
+        needs_answer=convo.intent in NEEDS_ANSWER,
+    )
+
+
+def paused_until(config: InboxSettings, now: datetime) -> str:
+    """ "" while open; else when the clock starts again ("Tue 7:00"), or "further notice"
+    when no opening hours are set at all."""
+    hours = config.hours()
+    opening = next_opening(hours, now)
+    if opening == now:
+        return ""
+    return "further notice" if opening is None else when_text(opening, now, hours.tz)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("w/<slug:slug>/inbox/<int:pk>/", views.conversation, name="conversation"),
     path("w/<slug:slug>/inbox/<int:pk>/reply/", views.reply, name="reply"),
     path("w/<slug:slug>/inbox/<int:pk>/update/", views.update, name="conversation_update"),
+    path("w/<slug:slug>/inbox/<int:pk>/resolve/", views.resolve, name="conversation_resolve"),
     path("w/<slug:slug>/inbox/<int:pk>/note/", views.add_note, name="conversation_note"),
     path("w/<slug:slug>/saved-replies/", views.saved_replies, name="saved_replies"),
     path(

@@ -1,7 +1,7 @@
 """The inbox: one queue of every account's mentions, the conversation view, the response
 clock, helpers' replies waiting for approval, and the inbox settings."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +14,7 @@ from porch.core.feedback import refusals_shown
 from porch.core.params import parse_id
 from porch.core.who import Author, Who, describe
 from porch.inbox import services
-from porch.inbox.clock import ResponseClock, response_clock, weekly
+from porch.inbox.clock import weekly
 from porch.inbox.forms import (
     InboxSettingsForm,
     NoteForm,
@@ -44,15 +44,7 @@ PAGE_SIZE = 50
 STATS_WEEKS = 12
 
 
-def clock_of(convo: Conversation, config: InboxSettings, now: datetime) -> ResponseClock:
-    return response_clock(
-        config.hours(),
-        config.first_response_target,
-        convo.first_message_at,
-        convo.first_response_at,
-        convo.resolved_at,
-        now,
-    )
+NEIGHBOURS = 500  # how far into the open queue "next" and "previous" look
 
 
 def _filters(request: HttpRequest, member: Membership) -> dict[str, Any]:
@@ -70,10 +62,11 @@ def inbox_list(request: HttpRequest, member: Membership) -> HttpResponse:
     filters = _filters(request, member)
     config, now = InboxSettings.of(workspace), timezone.now()
     found = inbox(workspace, filters)
-    rows = [(c, clock_of(c, config, now)) for c in found[:PAGE_SIZE]]
+    rows = [(c, services.clock_of(c, config, now)) for c in found[:PAGE_SIZE]]
     context = {
         "member": member,
         "rows": rows,
+        "paused_until": services.paused_until(config, now),
         "filters": filters,
         "intents": Intent.choices,
         "networks": registry.choices(offered=True),
@@ -124,10 +117,13 @@ def conversation(request: HttpRequest, member: Membership, pk: int) -> HttpRespo
     contact = _authors_known(convo, messages_)
     text = request.GET.get("text", "")
     initial = {"status": convo.status, "intent": convo.intent, "assigned_to": convo.assigned_to_id}
+    config, now = InboxSettings.of(member.workspace), timezone.now()
     context = {
         "member": member,
         "convo": convo,
-        "clock": clock_of(convo, InboxSettings.of(member.workspace), timezone.now()),
+        "clock": services.clock_of(convo, config, now),
+        "paused_until": services.paused_until(config, now),
+        "neighbours": _neighbours(request, member, convo),
         "thread": _thread(messages_, list(unsent)),
         "saved": saved,
         "earlier": earlier.select_related("account").order_by("-sent_at")[:10],
@@ -136,12 +132,30 @@ def conversation(request: HttpRequest, member: Membership, pk: int) -> HttpRespo
         "can_approve": member.at_least(Role.MANAGER),
         "reply_form": ReplyForm(initial={"text": text}),
         "needs_approval": services.needs_approval(member),
-        "note_form": NoteForm(),
+        "note_form": NoteForm(auto_id="id_note_%s"),  # the reply box is id_text
         "send_back_form": SendBackForm(),
         "triage_form": TriageForm(initial=initial, members=_members(member)),
         **_length(convo, text),
     }
     return render(request, "inbox/conversation.html", context)
+
+
+def _neighbours(request: HttpRequest, member: Membership, convo: Conversation) -> dict[str, int]:
+    """The previous and next conversation of the open queue (j and k on the page)."""
+    queue = list(
+        inbox(member.workspace, _filters(request, member)).values_list("pk", flat=True)[:NEIGHBOURS]
+    )
+    found: dict[str, int] = {}
+    if convo.pk not in queue:
+        if queue:
+            found["next"] = queue[0]
+        return found
+    at = queue.index(convo.pk)
+    if at > 0:
+        found["previous"] = queue[at - 1]
+    if at + 1 < len(queue):
+        found["next"] = queue[at + 1]
+    return found
 
 
 def _authors_known(convo: Conversation, sent: list[Message]) -> Who | None:
@@ -180,9 +194,30 @@ def reply(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
         messages.error(request, "The reply is empty: write something first.")
         return back
     with refusals_shown(request):
-        text = form.cleaned_data["text"]
-        _tell(request, services.submit_reply(member, signed_in_user(request), convo, text))
+        text, resolve = form.cleaned_data["text"], form.cleaned_data["resolve"]
+        sent = services.submit_reply(member, signed_in_user(request), convo, text, resolve=resolve)
+        _tell(request, sent)
+        if resolve:
+            _tell_resolved(request, sent)
     return back
+
+
+def _tell_resolved(request: HttpRequest, reply: Reply) -> None:
+    if reply.status == ReplyStatus.PENDING:
+        messages.info(request, "The conversation is resolved when your reply is approved.")
+    elif reply.status != ReplyStatus.FAILED:
+        messages.success(request, "Conversation resolved.")
+
+
+@workspace_view()
+@require_POST
+def resolve(request: HttpRequest, member: Membership, pk: int) -> HttpResponse:
+    """Mark the conversation done (the Resolve button, or e on the page)."""
+    convo = _conversation(member, pk)
+    with refusals_shown(request):
+        services.resolve(member, convo)
+        messages.success(request, "Conversation resolved.")
+    return redirect("conversation", slug=member.workspace.slug, pk=pk)
 
 
 def _tell(request: HttpRequest, reply: Reply) -> None:
@@ -345,7 +380,12 @@ def inbox_settings(request: HttpRequest, member: Membership) -> HttpResponse:
         services.save_settings(member, form.save(commit=False))
         messages.success(request, "Inbox settings saved.")
         return redirect("inbox_settings", slug=member.workspace.slug)
-    context = {"member": member, "form": form, "workspace_zone": member.workspace.timezone}
+    context = {
+        "member": member,
+        "form": form,
+        "workspace_zone": member.workspace.timezone,
+        "hours_from": config.get_hours_from_display(),
+    }
     return render(request, "inbox/settings.html", context)
 
 

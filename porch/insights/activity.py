@@ -72,7 +72,8 @@ class ActiveTimeMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         where = activity_of(request.path)
-        if user is None or not user.is_authenticated or where is None:
+        background = getattr(request, "porch_background", False)  # a poll (the inbox's pulse)
+        if user is None or not user.is_authenticated or where is None or background:
             return response
         moment = now()
         gap = moment - float(request.session.get(LAST_SEEN, 0))

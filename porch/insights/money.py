@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, Sum
 
 from porch.inbox.models import Conversation, Intent
+from porch.insights.formats import MIN_HOURS, count, currency_symbol, hours_text, money
 from porch.insights.models import ActiveTime, Activity, Revenue
 from porch.insights.whatworks import own_posts
 from porch.networks import registry
@@ -40,11 +41,26 @@ class Line:
     clicks: int = 0
     redemptions: int = 0
 
+    currency: str = ""  # the symbol money is shown with (porch.insights.formats)
+
+    @property
+    def enough_time(self) -> bool:
+        """Enough hours behind it for figures per hour to mean something."""
+        return self.hours >= MIN_HOURS
+
     def per_hour(self, value: float | Decimal) -> str:
-        """A result per hour spent; "-" where under three minutes were spent."""
-        if self.hours < 0.05:
-            return "-"
-        return f"{float(value) / self.hours:.1f}"
+        """A result per hour spent; "" under MIN_HOURS (the page says to log more time)."""
+        if not self.enough_time:
+            return ""
+        return count(round(float(value) / self.hours, 1))
+
+    @property
+    def hours_text(self) -> str:
+        return hours_text(self.hours)
+
+    @property
+    def revenue_text(self) -> str:
+        return money(self.revenue, self.currency)
 
     @property
     def leads_per_hour(self) -> str:
@@ -68,7 +84,9 @@ class Line:
 
     @property
     def revenue_per_hour(self) -> str:
-        return self.per_hour(self.revenue)
+        if not self.enough_time:
+            return ""
+        return money(self.revenue / Decimal(str(self.hours)), self.currency)
 
 
 @dataclass
@@ -82,6 +100,19 @@ class MoneyPage:
     # The offers' redemptions in the period (redemptions: how many; revenue: their sales).
     redeemed: Line = field(default_factory=lambda: Line("Offer redemptions"))
     offers: list[OfferResults] = field(default_factory=list)
+    currency: str = ""
+
+    def money(self, amount: Decimal) -> str:
+        return money(amount, self.currency)
+
+    @property
+    def activities(self) -> list[tuple[str, str]]:
+        """(activity, time spent as words) for each activity."""
+        return [(name, hours_text(hours)) for name, hours in self.hours_by_activity.items()]
+
+    def offer_rows(self) -> list[tuple[OfferResults, str]]:
+        """Each offer with its sales as money."""
+        return [(r, money(r.revenue, self.currency)) for r in self.offers]
 
 
 def hours_by_activity(workspace: Workspace, start: date, end: date) -> dict[str, float]:
@@ -195,4 +226,8 @@ def where_the_money_is(workspace: Workspace, start: date, end: date) -> MoneyPag
         + redeemed.revenue,
         clicks=sum(n for (kind, _), n in clicks.items() if kind == "network"),
     )
-    return MoneyPage(total, hours, networks, pillars, won, redeemed, offers)
+    page = MoneyPage(total, hours, networks, pillars, won, redeemed, offers)
+    page.currency = currency_symbol(workspace)
+    for line in [total, won, redeemed, *networks, *pillars]:
+        line.currency = page.currency
+    return page

@@ -17,10 +17,13 @@ from matplotlib.figure import Figure
 from porch.core.mail import header, message
 from porch.core.params import in_range
 from porch.errors import InputError
+from porch.inbox.clock import duration_text
 from porch.insights import charts
+from porch.insights.coverage import Coverage, coverage
+from porch.insights.formats import count
 from porch.insights.influence import Influence, daily_engagement, daily_sentiment, influence
 from porch.insights.models import SentReport
-from porch.insights.whatworks import Section, heat_map, what_works
+from porch.insights.whatworks import MIN_POSTS, Section, heat_map, what_works
 from porch.listening import analytics
 from porch.listening.models import Search
 from porch.offers.results import OfferResults, workspace_offers
@@ -103,6 +106,15 @@ class WeeklyReport:
     highlights: list[str]
     listening: Heard | None = None
     offers: list[OfferResults] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)  # why a chart is not drawn
+    known: Coverage | None = None
+
+    def chart_slots(self) -> list[tuple[str, str, Figure | None, str]]:
+        """(name, title, figure or None, why not drawn) for each chart, in order."""
+        return [
+            (name, title, self.figures.get(name), self.notes.get(name, ""))
+            for name, title in CHARTS.items()
+        ]
 
     def offer_lines(self) -> list[str]:
         """A line per offer that ran or was redeemed in the week (page, PDF and email)."""
@@ -111,19 +123,20 @@ class WeeklyReport:
     def lines(self) -> list[tuple[str, str]]:
         """The key figures as (label, value), the same in the page, the PDF and the email."""
         n = self.numbers
+        wait = duration_text(n.median_response * 60) if n.median_response is not None else "none"
 
         def maybe(value: float | None, pattern: str, missing: str) -> str:
             return pattern.format(value) if value is not None else missing
 
         return [
-            ("Posts", str(n.posts)),
-            ("Engagement", str(n.engagement)),
-            ("Impressions", maybe(n.impressions, "{}", "not reported by these networks")),
+            ("Posts", count(n.posts)),
+            ("Engagement", count(n.engagement)),
+            ("Impressions", maybe(n.impressions, "{:,}", "not reported by these networks")),
             ("Engagement rate", maybe(n.engagement_rate, "{:.1%}", "needs impressions")),
-            ("Reposts per post", maybe(n.amplification, "{:.2f}", "no posts")),
-            ("Follower change", maybe(n.follower_change, "{:+d}", "not measured yet")),
-            ("Conversations answered", f"{n.answered} ({n.unanswered} not yet)"),
-            ("Median time to first answer", maybe(n.median_response, "{:.0f} min", "none")),
+            ("Reposts per post", maybe(n.amplification, "{:.1f}", "no posts")),
+            ("Follower change", maybe(n.follower_change, "{:+,d}", "not measured yet")),
+            ("Conversations answered", f"{n.answered:,} ({n.unanswered:,} not yet)"),
+            ("Median time to first answer", wait),
         ]
 
     @property
@@ -138,33 +151,69 @@ def build_report(workspace: Workspace, week: str) -> WeeklyReport:
     start = datetime.combine(monday, time(0), tzinfo=zone)
     end = start + timedelta(days=7)
     sections = what_works(workspace)
-    figures = {
-        "engagement": charts.engagement_over_time(daily_engagement(workspace, start, end)),
+    numbers = influence(workspace, start, end)
+    drawn = {
+        "engagement": charts.engagement_over_time(
+            whole_week(daily_engagement(workspace, start, end), start)
+        ),
         "best_hours": charts.best_hours(heat_map(workspace)),
-        "response_times": charts.response_times(influence(workspace, start, end).response_minutes),
+        "response_times": charts.response_times(numbers.response_minutes),
         "sentiment": charts.sentiment_trend(daily_sentiment(workspace, start, end)),
     }
+    known = coverage(workspace, now=min(end, timezone.now()))
     return WeeklyReport(
         workspace,
         week,
         start,
         end,
-        influence(workspace, start, end),
-        figures,
-        highlights(sections),
+        numbers,
+        {name: figure for name, figure in drawn.items() if figure is not None},
+        highlights(sections, known),
         heard(workspace, start, end),
         workspace_offers(workspace, start, end),
+        notes={name: _missing(name, numbers, known) for name, f in drawn.items() if f is None},
+        known=known,
     )
 
 
-def highlights(sections: list[Section]) -> list[str]:
-    """One sentence per section where enough posts show a best group."""
+def whole_week(days: list[tuple[date, int, int]], start: datetime) -> list[tuple[date, int, int]]:
+    """(day, posts, engagement) for each of the week's seven days, days without posts at 0."""
+    found = {day: (day, n, e) for day, n, e in days}
+    week = [start.date() + timedelta(days=n) for n in range(7)]
+    return [found.get(day, (day, 0, 0)) for day in week]
+
+
+CHARTS = {
+    "engagement": "Engagement over time",
+    "best_hours": "Best hours to post",
+    "response_times": "Time to first answer",
+    "sentiment": "How people felt",
+}
+
+
+def _missing(name: str, numbers: Influence, known: Coverage) -> str:
+    """Why a chart is not drawn, and what would draw it."""
+    if name == "engagement":
+        if numbers.posts:
+            return known.figures_line() or "This week's posts have no likes or reposts yet."
+        return "No posts went out this week: schedule one and it shows here."
+    if name == "best_hours":
+        return known.needs_line()
+    if name == "response_times":
+        return "No conversation was answered this week."
+    return "No messages came in this week."
+
+
+def highlights(sections: list[Section], known: Coverage | None = None) -> list[str]:
+    """One sentence per section where enough posts show a best group, else what is needed."""
     found = []
     for section in sections:
         best = section.best()
         if best is not None and len([f for f in section.findings if f.enough]) > 1:
             found.append(f"{section.title}: {best.label} does best, {best.summary()}.")
-    return found or ["Not enough posts yet to say what works best (10 per group needed)."]
+    if found:
+        return found
+    return [known.needs_line() if known else f"What works needs {MIN_POSTS} posts in a group."]
 
 
 def _latin(text: str) -> str:
@@ -201,8 +250,12 @@ def render_pdf(report: WeeklyReport) -> bytes:
         pdf.set_font("Helvetica", "", 10)
         for line in report.offer_lines():
             pdf.multi_cell(0, 5, _latin(f"- {line}"), new_x="LMARGIN", new_y="NEXT")
-    for figure in report.figures.values():
-        pdf.image(BytesIO(charts.png(figure)), w=180)
+    for _, title, figure, why in report.chart_slots():
+        if figure is not None:
+            pdf.image(BytesIO(charts.png(figure)), w=180)
+        else:
+            pdf.ln(2)
+            pdf.multi_cell(0, 5, _latin(f"{title}: {why}"), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
@@ -218,6 +271,8 @@ def send_report(report: WeeklyReport, to: list[str]) -> None:
     text = "\n".join([subject, report.period, ""] + [f"{k}: {v}" for k, v in report.lines()])
     for _, heading, lines in report.listening.sections() if report.listening else []:
         text += f"\n\n{heading}\n" + "\n".join(f"- {line}" for line in lines)
+    if report.notes:
+        text += "\n\n" + "\n".join(report.notes.values())
     if report.offers:
         text += "\n\nOffers\n" + "\n".join(f"- {line}" for line in report.offer_lines())
     email = message(subject, text, to)

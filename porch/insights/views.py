@@ -10,8 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from porch.core.params import upload_too_big
 from porch.insights import charts
 from porch.insights.activity import add_time
+from porch.insights.coverage import coverage
+from porch.insights.formats import currency_symbol, money
 from porch.insights.forms import ImportForm, OutsideTimeForm, RevenueForm, too_big_message
-from porch.insights.models import HistoryImport, HistoryPost
+from porch.insights.models import HistoryImport
 from porch.insights.money import where_the_money_is
 from porch.insights.report import ReportError, build_report, render_pdf, week_label
 from porch.insights.services import add_revenue, start_import
@@ -29,13 +31,16 @@ def what_works_page(request: HttpRequest, member: Membership) -> HttpResponse:
     for account in [chosen] if chosen else accounts:
         slots = best_times(account)
         best.append((account, [f"{date(2024, 1, 1 + d):%A} {h:02d}:00" for d, h in slots]))
+    sections = [s for s in what_works(workspace, chosen) if s.findings]
+    known = coverage(workspace, chosen)
     context = {
         "member": member,
         "accounts": accounts,
         "chosen": chosen,
-        "sections": what_works(workspace, chosen),
+        "sections": sections,
         "best": best,
-        "posts": HistoryPost.objects.filter(workspace=workspace).count(),
+        "known": known,
+        "enough": any(f.enough for s in sections for f in s.findings),
         "min_posts": MIN_POSTS,
     }
     return render(request, "insights/what_works.html", context)
@@ -81,7 +86,8 @@ def money_page(request: HttpRequest, member: Membership) -> HttpResponse:
             return redirect("insights_money", slug=workspace.slug)
         if revenue_form.is_bound and revenue_form.is_valid():
             revenue = add_revenue(member, **revenue_form.cleaned_data)
-            messages.success(request, f"Added {revenue.amount} of revenue.")
+            symbol = currency_symbol(workspace)
+            messages.success(request, f"Added {money(revenue.amount, symbol)} of revenue.")
             return redirect("insights_money", slug=workspace.slug)
     days = _days(request.GET.get("days"))
     end = workspace.today() + timedelta(days=1)
@@ -116,7 +122,10 @@ def report_page(request: HttpRequest, member: Membership) -> HttpResponse:
         "member": member,
         "report": report,
         "lines": report.lines(),
-        "charts": {name: charts.svg(figure) for name, figure in report.figures.items()},
+        "charts": [
+            (name, title, charts.svg(figure) if figure else "", why)
+            for name, title, figure, why in report.chart_slots()
+        ],
     }
     return render(request, "insights/report.html", context)
 

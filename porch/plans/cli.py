@@ -6,7 +6,7 @@ from typing import Any
 import click
 
 from porch.core.cli import OneLineError, with_django
-from porch.plans.questions import STEPS, Answers, Question, Step, problems
+from porch.plans.questions import STEPS, Answers, Question, Step, opening_text, problems
 from porch.workspaces.cli import one_workspace
 
 
@@ -41,6 +41,9 @@ def _ask(question: Question, current: Any) -> Any:
     if question.kind in ("lines", "choices"):
         hint += " Separate several with commas."
     click.echo(click.style(question.label, bold=True) + f"\n  {hint}")
+    if question.kind == "opening":
+        hint += " Days and hours, like “Tue-Sat 7:00-16:00”; leave empty to skip."
+        current = opening_text(current) if isinstance(current, dict) else current
     default = ", ".join(current) if isinstance(current, list) else current
     while True:
         value: Any = click.prompt(" ", default=default or "", show_default=bool(default))
@@ -80,7 +83,7 @@ def plan(answers_file: Path | None, slug: str | None) -> None:
     Example: porch plan --answers bakery.yaml --workspace corner-bakery
     """
     from porch.plans.export import markdown
-    from porch.plans.services import store_plan, workshop_of
+    from porch.plans.services import store_plan, use_opening, workshop_of
 
     workspace = one_workspace(slug, error=PlanCliError)
     workshop = workshop_of(workspace)
@@ -95,6 +98,7 @@ def plan(answers_file: Path | None, slug: str | None) -> None:
     stored = store_plan(workspace, answers)
     workshop.answers = stored.answers
     workshop.save(update_fields=["answers", "updated_at"])
+    use_opening(workspace, stored.answers)
     click.echo(markdown(workspace.name, stored.version, stored.content))
 
 

@@ -65,7 +65,8 @@ def sections(name: str, plan: dict[str, Any]) -> list[tuple[str, list[str]]]:
         *_offer_section(plan.get("offer")),
         (
             "Next actions",
-            [f"{n}. {a['text']} ({a['minutes']} min)" for n, a in enumerate(plan["actions"], 1)],
+            [f"{n}. {a['text']} ({a['minutes']} min)" for n, a in enumerate(plan["actions"], 1)]
+            or ["Nothing left to do: your plan is running."],
         ),
     ]
 

@@ -5,7 +5,7 @@ Any answers make a plan: what is missing lowers the readiness score of its area,
 names it and says what would raise it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -14,7 +14,18 @@ from porch.networks.base import TextRules
 from porch.plans.limits import BIO_LIMITS, POST_LIMITS
 from porch.plans.questions import GOALS, NETWORKS, Answers, clean_answers
 from porch.plans.searches import searches
-from porch.plans.writing import Rewriter, Variant, fill, first_fitting, fits_all
+from porch.plans.writing import (
+    Rewriter,
+    Variant,
+    capitalised,
+    fill,
+    first_fitting,
+    fits_all,
+    mid_sentence,
+    noun_phrase,
+    one_phrase,
+    place,
+)
 
 Plan = dict[str, Any]
 
@@ -55,20 +66,41 @@ def chosen_networks(answers: Answers) -> list[str]:
     return list(answers.get("networks") or NETWORKS)
 
 
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def values_of(answers: Answers) -> dict[str, str]:
-    """The known values templates can use; an unknown one is simply absent."""
+    """The known values templates can use, each in the form a sentence needs; an unknown
+    one (or one that would not read well there) is simply absent, so the template's next
+    variant is used.
+
+    name, Name (to begin a sentence), newsletter, peer0/1: as given, less the stop at
+    its end (porch.plans.writing.one_phrase), absent when it holds two sentences;
+    sells, customers, product0/1: noun phrases (writing.noun_phrase), absent when the
+    answer is a sentence; in_where: "in Leeds", "near the station"; topic0/1: a problem
+    the owner solves, only ever used after a colon, where any answer reads; website."""
     values: dict[str, str] = {}
-    for key in ("name", "sells", "where", "customers", "newsletter", "website"):
-        if answers.get(key):
-            values[key] = answers[key]
-    for key in ("problems", "products", "peers"):
-        for index, item in enumerate(answers.get(key, [])[:2]):
-            values[f"{key[:-1]}{index}"] = item
-            values[f"{key[:-1].capitalize()}{index}"] = _cap(item)
+    for key in ("name", "newsletter"):
+        if one_phrase(answers.get(key, "")):
+            values[key] = one_phrase(answers[key])
+    if answers.get("website"):
+        values["website"] = answers["website"]
+    if "name" in values:
+        values["Name"] = capitalised(values["name"])
+    for key in ("sells", "customers"):
+        phrase = noun_phrase(answers.get(key, ""))
+        if phrase:
+            values[key] = phrase
+    if place(answers.get("where", "")):
+        values["in_where"] = place(answers["where"])
+    for key, items in (
+        ("product", [noun_phrase(p, drop_article=True) for p in answers.get("products", [])]),
+        ("peer", [one_phrase(p) for p in answers.get("peers", [])]),
+        ("topic", [mid_sentence(one_phrase(p, keep="?")) for p in answers.get("problems", [])]),
+    ):
+        for index, item in enumerate([item for item in items if item][:2]):
+            values[f"{key}{index}"] = item
+    if "sells" in values:
+        values["Sells"] = capitalised(values["sells"])
+    if "product0" in values:
+        values["Product0"] = capitalised(values["product0"])
     with_name, without = GREETINGS[answers.get("voice", "friendly")]
     values["greeting"] = with_name.format(name=values["name"]) if "name" in values else without
     return values
@@ -110,39 +142,51 @@ AREAS: dict[str, list[tuple[str, int, str, str]]] = {
 }
 
 
+OPTIONAL_AREAS = frozenset({"Blog and newsletter (optional)"})
+
+
 def readiness(answers: Answers) -> list[dict[str, Any]]:
+    """Each area's score out of 100, why, and what would raise it. An optional area (a blog,
+    a newsletter) is listed with "optional": True and never counts in the overall score."""
     areas = []
     for area, parts in AREAS.items():
         have = [part for part in parts if answers.get(part[0])]
         missing = [part for part in parts if not answers.get(part[0])]
         score = sum(points for _, points, _, _ in have)
+        raise_by = [part[3] for part in missing]
+        reason = _reason(have, missing)
         if len(answers.get("problems", [])) == 1 and any(p[0] == "problems" for p in have):
             score -= 20
-            missing_raise = ["Add a second problem you solve: it doubles your post ideas."]
-        else:
-            missing_raise = []
-        if not missing:
-            reason = "All answered."
-        elif not have:
-            reason = "Not answered yet: " + ", ".join(part[2] for part in missing) + "."
-        else:
-            reason = (
-                "You gave "
-                + ", ".join(p[2] for p in have)
-                + "; missing: "
-                + ", ".join(p[2] for p in missing)
-                + "."
-            )
-        raise_by = [part[3] for part in missing] + missing_raise
+            raise_by.append("Add a second problem you solve: it doubles your post ideas.")
+            reason = reason.replace("All answered.", "All answered, with one problem so far.")
+        optional = area in OPTIONAL_AREAS
+        if optional:
+            raise_by = [f"If you have one: {text[:1].lower()}{text[1:]}" for text in raise_by]
         areas.append(
             {
                 "area": area,
                 "score": score,
+                "optional": optional,
                 "reason": reason,
                 "raise": " ".join(raise_by) or "Nothing: this area is ready.",
             }
         )
     return areas
+
+
+def _reason(have: list[tuple[str, int, str, str]], missing: list[tuple[str, int, str, str]]) -> str:
+    if not missing:
+        return "All answered."
+    if not have:
+        return "Not answered yet: " + ", ".join(part[2] for part in missing) + "."
+    given = ", ".join(p[2] for p in have)
+    return f"You gave {given}; missing: " + ", ".join(p[2] for p in missing) + "."
+
+
+def overall(areas: list[dict[str, Any]]) -> int:
+    """The readiness out of 100: the average of the areas that are not optional."""
+    counted = [area["score"] for area in areas if not area.get("optional")]
+    return round(sum(counted) / len(counted)) if counted else 0
 
 
 # ---- bios --------------------------------------------------------------------------------
@@ -154,10 +198,10 @@ def bio(answers: Answers, network: str) -> str:
     values = values_of(answers)
     intro = first_fitting(
         _V(
-            "{name}: {sells} in {where}.",
-            "{name}: {sells}.",
-            "{sells} in {where}.",
-            "{name}.",
+            "{Name}: {sells} {in_where}.",
+            "{Name}: {sells}.",
+            "{Sells} {in_where}.",
+            "{Name}.",
             "A small business that loves its customers.",
         ),
         values,
@@ -171,7 +215,6 @@ def bio(answers: Answers, network: str) -> str:
     )
     extras = [
         fill(Variant("For {customers}."), values, rules) if "customers" in values else None,
-        fill(Variant("We help with {problem0}."), values, rules) if "problem0" in values else None,
         closing,
         answers.get("website"),
     ]
@@ -187,13 +230,16 @@ def bio(answers: Answers, network: str) -> str:
 
 def peers_to_follow(answers: Answers) -> list[dict[str, str]]:
     peers = [
-        {"who": peer, "why": "You named them: follow, say hello and share one of their posts."}
+        {
+            "who": capitalised(one_phrase(peer) or peer),
+            "why": "You named them: follow, say hello and share one of their posts.",
+        }
         for peer in answers.get("peers", [])
     ]
-    if answers.get("where"):
+    if place(answers.get("where", "")):
         peers.append(
             {
-                "who": f"Other independent businesses in {answers['where']}",
+                "who": f"Other independent businesses {place(answers['where'])}",
                 "why": "Not competitors but the same customers: good partners for joint offers.",
             }
         )
@@ -324,7 +370,7 @@ def _draft_variants(answers: Answers) -> list[tuple[str, list[Variant]]]:
         (
             NEWS,
             _V(
-                "{greeting} We sell {sells} in {where}. Follow along for tips, news and offers "
+                "{greeting} We sell {sells} {in_where}. Follow along for tips, news and offers "
                 "just for followers.",
                 "{greeting} We sell {sells}. Follow along for tips, news and offers just for "
                 "followers.",
@@ -335,10 +381,8 @@ def _draft_variants(answers: Answers) -> list[tuple[str, list[Variant]]]:
         (
             HELPFUL,
             _V(
-                "Lots of {customers} ask us about {problem0}. Over the next weeks we'll share what "
-                "works. What would you like to know first?",
-                "{Problem0}? You're not alone. Over the next weeks we'll share what works. What "
-                "would you like to know first?",
+                "Something we help with every week: {topic0}. Over the next weeks we'll share "
+                "what works. What would you like to know first?",
                 "What's one problem you'd love a straight answer to? Reply and we'll answer it "
                 "this week.",
             ),
@@ -346,8 +390,8 @@ def _draft_variants(answers: Answers) -> list[tuple[str, list[Variant]]]:
         (
             BEHIND,
             _V(
-                "Behind the scenes at {name}: here's how we get {sells} ready for you. What would "
-                "you like to see next?",
+                "Behind the scenes at {name}: here's how our day starts. What would you like to "
+                "see next?",
                 "A look behind the scenes today: here's how our week starts. What would you like "
                 "to see next?",
             ),
@@ -355,16 +399,16 @@ def _draft_variants(answers: Answers) -> list[tuple[str, list[Variant]]]:
         (
             HELPFUL,
             _V(
-                "How do you use our {product0}? Tell us below and we'll share the tricks we've "
-                "learned along the way.",
-                "What's your favourite way to use what you bought from us? Tell us below and "
-                "we'll share our own tricks.",
+                "How do you use our {product0}? Tell us in the replies and we'll share the tricks "
+                "we've learned along the way.",
+                "What's your favourite way to use what you bought from us? Tell us in the replies "
+                "and we'll share our own tricks.",
             ),
         ),
         (
             QUESTIONS,
             _V(
-                "If you could change one thing about {sells} in {where}, what would it be? We "
+                "If you could change one thing about {sells} {in_where}, what would it be? We "
                 "read every answer.",
                 "If you could change one thing about {sells}, what would it be? We read every "
                 "answer.",
@@ -383,8 +427,8 @@ def _draft_variants(answers: Answers) -> list[tuple[str, list[Variant]]]:
         else (
             HELPFUL,
             _V(
-                "Quick one for anyone dealing with {problem1}: tell us what you've tried so far "
-                "and we'll suggest what to do next.",
+                "Another one we hear about: {topic1}. Tell us what you've tried so far and we'll "
+                "suggest what to do next.",
                 "Got a question you've been meaning to ask us? Reply here: no question is too "
                 "small.",
             ),
@@ -409,8 +453,8 @@ def _draft_variants(answers: Answers) -> list[tuple[str, list[Variant]]]:
         (
             NEWS,
             _V(
-                "The new {newsletter} is out! Got a question about it? Continue the conversation "
-                "here: we reply to everyone.",
+                "A new issue of {newsletter} is out! Got a question about it? Continue the "
+                "conversation here: we reply to everyone.",
                 "New on our website: {website} Have a look, then tell us here what you think. We "
                 "reply to everyone.",
                 "Thank you for following along this week! What would you like to hear more about "
@@ -430,8 +474,6 @@ def _draft_variants(answers: Answers) -> list[tuple[str, list[Variant]]]:
         else (
             BEHIND,
             _V(
-                "Thank you to all our {customers}: you're the reason we do this. Who should we say "
-                "hello to this week?",
                 "Thank you to everyone who came by this week: you're the reason we do this. Who "
                 "should we say hello to?",
             ),
@@ -470,20 +512,54 @@ def pillars(first_posts: list[dict[str, str]]) -> list[dict[str, Any]]:
     ]
 
 
-def next_actions(answers: Answers, networks: Sequence[str]) -> list[dict[str, Any]]:
+def next_actions(
+    answers: Answers, networks: Sequence[str], done: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """What to do next, in order, less what `done` names (an action's "key").
+
+    Each action: key, text, minutes, and where to do it: "url" (a URL name taking the
+    workspace's slug) and "anchor" (a part of that page, or ""). No action says where
+    on a page something is ("above", "below"): it links to it."""
     actions: list[dict[str, Any]] = [
-        {"text": f"Connect your {NETWORKS[n]} account in Porch (Accounts page).", "minutes": 5}
+        _action(f"connect:{n}", f"Connect your {NETWORKS[n]} account.", 5, "accounts")
         for n in networks
     ]
-    actions.append({"text": "Copy each bio below into your profiles.", "minutes": 10})
-    actions.append({"text": "Accept the plan so Porch sets up your queue.", "minutes": 1})
-    actions.append({"text": "Read the first three drafts, edit and approve them.", "minutes": 10})
+    labels = _and([NETWORKS[n] for n in networks])
+    actions += [
+        _action(
+            "bios",
+            f"Put your new bio on your {labels} profile{'s' if len(networks) > 1 else ''}.",
+            10,
+            "plan",
+            "plan-bios",
+        ),
+        _action("accept", "Accept the plan so Porch sets up your queue.", 1, "plan", "accept"),
+        _action("drafts", "Read the first drafts, edit and approve them.", 10, "publishing_queue"),
+    ]
     if answers.get("peers"):
-        actions.append({"text": "Follow the peers you named and say hello.", "minutes": 10})
+        actions.append(
+            _action("peers", "Follow the peers you named and say hello.", 10, "plan_peers")
+        )
     if answers.get("feed"):
-        actions.append({"text": "Add your blog feed on the Publishing > Feeds page.", "minutes": 3})
-    actions.append({"text": "Answer everything waiting in the inbox.", "minutes": 15})
-    return actions
+        actions.append(
+            _action(
+                "feed",
+                "Add your blog feed so each new post becomes a draft.",
+                3,
+                "publishing_feeds",
+            )
+        )
+    actions.append(_action("inbox", "Answer everything waiting in the inbox.", 15, "inbox"))
+    return [action for action in actions if action["key"] not in done]
+
+
+def _action(key: str, text: str, minutes: int, url: str, anchor: str = "") -> dict[str, Any]:
+    return {"key": key, "text": text, "minutes": minutes, "url": url, "anchor": anchor}
+
+
+def _and(items: list[str]) -> str:
+    """ "X", "X and Y", "X, Y and Z"."""
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
 
 
 def generate(raw: Answers, rewrite: Rewriter | None = None) -> Plan:
@@ -496,7 +572,7 @@ def generate(raw: Answers, rewrite: Rewriter | None = None) -> Plan:
         "name": answers.get("name", ""),
         "networks": networks,
         "readiness": areas,
-        "overall": round(sum(a["score"] for a in areas) / len(areas)),
+        "overall": overall(areas),
         "goals": [GOALS[g] for g in answers.get("goals", [])],
         "bios": [
             {"network": n, "text": bio(answers, n), "limit": BIO_LIMITS[n].max_length}

@@ -436,7 +436,7 @@ def why(workspace: Workspace, c: Candidate, since: datetime) -> dict[str, Any]:
 INTRODUCTIONS = [
     Variant(t)
     for t in (
-        "Hello {peer}! I'm with {name}: we sell {sells} in {where}. We love your posts about "
+        "Hello {peer}! I'm with {name}: we sell {sells} {in_where}. We love your posts about "
         "{topic}, and we think our customers would love what you do. Fancy teaming up?",
         "Hello {peer}! I'm with {name}: we sell {sells}. We love your posts about {topic}. "
         "Fancy teaming up on something?",

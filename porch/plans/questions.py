@@ -56,6 +56,7 @@ VOICES = {
     "straight": "Short and straight to the point",
 }
 MAX_HOURS = 80
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Question:
     key: str
     label: str
     purpose: str  # the one line shown under the question: why it is asked
-    kind: str = "text"  # text, url, lines, choice, choices, hours
+    kind: str = "text"  # text, url, lines, choice, choices, hours, opening
     required: bool = False
     choices: Mapping[str, str] = field(default_factory=dict)
     example: str = ""
@@ -97,6 +98,14 @@ STEPS: tuple[Step, ...] = (
             ),
             Question(
                 "where", "Where are you?", "Local customers search by place.", example="Leeds"
+            ),
+            Question(
+                "opening",
+                "When are you open?",
+                "Your inbox counts response times in these hours, and posts go out when "
+                "you are open.",
+                kind="opening",
+                example="Tuesday to Saturday, 7:00 to 16:00",
             ),
             Question(
                 "website",
@@ -295,6 +304,10 @@ def clean_answers(raw: Answers) -> Answers:
             hours = parse_hours(value)
             if hours is not None:
                 answers[key] = hours
+        elif question.kind == "opening":
+            opening = parse_opening(value)
+            if opening is not None:
+                answers[key] = opening
         else:
             answers[key] = clean_text(value)
     return {key: value for key, value in answers.items() if value not in ("", [])}
@@ -354,6 +367,8 @@ def problems(step: Step, raw: Answers) -> dict[str, str]:
 
 
 def _problem(question: Question, value: object) -> str:
+    if question.kind == "opening":
+        return opening_problem(value)
     if question.kind == "hours":
         if value in (None, ""):
             return "Say how many hours a week you can give: a number like 2."
@@ -385,3 +400,129 @@ def first_unanswered(answers: Answers) -> str:
         if any(q.required and q.key not in answers for q in step.questions):
             return step.key
     return STEPS[-1].key
+
+
+# ---- opening hours --------------------------------------------------------------------
+# The answer: {"days": [0 = Monday, ...], "opens": "HH:MM", "closes": "HH:MM"} ("00:00"
+# closes at midnight). The form sends it as <key>_days (check boxes), <key>_opens and
+# <key>_closes; a file may give it as that dict, with day names or numbers.
+
+_TIME = re.compile(r"^(\d{1,2})(?:[:.h ]?(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+_DAY_WORDS = {name[:3].casefold(): n for n, name in enumerate(WEEKDAY_NAMES)}
+
+
+def parse_time(value: object) -> str | None:
+    """ "7", "7:30", "07.30", "7am", "4:30 pm", "16:00", "midnight" -> "HH:MM"; else None."""
+    text = str(value or "").strip().casefold().replace(" ", "")
+    if text in ("midnight", "24:00", "24"):
+        return "00:00"
+    if text == "noon":
+        return "12:00"
+    found = _TIME.match(text)
+    if not found:
+        return None
+    hour, minute = int(found[1]), int(found[2] or 0)
+    half = (found[3] or "").replace(".", "")
+    if half and not 1 <= hour <= 12:
+        return None
+    if half:
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def parse_days(value: object) -> list[int]:
+    """Check-box values ("0".."6") or day names ("tue", "Saturday") -> sorted day numbers."""
+    items = value if isinstance(value, list | tuple) else str(value or "").replace(",", " ").split()
+    days: set[int] = set()
+    for item in items:
+        text = str(item).strip().casefold()
+        if text.isdigit() and int(text) < 7:
+            days.add(int(text))
+        elif text[:3] in _DAY_WORDS:
+            days.add(_DAY_WORDS[text[:3]])
+    return sorted(days)
+
+
+_OPENING_TEXT = re.compile(
+    r"^(?P<days>.+?),?\s+(?P<opens>\d[\w:.]*)\s*(?:-|\u2013|to)\s*(?P<closes>\w[\w:. ]*)$", re.I
+)
+_DAY_RANGE = re.compile(r"^(\w+)\s*(?:-|\u2013|to)\s*(\w+)$", re.I)
+
+
+def _opening_parts(value: object) -> tuple[list[int], object, object]:
+    if isinstance(value, str) and value.strip():
+        found = _OPENING_TEXT.match(value.strip())
+        if not found:
+            return [], value, ""
+        return _days_text(found["days"]), found["opens"], found["closes"]
+    if not isinstance(value, Mapping):
+        return [], "", ""
+    return parse_days(value.get("days")), value.get("opens"), value.get("closes")
+
+
+def _days_text(text: str) -> list[int]:
+    """ "Tue-Sat", "Tuesday to Saturday", "mon, wed, fri" -> day numbers."""
+    found = _DAY_RANGE.match(text.strip())
+    ends = [_DAY_WORDS.get(found[n][:3].casefold()) for n in (1, 2)] if found else []
+    if len(ends) == 2 and ends[0] is not None and ends[1] is not None:
+        start, end = ends[0], ends[1]
+        return sorted((start + n) % 7 for n in range((end - start) % 7 + 1))
+    return parse_days(text.replace(" and ", " "))
+
+
+def opening_problem(value: object) -> str:
+    """What is wrong with an opening-hours answer; "" when it is fine or left empty."""
+    days, opens, closes = _opening_parts(value)
+    if not days and opens in (None, "") and closes in (None, ""):
+        return ""
+    if isinstance(value, str) and not closes:
+        return f"“{value.strip()}” is not opening hours: write them like “Tue-Sat 7:00-16:00”."
+    if not days:
+        return "Tick the days you are open."
+    for given in (opens, closes):
+        if parse_time(given) is None:
+            shown = str(given or "").strip()
+            if not shown:
+                return "Say when you open and when you close: for example 7:00 and 16:00."
+            return f"“{shown}” is not a time: write it like 7:00 or 16:30."
+    if parse_time(closes) != "00:00" and str(parse_time(closes)) <= str(parse_time(opens)):
+        return "You close before you open: write the closing time after the opening time."
+    return ""
+
+
+def parse_opening(value: object) -> dict[str, Any] | None:
+    """The opening-hours answer in its one shape, or None when it is empty or wrong."""
+    if opening_problem(value):
+        return None
+    days, opens, closes = _opening_parts(value)
+    if not days:
+        return None
+    return {"days": days, "opens": parse_time(opens), "closes": parse_time(closes)}
+
+
+def opening_text(opening: Mapping[str, Any]) -> str:
+    """ "Tuesday to Saturday, 07:00 to 16:00" / "Monday, Wednesday and Friday, ..."."""
+    days = list(opening["days"])
+    names = [WEEKDAY_NAMES[d] for d in days]
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        when = f"{names[0]} to {names[-1]}"
+    else:
+        when = " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+    closes = "midnight" if opening["closes"] == "00:00" else opening["closes"]
+    return f"{when}, {opening['opens']} to {closes}"
+
+
+def form_value(question: Question, data: Any) -> object:
+    """The question's raw answer from a submitted form (a QueryDict)."""
+    if question.kind == "choices":
+        return data.getlist(question.key)
+    if question.kind == "opening":
+        key = question.key
+        return {
+            "days": data.getlist(f"{key}_days"),
+            "opens": data.get(f"{key}_opens", ""),
+            "closes": data.get(f"{key}_closes", ""),
+        }
+    return data.get(question.key)

@@ -15,22 +15,25 @@ otherwise), as the pages have always said; anyone in the workspace reads the pla
 """
 
 from dataclasses import dataclass
+from datetime import time
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from porch.errors import NotAllowed
-from porch.inbox.models import InboxSettings
+from porch.inbox.models import ConversationStatus, InboxSettings
+from porch.inbox.services import use_opening_hours
 from porch.listening.services import plan_searches
-from porch.plans.generate import generate
+from porch.plans.generate import chosen_networks, generate, next_actions
 from porch.plans.models import Plan, PlanDraft, PlanOrigin, Workshop
 from porch.plans.questions import STEPS, Answers, Step, clean_answers, first_unanswered, problems
 from porch.plans.writing import llm_rewriter
 from porch.publishing.compose import Draft, Version, create_post
-from porch.publishing.models import Pillar, PostingSlot
+from porch.publishing.models import Feed, Pillar, PostingSlot, PostStatus
 from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
 
 
@@ -68,7 +71,21 @@ def save_step(workshop: Workshop, step: Step, raw: Answers) -> dict[str, str]:
     index = [s.key for s in STEPS].index(step.key)
     workshop.step = STEPS[min(index + 1, len(STEPS) - 1)].key
     workshop.save()
+    use_opening(workshop.workspace, given)
     return {}
+
+
+def use_opening(workspace: Workspace, answers: Answers) -> None:
+    """The opening hours the owner gave (if any) become the inbox's business hours."""
+    opening = answers.get("opening")
+    if not opening:
+        return
+    use_opening_hours(
+        workspace,
+        days=opening["days"],
+        opens=time.fromisoformat(opening["opens"]),
+        closes=time.fromisoformat(opening["closes"]),
+    )
 
 
 def answer_step(member: Membership, step: Step, raw: Answers) -> dict[str, str]:
@@ -202,3 +219,52 @@ def _queue_draft(
     )
     record.save(update_fields=["post"])
     return True
+
+
+def done_steps(workspace: Workspace) -> set[str]:
+    """The keys of the next actions (porch.plans.generate.next_actions) already done in
+    the workspace: accounts connected, the plan accepted, its drafts reviewed, a feed
+    added, the inbox empty."""
+    done = {
+        f"connect:{network}"
+        for network in ConnectedAccount.objects.filter(workspace=workspace)
+        .values_list("network", flat=True)
+        .distinct()
+    }
+    if Plan.objects.filter(workspace=workspace, accepted_at__isnull=False).exists():
+        done.add("accept")
+        waiting = PlanDraft.objects.filter(workspace=workspace, post__status=PostStatus.DRAFT)
+        if not waiting.exists():
+            done.add("drafts")
+    if Feed.objects.filter(workspace=workspace).exists():
+        done.add("feed")
+    if not workspace.conversations.filter(status=ConversationStatus.OPEN).exists():
+        done.add("inbox")
+    return done
+
+
+def next_steps(workspace: Workspace) -> list[dict[str, Any]]:
+    """What the owner should do next, from the latest plan, less what is already done.
+
+    Each step: {"key": str, "text": str, "url": str (a path to act on it), "minutes": int}.
+    A workspace without a plan gets one step: the workshop."""
+    plan = latest_plan(workspace)
+    if plan is None:
+        url = reverse("plan_wizard", args=[workspace.slug])
+        return [
+            {
+                "key": "workshop",
+                "text": "Answer the plan workshop's questions.",
+                "url": url,
+                "minutes": 15,
+            }
+        ]
+    answers = clean_answers(plan.answers)
+    networks = plan.content.get("networks") or chosen_networks(answers)
+    steps = []
+    for action in next_actions(answers, networks, done_steps(workspace)):
+        url = reverse(action["url"], args=[workspace.slug])
+        if action["anchor"]:
+            url = f"{url}#{action['anchor']}"
+        steps.append({key: action[key] for key in ("key", "text", "minutes")} | {"url": url})
+    return steps

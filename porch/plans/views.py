@@ -13,7 +13,17 @@ from porch.listening.services import searches_of
 from porch.plans import export, services
 from porch.plans.generate import WEEKDAYS, offer_query
 from porch.plans.models import Plan
-from porch.plans.questions import STEP_KEYS, STEPS, Answers, Question, step_by_key
+from porch.plans.questions import (
+    STEP_KEYS,
+    STEPS,
+    WEEKDAY_NAMES,
+    Answers,
+    Question,
+    form_value,
+    parse_days,
+    parse_time,
+    step_by_key,
+)
 from porch.plans.services import latest_plan, plan_accounts, resume_step, workshop_of
 from porch.workspaces.access import signed_in_user, workspace_view
 from porch.workspaces.models import Membership, Role, Workspace
@@ -30,6 +40,8 @@ def _plan_or_404(workspace: Workspace, request: HttpRequest) -> Plan:
 
 
 def _field(question: Question, value: Any) -> dict[str, Any]:
+    if question.kind == "opening":
+        return _opening_field(question, value)
     if isinstance(value, list):
         shown = "\n".join(str(v) for v in value)
         picked = [str(v) for v in value]
@@ -37,6 +49,20 @@ def _field(question: Question, value: Any) -> dict[str, Any]:
         shown = "" if value is None else str(value)
         picked = [shown]
     return {"q": question, "value": shown, "picked": picked}
+
+
+def _opening_field(question: Question, value: Any) -> dict[str, Any]:
+    """The opening-hours question: a check box per day and the two times, as saved or as
+    just typed (after an error)."""
+    given = value if isinstance(value, dict) else {}
+    picked = [str(day) for day in parse_days(given.get("days"))]
+    return {
+        "q": question,
+        "days": [(str(n), name) for n, name in enumerate(WEEKDAY_NAMES)],
+        "picked": picked,
+        "opens": parse_time(given.get("opens")) or str(given.get("opens") or ""),
+        "closes": parse_time(given.get("closes")) or str(given.get("closes") or ""),
+    }
 
 
 @workspace_view(Role.MANAGER)
@@ -50,10 +76,7 @@ def wizard(request: HttpRequest, member: Membership, step: str = "") -> HttpResp
     values: Answers = dict(workshop.answers)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        raw: Answers = {
-            q.key: request.POST.getlist(q.key) if q.kind == "choices" else request.POST.get(q.key)
-            for q in current.questions
-        }
+        raw: Answers = {q.key: form_value(q, request.POST) for q in current.questions}
         errors = services.answer_step(member, current, raw)
         if not errors:
             if request.POST.get("action") == "finish" or index == len(STEPS) - 1:
@@ -93,6 +116,7 @@ def plan_page(request: HttpRequest, member: Membership) -> HttpResponse:
         if plan
         else [],
         "accounts": plan_accounts(plan) if plan else [],
+        "steps": services.next_steps(member.workspace) if plan else [],
         "searches": searches_of(member),
         "can_edit": member.at_least(Role.MANAGER),
         "resume": workshop_of(member.workspace).step,
@@ -130,10 +154,15 @@ def versions(request: HttpRequest, member: Membership) -> HttpResponse:
     return render(request, "plans/versions.html", context)
 
 
+def _with_steps(plan: Plan) -> dict[str, Any]:
+    """The plan's content with its next actions as they stand now (what is done left out)."""
+    return {**plan.content, "actions": services.next_steps(plan.workspace)}
+
+
 @workspace_view()
 def export_markdown(request: HttpRequest, member: Membership) -> HttpResponse:
     plan = _plan_or_404(member.workspace, request)
-    text = export.markdown(member.workspace.name, plan.version, plan.content)
+    text = export.markdown(member.workspace.name, plan.version, _with_steps(plan))
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="plan-{member.workspace.slug}.md"'
     return response
@@ -148,7 +177,7 @@ def _pdf_response(data: bytes, name: str) -> HttpResponse:
 @workspace_view()
 def export_pdf(request: HttpRequest, member: Membership) -> HttpResponse:
     plan = _plan_or_404(member.workspace, request)
-    data = export.pdf([(member.workspace.name, plan.version, plan.content)])
+    data = export.pdf([(member.workspace.name, plan.version, _with_steps(plan))])
     return _pdf_response(data, f"plan-{member.workspace.slug}.pdf")
 
 

@@ -23,6 +23,7 @@ import regex
 from porch.config import env_int, env_secret, env_str, env_url
 from porch.networks.base import TextRules
 from porch.plans.questions import clean_text
+from porch.plans.searches import STOPWORDS
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,151 @@ class Variant:
 
 
 def tidy(text: str) -> str:
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
+    """Single spaces, none before punctuation, and no doubled stop where an answer that
+    ends in one meets the template's ("Yum!!" -> "Yum!", "fresh?." -> "fresh?")."""
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
+    return _DOUBLE_STOP.sub(r"\1", text)
+
+
+# ---- answers as the words a sentence needs ----------------------------------------------
+
+_DOUBLE_STOP = re.compile(r"([.!?…])[.!]+")
+_TRAILING = " ,;:.-\u2013\u2014"
+ARTICLES = frozenset({"the", "a", "an"})
+_DETERMINERS = ARTICLES | {"our", "my", "your", "their", "this", "these", "some"}
+# A word that makes an answer a sentence rather than a noun phrase ("we bake bread",
+# "our customers are parents"): subject pronouns and the forms of "be".
+_SENTENCE_WORDS = frozenset(
+    [
+        "i",
+        "we",
+        "they",
+        "he",
+        "she",
+        "i'm",
+        "we're",
+        "they're",
+        "we've",
+        "i've",
+        "we'd",
+        "there's",
+        "it's",
+        "is",
+        "are",
+        "was",
+        "were",
+        "am",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+    ]
+)
+_MAX_PHRASE_WORDS = 10
+_URLISH = re.compile(r"^(https?://|www\.|@|#)|\.\w{2,}/?$")
+
+
+def bare(text: str) -> str:
+    """An answer without what would clash with the template around it: spaces and the
+    trailing comma, colon or full stop ("Leeds." -> "Leeds"); "!" and "?" are kept."""
+    return clean_text(text).rstrip(_TRAILING).strip()
+
+
+def one_phrase(text: str, keep: str = "") -> str:
+    """The answer without the stop at its end, to go inside a sentence ("Yum!" -> "Yum",
+    "Why does bread go stale?" keeps its "?" when `keep` says so); "" when it holds more
+    than one sentence ("Bread. Cakes too.")."""
+    phrase = bare(text)
+    ends = "".join(mark for mark in "!?" if mark not in keep)
+    phrase = phrase.rstrip(ends).rstrip(_TRAILING)
+    if re.search(r"[.!?](\s)", phrase):
+        return ""
+    return phrase
+
+
+def noun_phrase(text: str, *, drop_article: bool = False) -> str:
+    """The answer as a noun phrase to put inside a sentence ("Sourdough bread." ->
+    "sourdough bread"), or "" when it reads as a sentence or a list of them ("We bake
+    bread.", "Bread. Cakes."): a template then uses a variant without it.
+
+    Its first word is lowercased when the answer was written like a sentence ("Busy
+    parents nearby" -> "busy parents nearby", "All sorts" -> "all sorts"); a name is kept
+    ("Hilltop Coffee", "iPhone repairs"). `drop_article` drops a leading "the", "a", "our"… for a
+    template that puts its own determiner in front ("our {product0}")."""
+    phrase = bare(text)
+    if not phrase or re.search(r"[.!?;](\s|$)", phrase):
+        return ""
+    found = phrase.split()
+    lowered = [word.casefold().strip(",()\"'") for word in found]
+    if len(found) > _MAX_PHRASE_WORDS or set(lowered) & _SENTENCE_WORDS:
+        return ""
+    if drop_article and len(found) > 1 and lowered[0] in _DETERMINERS:
+        found = found[1:]
+    return mid_sentence(" ".join(found))
+
+
+def mid_sentence(text: str) -> str:
+    """The text to go on inside a sentence: its first word lowercased when it was only
+    capitalised because it began the answer ("Busy parents nearby", "All sorts"); a name
+    is kept ("Hilltop Coffee", "Leeds", "iPhone repairs")."""
+    found = text.split(" ")
+    first, rest = found[0], found[1:]
+    sentence_case = bool(rest) and all(word == word.lower() for word in rest)
+    if (
+        first[:1].isupper()
+        and first[1:].islower()
+        and (sentence_case or first.casefold() in STOPWORDS)
+    ):
+        found[0] = first.lower()
+    return " ".join(found)
+
+
+def capitalised(text: str) -> str:
+    """The text to begin a sentence: its first letter upper case, unless its first word
+    already mixes cases ("iPhone") or is a web address or handle."""
+    first = text.split(" ", 1)[0]
+    if not first or _URLISH.search(first) or first[1:] != first[1:].lower():
+        return text
+    return text[:1].upper() + text[1:]
+
+
+def place(where: str) -> str:
+    """Where the business is, as a phrase after a verb: "in Leeds"; an answer that already
+    starts with a preposition is kept ("near the station", "opposite the church")."""
+    where = bare(where)
+    if not where:
+        return ""
+    if where.split()[0].casefold() in _PREPOSITIONS:
+        return where[:1].lower() + where[1:]
+    return f"in {where}"
+
+
+_PREPOSITIONS = frozenset(
+    [
+        "in",
+        "at",
+        "on",
+        "near",
+        "by",
+        "opposite",
+        "beside",
+        "behind",
+        "above",
+        "under",
+        "off",
+        "next",
+        "just",
+        "right",
+        "round",
+        "around",
+        "outside",
+        "inside",
+        "within",
+        "across",
+        "along",
+        "between",
+    ]
+)
 
 
 def fits_all(text: str, rules: Sequence[TextRules]) -> bool:

@@ -25,6 +25,7 @@ from porch.publishing.compose import (
     Version,
     check,
     create_post,
+    problems,
     public_only,
     public_there_note,
     split_thread,
@@ -130,12 +131,11 @@ def _prefill(request: HttpRequest) -> dict[str, str]:
 
 
 def _pillar_names(member: Membership, wanted: str) -> list[str]:
-    """The workspace's themes, plus the one asked for if it is not among them."""
-    names = list(
-        Pillar.objects.filter(workspace=member.workspace)
-        .order_by("name")
-        .values_list("name", flat=True)
-    )
+    """The workspace's themes and those its posts already use, plus the one asked for."""
+    workspace = member.workspace
+    named = Pillar.objects.filter(workspace=workspace).values_list("name", flat=True)
+    used = Post.objects.filter(workspace=workspace).exclude(pillar="").values_list("pillar")
+    names = sorted({*named, *(name for (name,) in used.distinct())})
     return names if not wanted or wanted in names else [*names, wanted]
 
 
@@ -162,11 +162,19 @@ def compose(request: HttpRequest, member: Membership) -> HttpResponse:
         "public_there": _public_there(request, accounts),
         "snippets": snippets(member.workspace),
         "warnings": [],
+        "errors": [],
         "picked": _picked(request),
-        "image_numbers": range(1, MAX_IMAGES + 1),
+        "threads": {a.pk for a in accounts if request.POST.get(f"thread_{a.pk}") == "on"},
+        "images": _image_fields(request),
+        "when": "queue",
+        "at": "",
     }
     if request.method == "POST":
         draft = _draft(request, member)
+        context.update(_chosen_time(request, draft, member))
+        if found := problems(draft):  # every network over its limit, not only the first
+            context["errors"] = [problem.message for problem in found]
+            return render(request, "publishing/compose.html", context)
         try:
             warnings = check(draft, timezone.now())
             if warnings and not draft.confirm_duplicates and draft.when != "draft":
@@ -176,8 +184,32 @@ def compose(request: HttpRequest, member: Membership) -> HttpResponse:
                 messages.success(request, _saved_message(post))
                 return redirect("post", member.workspace.slug, post.pk)
         except ComposeError as exc:
-            context["error"] = exc.message
+            context["errors"] = [exc.message]
     return render(request, "publishing/compose.html", context)
+
+
+def _chosen_time(request: HttpRequest, draft: Draft, member: Membership) -> dict[str, str]:
+    """The "When" the owner chose, to show again after an error: the choice itself, and the
+    time as a datetime-local field's value (YYYY-MM-DDTHH:MM, in the workspace's zone), so
+    a re-sent form never falls back to the queue or loses the time the owner picked."""
+    at = request.POST.get("at", "").strip()
+    if draft.at is not None:
+        zone = ZoneInfo(member.workspace.timezone)
+        at = f"{draft.at.astimezone(zone):%Y-%m-%dT%H:%M}"
+    return {"when": draft.when, "at": at}
+
+
+def _image_fields(request: HttpRequest) -> list[tuple[int, str, str]]:
+    """(number, description typed, name of the file chosen) per image field: a browser
+    does not keep a chosen file after an error, so the composer says which to pick again."""
+    return [
+        (
+            number,
+            request.POST.get(f"alt_{number}", ""),
+            getattr(request.FILES.get(f"image_{number}"), "name", ""),
+        )
+        for number in range(1, MAX_IMAGES + 1)
+    ]
 
 
 def _saved_message(post: Post) -> str:

@@ -29,3 +29,14 @@ def page(browser: Browser) -> Iterator[Page]:
     opened.set_default_timeout(15_000)
     yield opened
     context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_core() -> None:
+    """axe-core from npm (`make test` runs `npm ci`); missing, the test fails in CI, skips here."""
+    from tests.browser.walk import AXE
+
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{AXE} is missing in CI: `make test` installs it with npm ci (Node.js 20)")
+        pytest.skip(f"{AXE} not found: run `npm ci` (or `make test`) with Node.js 20 and npm")

@@ -46,6 +46,7 @@ def test_a_token_made_on_the_page_is_shown_once_and_revoked(
     page: Page, live_server, owner: User, workspace: Workspace, console: list[str]
 ) -> None:
     sign_in(page, live_server.url, owner.email, PASSWORD)
+    page.get_by_test_id("workspace-switcher").locator("summary").click()  # API sits in its menu
     page.get_by_test_id("api-link").click()
     expect(page.get_by_role("heading", name="API", exact=True)).to_be_visible()
     for width in (390, 1280):  # a phone, then a desktop: nothing wider than the screen

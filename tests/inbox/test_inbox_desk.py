@@ -131,7 +131,9 @@ def test_overdue_complaints_stand_out_with_words_and_answered_ones_show_their_ti
     assert "overdue-row" in page.split('data-testid="inbox-row"')[0]  # the complaint's <tr>
     assert "<b>Overdue</b> · waiting 3 h" in rows[0] and 'data-running="true"' in rows[0]
     assert "first answer in 10 min" in rows[1] and "Overdue" not in rows[1]
-    assert "waiting 5 min" in rows[2] and 'data-overdue="false"' in rows[2]
+    # Praise needs no answer: no clock running, never overdue.
+    assert "No answer needed" in rows[2] and 'data-overdue="false"' in rows[2]
+    assert "Overdue" not in rows[2] and 'data-running="false"' in rows[2]
 
 
 @pytest.mark.clock

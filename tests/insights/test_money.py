@@ -96,8 +96,8 @@ def test_owner_logs_outside_time_and_revenue_and_sees_results_per_hour(
     money = where_the_money_is(workspace, workspace.today(), workspace.today() + timedelta(days=1))
     assert money.total.hours == 2.0
     assert (money.total.leads, money.total.revenue) == (1, Decimal("240.00"))
-    assert money.total.revenue_per_hour == "120.0" and money.total.leads_per_hour == "0.5"
-    assert (money.total.clicks, money.total.clicks_per_hour) == (18, "9.0")
+    assert money.total.revenue_per_hour == "£120.00" and money.total.leads_per_hour == "0.5"
+    assert (money.total.clicks, money.total.clicks_per_hour) == (18, "9")
     (x_line,) = money.networks
     assert (x_line.name, x_line.hours, x_line.revenue, x_line.engagement) == (
         "X",
@@ -106,10 +106,10 @@ def test_owner_logs_outside_time_and_revenue_and_sees_results_per_hour(
         30,
     )
     (offers,) = money.pillars
-    assert (offers.name, offers.hours, offers.revenue_per_hour) == ("Offers", 1.5, "160.0")
+    assert (offers.name, offers.hours, offers.revenue_per_hour) == ("Offers", 1.5, "£160.00")
     assert offers.clicks == 18
     body = signed_in.get(page).content.decode()
-    assert "Where is the money?" in body and "120.0" in body
+    assert "Where is the money?" in body and "£120.00" in body
 
 
 def test_revenue_must_be_positive(signed_in: Client, workspace: Workspace) -> None:

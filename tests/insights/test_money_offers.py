@@ -41,21 +41,26 @@ def test_redemptions_have_their_line_and_join_the_total(
     assert [r.offer.title for r in page.offers] == ["Followers' loaf"]
 
     html = signed_in.get(f"/w/{workspace.slug}/insights/money/?days=7").content.decode()
-    assert "Offer redemptions: <strong>3</strong> redemptions, for <strong>20.50</strong>" in html
+    assert "Offer redemptions: <strong>3</strong> redemptions, for <strong>£20.50</strong>" in html
     assert "once offers are set up" not in html
     loaf = page.offers[0].offer
     assert (
-        f'<td><a href="/w/{workspace.slug}/offers/{loaf.pk}/">Followers&#x27; loaf</a> '
-        '<small class="muted">running</small></td><td>6</td>'
+        f'<td data-label="Offer"><a href="/w/{workspace.slug}/offers/{loaf.pk}/">'
+        "Followers&#x27; loaf</a> "
+        '<small class="muted">running</small></td><td data-label="Codes given">6</td>'
     ) in html
-    assert "<td>3</td><td>50%</td><td>20.50</td><td>2</td><td>1</td>" in html
+    assert (
+        '<td data-label="Redeemed">3</td><td data-label="Rate">50%</td>'
+        '<td data-label="Sales">£20.50</td><td data-label="New people">2</td>'
+        '<td data-label="Returning">1</td>'
+    ) in html
 
     html = signed_in.get(f"/w/{workspace.slug}/insights/money/?days=90").content.decode()
-    assert "Offer redemptions: <strong>4</strong> redemptions, for <strong>30.49</strong>" in html
+    assert "Offer redemptions: <strong>4</strong> redemptions, for <strong>£30.49</strong>" in html
     assert "Spring &lt;b&gt;buns&lt;/b&gt;" in html and "shared code, 0 posts" in html
 
 
 def test_a_workspace_without_offers_shows_none(signed_in: Client, workspace: Workspace) -> None:
     html = signed_in.get(f"/w/{workspace.slug}/insights/money/").content.decode()
-    assert "Offer redemptions: <strong>0</strong> redemptions, for <strong>0.00</strong>" in html
+    assert "Offer redemptions: <strong>0</strong> redemptions, for <strong>£0.00</strong>" in html
     assert 'data-testid="money-offer-table"' not in html

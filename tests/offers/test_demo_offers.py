@@ -51,4 +51,4 @@ def test_the_demo_has_a_running_shared_offer_and_personal_codes(client: Client, 
 
     client.force_login(workspace.members.get(user__username=DEMO_EMAIL).user)
     page = client.get(f"/w/{workspace.slug}/insights/money/?days=7").content.decode()
-    assert "Offer redemptions: <strong>8</strong> redemptions, for <strong>55.60</strong>" in page
+    assert "Offer redemptions: <strong>8</strong> redemptions, for <strong>£55.60</strong>" in page

@@ -1,5 +1,6 @@
 """`porch plan` in the terminal: the same plan as the web wizard for the same answers."""
 
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from click.testing import CliRunner
 from django.test import Client
 
 from porch.cli import main
+from porch.inbox.models import InboxSettings
 from porch.plans.models import Plan, Workshop
 from porch.workspaces.models import Workspace
 from tests.plans.sample import BAKERY
@@ -42,6 +44,8 @@ def test_interactive_prompts_ask_every_question(workspace: Workspace) -> None:
         "Corner Bakery",
         "sourdough bread",
         "Leeds",
+        "tue-sat",
+        "Tue-Sat 7:00-16:00",
         "not a site",
         "cornerbakery.example",
         "",
@@ -66,6 +70,11 @@ def test_interactive_prompts_ask_every_question(workspace: Workspace) -> None:
     assert plan.answers["problems"] == ["stale bread", "cakes at short notice"]
     assert plan.content["networks"] == ["bluesky", "x"]  # in settings.NETWORKS' order
     assert Workshop.objects.get(workspace=workspace).answers["hours"] == 3
+    assert "is not opening hours" in out  # asked again
+    opening = {"days": [1, 2, 3, 4, 5], "opens": "07:00", "closes": "16:00"}
+    assert plan.answers["opening"] == opening
+    inbox = InboxSettings.of(workspace)
+    assert (inbox.day_numbers(), inbox.opens, inbox.closes) == ([1, 2, 3, 4, 5], time(7), time(16))
 
 
 @pytest.mark.parametrize(

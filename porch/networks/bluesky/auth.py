@@ -78,8 +78,9 @@ def _login_error(exc: BaseException, handle: str, server: str) -> NetworkError:
     status = status_of(exc)
     if status == 401:
         return NetworkError(
-            f"Bluesky did not accept that handle and app password for @{handle}: check both "
-            "(Settings > Privacy and security > App passwords)",
+            f"Bluesky did not accept that handle and app password for @{handle}: check the "
+            "handle, and paste the app password again; if it is lost, make a new one in "
+            "Bluesky (Settings > Privacy and security > App passwords)",
             permanent=True,
             code=ErrorCode.UNAUTHORIZED,
             detail="AuthenticationRequired",

@@ -10,12 +10,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from porch.networks.base import AccountRef, ErrorCode, NetworkError
+from porch.networks.facebook.connect_errors import (
+    NEEDED,
+    NOT_ACCEPTED,
+    USER_NOT_PAGE,
+    connect_message,
+    missing_permissions,
+)
 from porch.networks.facebook.graph import Graph
 
-NOT_ACCEPTED = (
-    "Facebook did not accept this Page access token (expired, revoked or mistyped): "
-    "make a new one and paste it."
-)
+__all__ = ["NOT_ACCEPTED", "verify_page_token"]
 
 
 def verify_page_token(page_token: str, base_url: str = "") -> tuple[AccountRef, dict[str, Any]]:
@@ -28,22 +32,37 @@ def verify_page_token(page_token: str, base_url: str = "") -> tuple[AccountRef, 
         page = graph.get("/me", {"fields": "id,name"})
         info = _token_info(graph, token)
     except NetworkError as error:
-        if error.reconnect:
-            raise NetworkError(
-                NOT_ACCEPTED, permanent=True, code=error.code, detail=error.detail
-            ) from error
-        raise
+        raise NetworkError(
+            connect_message(error),
+            permanent=error.permanent,
+            retry_after=error.retry_after,
+            code=error.code,
+            detail=error.detail,
+        ) from error
     finally:
         graph.close()
     if info.get("type") == "USER":
         raise NetworkError(
-            "This is a user access token: paste the token of the Page instead.",
-            permanent=True,
-            code=ErrorCode.INVALID,
-            detail="user_token",
+            USER_NOT_PAGE, permanent=True, code=ErrorCode.INVALID, detail="user_token"
         )
+    _check_permissions(info)
     account = AccountRef("facebook", str(page["name"]), str(page["id"]), server_url=base_url)
     return account, {"page_token": token, "expires_at": _expires_at(info)}
+
+
+def _check_permissions(info: dict[str, Any]) -> None:
+    """A Page token whose scopes debug_token lists must hold the ones Porch needs."""
+    scopes = info.get("scopes")
+    if not isinstance(scopes, list):
+        return
+    missing = [name for name in NEEDED if name not in scopes]
+    if missing:
+        raise NetworkError(
+            missing_permissions(missing),
+            permanent=True,
+            code=ErrorCode.FORBIDDEN,
+            detail="missing_permissions",
+        )
 
 
 def _token_info(graph: Graph, token: str) -> dict[str, Any]:

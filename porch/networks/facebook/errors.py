@@ -41,9 +41,44 @@ _USAGE_HEADERS = {
 _USAGE_FIELDS = ("call_count", "total_time", "total_cputime")
 
 
-def graph_error(response: httpx.Response, *, write: bool) -> NetworkError:
-    """The NetworkError for an error reply from Graph."""
+class GraphError(NetworkError):
+    """A NetworkError that keeps Graph's own code, subcode and message, so that connecting
+    can say exactly what is wrong with a token and how to fix it (connect_errors.py)."""
+
+    graph_code = 0
+    graph_subcode = 0
+    graph_message = ""
+    status = 0
+
+    @classmethod
+    def of(cls, found: NetworkError, error: dict[str, Any], status: int) -> "GraphError":
+        made = cls(
+            found.message,
+            permanent=found.permanent,
+            retry_after=found.retry_after,
+            reconnect=found.reconnect,
+            outcome_unknown=found.outcome_unknown,
+            code=found.code,
+            detail=found.detail,
+        )
+        made.graph_code, made.graph_subcode = (
+            _int(error.get("code")),
+            _int(error.get("error_subcode")),
+        )
+        made.graph_message, made.status = str(error.get("message") or ""), status
+        return made
+
+
+def graph_error(response: httpx.Response, *, write: bool) -> GraphError:
+    """The NetworkError for an error reply from Graph (with Graph's code and subcode)."""
     error = _error_body(response)
+    found = _classify(response, error, write=write)
+    return GraphError.of(found, error or {}, response.status_code)
+
+
+def _classify(
+    response: httpx.Response, error: dict[str, Any] | None, *, write: bool
+) -> NetworkError:
     if error is None:
         return _http_error(response.status_code, write=write)
     code, message = _int(error.get("code")), str(error.get("message") or "")

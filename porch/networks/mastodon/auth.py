@@ -122,7 +122,9 @@ def _registration_failed(base: str, exc: MastodonNetworkError) -> NetworkError:
     if isinstance(exc.__context__, ValueError):  # the answer was not JSON
         return _not_mastodon(base)
     return NetworkError(
-        f"Could not reach {urlsplit(base).netloc}: check the address.",
+        f"Could not reach {urlsplit(base).netloc}: check the address (the server in your "
+        "handle, after the second @, like mastodon.social), or try again later if that "
+        "server is down.",
         permanent=False,
         code=ErrorCode.UNREACHABLE,
     )
@@ -130,7 +132,8 @@ def _registration_failed(base: str, exc: MastodonNetworkError) -> NetworkError:
 
 def _not_mastodon(base: str) -> NetworkError:
     return NetworkError(
-        f"{urlsplit(base).netloc} does not answer like a Mastodon server.",
+        f"{urlsplit(base).netloc} does not answer like a Mastodon server: type the address "
+        "of your Mastodon server (the part of your handle after the second @).",
         permanent=True,
         code=ErrorCode.NOT_SUPPORTED,
         detail="not_mastodon",

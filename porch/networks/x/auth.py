@@ -95,14 +95,15 @@ def _failure(response: httpx.Response, *, refreshing: bool, now: float) -> Netwo
     status = response.status_code
     if status == 429:
         wait = retry_after(response.headers, now)
+        minutes = max(1, round((wait or 900) / 60))
         return NetworkError(
-            "X asked Porch to slow down",
+            f"X asked Porch to slow down: wait about {minutes} minutes, then try again",
             permanent=False,
             retry_after=wait,
             code=ErrorCode.RATE_LIMITED,
         )
     if status >= 500:
-        text = f"X is having trouble ({status}): try again"
+        text = f"X is having trouble ({status}): try again in a few minutes"
         return NetworkError(text, permanent=False, code=ErrorCode.SERVER_ERROR)
     if refreshing:
         return NetworkError(
@@ -112,7 +113,11 @@ def _failure(response: httpx.Response, *, refreshing: bool, now: float) -> Netwo
             code=ErrorCode.UNAUTHORIZED,
             detail="refresh",
         )
-    text = f"X did not accept the sign-in ({_said(response)}): try connecting again"
+    text = (
+        f"X did not accept the sign-in ({_said(response)}): try connecting again; if it "
+        "happens again, check that the app's callback URL in X's developer portal is this "
+        "Porch's address"
+    )
     return NetworkError(text, permanent=True, code=ErrorCode.UNAUTHORIZED, detail="sign_in")
 
 
@@ -121,7 +126,10 @@ def _answer(send: Callable[[], httpx.Response], *, refreshing: bool, now: float)
         response = send()
     except httpx.HTTPError as exc:
         raise NetworkError(
-            "Porch could not reach X: try again", permanent=False, code=ErrorCode.UNREACHABLE
+            "Porch could not reach X: check the internet connection of the computer Porch "
+            "runs on, then try again",
+            permanent=False,
+            code=ErrorCode.UNREACHABLE,
         ) from exc
     if response.status_code != 200:
         raise _failure(response, refreshing=refreshing, now=now)
