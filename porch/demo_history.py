@@ -649,8 +649,11 @@ TOWNSFOLK = ["maya", "olu", "grace", "hugo", "ines", "jack", "kim", "leo", "nadi
 
 
 def add_listening(workspace: Workspace, now: datetime, rng: random.Random) -> int:
-    """What each search heard over the year, on its first network; how many posts."""
-    hits, matches = [], []
+    """What each search heard over the year, on its first network; how many posts. Each
+    post is by someone heard once: none passes for a peer who posts about the niche often
+    (porch.plans.peers), the demo's peers are those its followers follow."""
+    hits: list[Hit] = []
+    matches: list[SearchHit] = []
     for search in Search.objects.filter(workspace=workspace).order_by("pk"):
         if search.kind not in HEARD or not search.networks:
             continue

@@ -30,7 +30,7 @@ def favicon(request: HttpRequest) -> FileResponse:
     found = finders.find("porch/favicon.ico")
     if not isinstance(found, str):
         raise Http404("no favicon")
-    return FileResponse(open(found, "rb"), content_type="image/x-icon")  # noqa: SIM115 - FileResponse closes it
+    return FileResponse(open(found, "rb"), content_type="image/x-icon")  # FileResponse closes it
 
 
 urlpatterns: list[URLPattern | URLResolver] = [

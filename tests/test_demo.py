@@ -1,7 +1,7 @@
 """The demo workspace is a living, clearly-marked fictional bakery, on the fake network:
 what it sends goes there, and a made-up customer writes there now and then."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -13,10 +13,22 @@ from django.utils import timezone
 
 from porch.core import scheduler
 from porch.demo import DEMO_EMAIL, DEMO_PASSWORD, SEARCHES, load_demo
-from porch.inbox.models import Conversation, Message, ReplyStatus
+from porch.inbox.models import (
+    Conversation,
+    ConversationStatus,
+    InboxSettings,
+    Message,
+    MessageKind,
+    Reply,
+    ReplyStatus,
+)
 from porch.inbox.services import submit_reply
+from porch.insights.models import ActiveTime, FollowerSample, HistoryPost, MetricSample, Revenue
+from porch.insights.money import where_the_money_is
+from porch.insights.report import build_report, week_label
+from porch.insights.whatworks import best_times, what_works
 from porch.listening.ingest import LISTENING
-from porch.listening.models import Hit, Search
+from porch.listening.models import Hit, Search, SearchHit
 from porch.listening.stream import Filters, stream_page
 from porch.networks.apps import register_network_jobs
 from porch.networks.fake import store as fake_network
@@ -30,9 +42,11 @@ from porch.networks.fake.customer import (
 )
 from porch.networks.models import INCOMING, SyncState
 from porch.networks.poller import poll, sync_account
+from porch.offers.models import Redemption
+from porch.plans.models import Plan
 from porch.publishing.engine import publish_due
 from porch.publishing.models import Post, PostTarget, TargetState
-from porch.workspaces.models import Membership
+from porch.workspaces.models import Membership, Workspace
 
 
 def test_demo_loads_once_and_is_marked_everywhere(db: None) -> None:
@@ -154,3 +168,134 @@ def test_the_customer_job_lets_the_town_talk_now_and_then(db: None) -> None:
     posted = [customer_posts.call() for _ in range(2 * TOWN_EVERY)]
     assert all(posted) and town.posted_since() - before == 2
     assert town.posted_since(timezone.now() - timedelta(days=1)) <= DAILY_LIMIT
+
+
+# A year of history -------------------------------------------------------------------------
+
+YEAR_NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+
+
+def _history(workspace: Workspace) -> dict[str, list[tuple[object, ...]]]:
+    """The demo's generated rows, without their ids: what two loads can be compared by."""
+    accounts = {a.pk: a.handle for a in workspace.accounts.all()}
+    posts = HistoryPost.objects.filter(workspace=workspace).order_by(
+        "account__handle", "external_id"
+    )
+    fields = ("external_id", "published_at", "pillar", "text", "media", "likes", "impressions")
+    return {
+        "posts": [(accounts[p.account_id], *(getattr(p, f) for f in fields)) for p in posts],
+        "samples": list(
+            MetricSample.objects.filter(post__workspace=workspace)
+            .order_by("post__account__handle", "post__external_id", "taken_at")
+            .values_list("post__external_id", "taken_at", "likes", "reposts")
+        ),
+        "followers": list(
+            FollowerSample.objects.filter(account__workspace=workspace)
+            .order_by("account__handle", "taken_at")
+            .values_list("account__handle", "taken_at", "followers")
+        ),
+        "talk": list(
+            Message.objects.filter(workspace=workspace, external_id__startswith="demo-talk-")
+            .order_by("account__handle", "external_id")
+            .values_list("account__handle", "external_id", "author_handle", "text", "sent_at")
+        ),
+        "heard": list(
+            Hit.objects.filter(workspace=workspace)
+            .order_by("sent_at", "text")
+            .values_list("author_handle", "text", "sent_at")
+        ),
+        "time": list(
+            ActiveTime.objects.filter(workspace=workspace)
+            .order_by("day", "activity", "outside_porch")
+            .values_list("day", "activity", "seconds", "outside_porch")
+        ),
+        "revenue": list(
+            Revenue.objects.filter(workspace=workspace)
+            .order_by("day", "amount")
+            .values_list("day", "amount", "network", "pillar")
+        ),
+    }
+
+
+@time_machine.travel(YEAR_NOW, tick=False)
+def test_the_demo_has_a_year_of_posts_with_metrics_on_every_network(db: None) -> None:
+    workspace, _ = load_demo()
+    for account in workspace.accounts.all():
+        posts = HistoryPost.objects.filter(account=account)
+        weeks = {p.published_at.isocalendar()[:2] for p in posts}
+        assert len(weeks) >= 40, account
+        assert all(p.engagement == p.likes + p.reposts + p.replies + p.quotes for p in posts)
+        assert MetricSample.objects.filter(post__account=account).count() >= posts.count()
+        assert best_times(account), account  # enough posts at its usual slots to say
+        samples = FollowerSample.objects.filter(account=account).order_by("taken_at")
+        first, last = samples.first(), samples.last()
+        assert first is not None and last is not None
+        assert last.taken_at <= timezone.now() and first.taken_at < timezone.now() - timedelta(
+            days=300
+        )
+        assert last.followers > first.followers
+    pillars = {p["name"] for p in Plan.objects.get(workspace=workspace).content["pillars"]}
+    used = set(HistoryPost.objects.filter(workspace=workspace).values_list("pillar", flat=True))
+    assert used == pillars
+    sections = {s.title: s for s in what_works(workspace)}
+    for title in ("Content pillar", "Hour of the day", "Images and video"):
+        best = sections[title].best()
+        assert best is not None and len([f for f in sections[title].findings if f.enough]) > 1
+    best_hour = sections["Hour of the day"].best()
+    assert best_hour is not None and best_hour.label < "10:00"  # mornings do best
+    assert sections["Images and video"].best().label == "With images or video"  # type: ignore[union-attr]
+
+
+@time_machine.travel(YEAR_NOW, tick=False)
+def test_the_demo_answered_a_year_of_conversations(db: None) -> None:
+    workspace, _ = load_demo()
+    year_ago = timezone.now() - timedelta(days=300)
+    answered = Conversation.objects.filter(
+        workspace=workspace, first_message_at__lt=year_ago, status=ConversationStatus.RESOLVED
+    )
+    assert answered.count() >= 10
+    for conversation in answered:
+        ours = conversation.messages.get(kind=MessageKind.OURS)
+        assert conversation.first_response_at == ours.sent_at > conversation.first_message_at
+        assert Reply.objects.get(sent=ours).status == ReplyStatus.SENT
+    settings = InboxSettings.of(workspace)
+    assert (settings.days, settings.opens, settings.closes) == ("1,2,3,4,5", time(7), time(16))
+    assert 5 in Plan.objects.get(workspace=workspace).answers["opening"]["days"]  # Saturday
+
+
+@time_machine.travel(YEAR_NOW, tick=False)
+def test_the_demo_report_and_money_pages_have_figures(client: Client, db: None) -> None:
+    workspace, _ = load_demo()
+    report = build_report(workspace, week_label(workspace.today() - timedelta(days=7)))
+    assert report.numbers.posts > 0 and report.numbers.follower_change
+    assert report.numbers.impressions and report.numbers.median_response is not None
+    assert report.listening is not None and report.listening.voices
+    end = workspace.today() + timedelta(days=1)
+    money = where_the_money_is(workspace, end - timedelta(days=30), end)
+    assert money.total.hours > 5 and money.total.revenue > 100
+    assert 5 < float(money.total.revenue) / money.total.hours < 100  # pounds an hour
+    assert Redemption.objects.filter(workspace=workspace).exists()
+    assert SearchHit.objects.filter(search__workspace=workspace).exists()
+    searched = Hit.objects.filter(
+        workspace=workspace, sent_at__lt=timezone.now() - timedelta(days=300)
+    )
+    assert searched.exists()  # heard over the whole year
+    client.force_login(User.objects.get(username=DEMO_EMAIL))
+    for name in ("insights", "insights_report", "insights_money", "response_times"):
+        response = client.get(reverse(name, args=[workspace.slug]))
+        assert response.status_code == 200, name
+        assert "no posts yet" not in response.content.decode().lower(), name
+
+
+def test_the_same_now_gives_the_same_year_and_loading_again_adds_nothing(db: None) -> None:
+    with time_machine.travel(YEAR_NOW, tick=False):
+        first, _ = load_demo()
+        counts = {name: len(rows) for name, rows in _history(first).items()}
+        assert load_demo() == (first, False)
+        assert {name: len(rows) for name, rows in _history(first).items()} == counts
+        first.name = f"{first.name} A"
+        first.save(update_fields=["name"])
+        User.objects.filter(username=DEMO_EMAIL).update(username=f"a-{DEMO_EMAIL}")
+        second, created = load_demo()
+    assert created and second.pk != first.pk
+    assert _history(second) == _history(first)

@@ -12,15 +12,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, Sum
-from django.urls import reverse
 
 from porch.inbox.models import Conversation, ConversationStatus, Intent, Reply, ReplyStatus
 from porch.inbox.queries import inbox
 from porch.inbox.services import pending_replies
 from porch.listening.models import Hit
 from porch.offers.models import Offer
-from porch.plans.generate import next_actions
 from porch.plans.models import Plan
+from porch.plans.services import next_steps
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
 from porch.workspaces.models import ConnectedAccount, Membership, Role
 
@@ -46,7 +45,7 @@ class WhatNow:
     replies_to_approve: int = 0
     posts_to_approve: int = 0
     plan: Plan | None = None
-    actions: list[dict[str, str]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
     offers: list[Offer] = field(default_factory=list)
 
     @property
@@ -119,48 +118,8 @@ def _owner_items(found: WhatNow, member: Membership, now: datetime) -> None:
         workspace=workspace, status=PostStatus.AWAITING_APPROVAL
     ).count()
     found.plan = Plan.objects.filter(workspace=workspace).order_by("-version").first()
-    found.actions = plan_actions(member, found.plan, found.accounts, found.open_total)
+    found.actions = next_steps(workspace)  # PLAN's contract: what is left, each with its page
     running = Offer.objects.filter(workspace=workspace, starts_at__lte=now, ends_at__gt=now)
     found.offers = list(
         running.annotate(revenue=Sum("redemptions__amount")).order_by("ends_at", "pk")[:TOP]
     )
-
-
-def plan_actions(
-    member: Membership, plan: Plan | None, accounts: list[ConnectedAccount], open_total: int
-) -> list[dict[str, str]]:
-    """The plan's next actions not done yet, each with the page to do it on.
-
-    Until PLAN exposes next_steps(), as the plan is generated: porch.plans.generate.next_actions
-    over the plan's answers, asked only for the networks not connected yet."""
-    if plan is None:
-        return []
-    connected = {a.network for a in accounts}
-    missing = [n for n in plan.content.get("networks", []) if n not in connected]
-    slug = member.workspace.slug
-    shown: list[dict[str, str]] = []
-    for action in next_actions(plan.answers, missing):
-        text = str(action["text"])
-        if plan.accepted_at is not None and text.startswith("Accept the plan"):
-            continue
-        if open_total == 0 and "inbox" in text.lower():
-            continue
-        shown.append({"text": text, "url": _action_url(text, slug), **_minutes(action)})
-    return shown
-
-
-def _minutes(action: dict[str, Any]) -> dict[str, str]:
-    return {"minutes": str(action["minutes"])} if action.get("minutes") else {}
-
-
-def _action_url(text: str, slug: str) -> str:
-    lowered = text.lower()
-    if lowered.startswith("connect"):
-        return reverse("connect", args=[slug])
-    if "inbox" in lowered:
-        return reverse("inbox", args=[slug])
-    if "feed" in lowered:
-        return reverse("publishing_feeds", args=[slug])
-    if "draft" in lowered:
-        return reverse("publishing_queue", args=[slug])
-    return reverse("plan", args=[slug])

@@ -60,6 +60,12 @@ class WeekStats:
     p90_minutes: float
     within_target: float  # share of answered conversations answered within target
 
+    @property
+    def starts(self) -> date:
+        """The Monday the week starts on, as the page names the week."""
+        year, week = self.week.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+
 
 def week_stats(week: str, waits_seconds: list[float], target_minutes: int) -> WeekStats:
     minutes = [s / 60 for s in waits_seconds]

@@ -56,8 +56,8 @@ class SavedReplyForm(forms.Form):
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=(
-            "{name} becomes the person's first name, {handle} their @handle, "
-            "{business} your business's name."
+            "{name} becomes the person's first name (“Hi {name},” becomes “Hi there,” when "
+            "Porch does not know it), {handle} their @handle, {business} your business's name."
         ),
     )
 

@@ -24,7 +24,7 @@ TEXT_LENGTH = 90
 @never_cache
 @workspace_view()
 def pulse(request: HttpRequest, member: Membership) -> JsonResponse:
-    setattr(request, BACKGROUND, True)  # noqa: B010 - HttpRequest has no such field to type
+    setattr(request, BACKGROUND, True)  # HttpRequest has no such field to type
     complaints = Conversation.objects.filter(
         workspace=member.workspace, status=ConversationStatus.OPEN, intent=Intent.COMPLAINT
     )

@@ -41,6 +41,7 @@ def what_works_page(request: HttpRequest, member: Membership) -> HttpResponse:
         "best": best,
         "known": known,
         "enough": any(f.enough for s in sections for f in s.findings),
+        "has_accounts": bool(accounts),
         "min_posts": MIN_POSTS,
     }
     return render(request, "insights/what_works.html", context)
@@ -126,6 +127,8 @@ def report_page(request: HttpRequest, member: Membership) -> HttpResponse:
             (name, title, charts.svg(figure) if figure else "", why)
             for name, title, figure, why in report.chart_slots()
         ],
+        "drawn": bool(report.figures),
+        "has_accounts": member.workspace.accounts.exists(),
     }
     return render(request, "insights/report.html", context)
 

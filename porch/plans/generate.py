@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from porch.networks.base import TextRules
 from porch.plans.limits import BIO_LIMITS, POST_LIMITS
-from porch.plans.questions import GOALS, NETWORKS, Answers, clean_answers
+from porch.plans.questions import GOALS, NETWORKS, Answers, clean_answers, opening_days
 from porch.plans.searches import searches
 from porch.plans.writing import (
     Rewriter,
@@ -330,6 +330,28 @@ def offer_query(draft: dict[str, Any], today: date) -> str:
 # ---- pillars, routine, drafts ------------------------------------------------------------
 
 
+def posting_times(answers: Answers) -> tuple[list[int], list[str], str]:
+    """The days (open days first) and times to post, and why: with opening hours, half
+    an hour before opening, at lunchtime while open, and an hour before closing."""
+    opening = answers.get("opening")
+    if not opening:
+        return list(POSTING_DAYS), list(POSTING_TIMES), ""
+    days = [d for d in POSTING_DAYS if d in opening["days"]]
+    days += [d for d in POSTING_DAYS if d not in days]
+    opens = _minutes(opening["opens"])
+    closes = _minutes(opening["closes"]) or 24 * 60
+    lunch = 12 * 60 + 30 if opens < 12 * 60 + 30 < closes - 60 else (opens + closes) // 2
+    found = sorted({max(opens - 30, 6 * 60), lunch, max(closes - 60, opens)})
+    times = [f"{m // 60:02d}:{m % 60:02d}" for m in found]
+    why = "On the days you are open: before you open, at lunchtime and an hour before you close."
+    return days, times, why
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
 def routine(answers: Answers) -> dict[str, Any]:
     hours = int(answers.get("hours") or DEFAULT_HOURS)
     minutes = hours * 60
@@ -337,19 +359,20 @@ def routine(answers: Answers) -> dict[str, Any]:
     rest = minutes - review_minutes
     inbox = max(5, min(60, round(rest * 0.5 / 5 / 5) * 5))
     posts = max(1, min(14, int(rest * 0.5 // MINUTES_PER_POST)))
-    slots = [
-        {"weekday": POSTING_DAYS[n % 7], "time": POSTING_TIMES[n // 7 % len(POSTING_TIMES)]}
-        for n in range(posts)
-    ]
+    days, times, timing = posting_times(answers)
+    slots = [{"weekday": days[n % 7], "time": times[n // 7 % len(times)]} for n in range(posts)]
     slots.sort(key=lambda slot: (slot["weekday"], slot["time"]))
     return {
         "hours": hours,
         "inbox_minutes_a_day": inbox,
-        "inbox_days": "Monday to Friday",
+        "inbox_days": opening_days(answers["opening"])
+        if answers.get("opening")
+        else "Monday to Friday",
         "posts_a_week": posts,
         "slots": slots,
         "review": "Friday 16:00",
         "review_minutes": review_minutes,
+        "timing": timing,
     }
 
 

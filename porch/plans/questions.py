@@ -502,16 +502,21 @@ def parse_opening(value: object) -> dict[str, Any] | None:
     return {"days": days, "opens": parse_time(opens), "closes": parse_time(closes)}
 
 
-def opening_text(opening: Mapping[str, Any]) -> str:
-    """ "Tuesday to Saturday, 07:00 to 16:00" / "Monday, Wednesday and Friday, ..."."""
+def opening_days(opening: Mapping[str, Any]) -> str:
+    """The open days in words: "Tuesday to Saturday", "Monday and Friday", "every day"."""
     days = list(opening["days"])
     names = [WEEKDAY_NAMES[d] for d in days]
+    if len(days) == 7:
+        return "every day"
     if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
-        when = f"{names[0]} to {names[-1]}"
-    else:
-        when = " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+        return f"{names[0]} to {names[-1]}"
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+
+
+def opening_text(opening: Mapping[str, Any]) -> str:
+    """The opening hours in words: "Tuesday to Saturday, 07:00 to 16:00"."""
     closes = "midnight" if opening["closes"] == "00:00" else opening["closes"]
-    return f"{when}, {opening['opens']} to {closes}"
+    return f"{opening_days(opening)}, {opening['opens']} to {closes}"
 
 
 def form_value(question: Question, data: Any) -> object:

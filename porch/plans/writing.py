@@ -52,7 +52,7 @@ def tidy(text: str) -> str:
 
 # ---- answers as the words a sentence needs ----------------------------------------------
 
-_DOUBLE_STOP = re.compile(r"([.!?…])[.!]+")
+_DOUBLE_STOP = re.compile(r"([.!?…])[.!?]+")
 _TRAILING = " ,;:.-\u2013\u2014"
 ARTICLES = frozenset({"the", "a", "an"})
 _DETERMINERS = ARTICLES | {"our", "my", "your", "their", "this", "these", "some"}
@@ -96,12 +96,13 @@ def bare(text: str) -> str:
 
 def one_phrase(text: str, keep: str = "") -> str:
     """The answer without the stop at its end, to go inside a sentence ("Yum!" -> "Yum",
-    "Why does bread go stale?" keeps its "?" when `keep` says so); "" when it holds more
-    than one sentence ("Bread. Cakes too.")."""
+    "Why does bread go stale?" keeps its "?" when `keep` says so); "" when a stop inside
+    it would start a sentence in lower case ("Bread. cakes too"); "Crumb & Co. Bakery" is
+    kept."""
     phrase = bare(text)
     ends = "".join(mark for mark in "!?" if mark not in keep)
     phrase = phrase.rstrip(ends).rstrip(_TRAILING)
-    if re.search(r"[.!?](\s)", phrase):
+    if re.search(r"[.!?]\s+[a-z]", phrase):
         return ""
     return phrase
 

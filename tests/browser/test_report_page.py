@@ -60,6 +60,10 @@ def test_weekly_report_shows_figures_and_charts(
     figures = page.get_by_test_id("report-figures")
     expect(figures).to_contain_text("Posts")
     expect(figures.locator("tr").first).to_contain_text("7")  # 16-22 Nov holds posts 0-6
-    for chart in ["engagement", "best_hours", "response_times", "sentiment"]:
+    for chart in ["engagement", "best_hours"]:
         expect(page.get_by_test_id(f"chart-{chart}").locator("svg")).to_be_visible()
+    # No conversation and no message that week: a sentence, not an empty chart.
+    expect(page.get_by_test_id("chart-response_times")).to_contain_text("No conversation")
+    expect(page.get_by_test_id("chart-sentiment")).to_contain_text("No messages came in")
+    expect(page.locator("[data-testid=chart-sentiment] svg")).to_have_count(0)
     expect(page.get_by_test_id("chart-engagement")).to_contain_text("Engagement over time")

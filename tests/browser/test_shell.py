@@ -1,4 +1,4 @@
-"""The shell in a real browser: the phone's menu, the manifest, and notify.js telling of a complaint."""
+"""The shell in a real browser: the phone's menu, the manifest, notify.js telling of a complaint."""
 
 from collections.abc import Iterator
 

@@ -142,12 +142,13 @@ def page_width(page: Page) -> int:
 
 
 # The elements a reader needs that stick out past the window's right edge (cut off on a phone),
-# leaving out deliberate scroll boxes and off-screen skip links.
+# leaving out hidden ones, deliberate scroll boxes and skip links parked off the top or left.
 CUT_OFF = """() => [
   ...document.querySelectorAll('h1, h2, a, button, input, select, textarea, summary')]
   .filter(e => {
     const r = e.getBoundingClientRect();
-    if (r.width < 2 || r.height < 2 || r.left >= innerWidth || r.right <= 0) return false;
+    if (r.width < 2 || r.height < 2 || r.right <= 0 || r.bottom <= 0) return false;
+    if (!e.checkVisibility({visibilityProperty: true, opacityProperty: true})) return false;
     for (let p = e.parentElement; p; p = p.parentElement) {
       if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return false;
     }

@@ -180,4 +180,20 @@ def test_the_query_count_does_not_grow_with_the_workspace(
     for n in range(3, 30):
         convo(account, n, ["complaint", "question", "lead"][n % 3])
     assert queries() == few
-    assert few <= 25
+    assert few <= 30
+
+
+def test_the_plans_next_steps_leave_out_what_is_done(
+    signed_in: Client, account: ConnectedAccount
+) -> None:
+    from porch.plans.questions import NETWORKS
+
+    ConnectedAccount.objects.filter(pk=account.pk).update(network=next(iter(NETWORKS)))
+    connected = next(iter(NETWORKS))
+    other = next(n for n in NETWORKS if n != connected)
+    Plan.objects.create(
+        workspace=account.workspace, version=1, answers={}, content={"networks": [connected, other]}
+    )
+    html = page(signed_in, account.workspace)
+    assert f"Connect your {NETWORKS[other]} account" in html
+    assert f"Connect your {NETWORKS[connected]} account" not in html

@@ -335,3 +335,9 @@ def test_the_conversation_page_has_unique_ids_and_labelled_fields(
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     for field in re.findall(r"<(?:textarea|select)[^>]*\sid=\"([^\"]+)\"", page):
         assert f'for="{field}"' in page, field
+
+
+def test_a_week_is_named_by_its_monday() -> None:
+    from porch.inbox.clock import week_stats
+
+    assert week_stats("2026-W49", [60.0], 60).starts.isoformat() == "2026-11-30"

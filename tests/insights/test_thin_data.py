@@ -92,7 +92,8 @@ def test_report_without_data_draws_no_chart_and_says_what_is_needed(
     assert "What works needs 10 posts in a group; you have none yet" in page
     assert "No conversation was answered this week." in page
     assert "No messages came in this week." in page
-    assert f"/w/{workspace.slug}/publishing/compose/" in page
+    assert page.count('data-testid="report-thin"') == 1  # one card, not four empty charts
+    assert f"/w/{workspace.slug}/accounts/" in page  # no account yet: connect one first
     report = build_report(workspace, WEEK)
     assert report.figures == {}
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(render_pdf(report))).pages)
@@ -115,13 +116,15 @@ def test_report_names_published_posts_still_waiting_for_figures(
 
 
 def test_what_works_with_nothing_shows_one_message_not_ten_empty_tables(
-    signed_in: Client, workspace: Workspace
+    signed_in: Client, x_account: ConnectedAccount
 ) -> None:
+    workspace = x_account.workspace
     page = signed_in.get(f"/w/{workspace.slug}/insights/").content.decode()
     assert page.count('data-testid="what-works-thin"') == 1
     assert 'data-testid="what-works-section"' not in page and "<svg" not in page
     assert "What works needs 10 posts in a group; you have none yet" in page
     assert f"/w/{workspace.slug}/insights/import/" in page
+    assert f"/w/{workspace.slug}/publishing/compose/" in page
 
 
 def test_what_works_with_enough_posts_shows_its_tables(
@@ -175,3 +178,11 @@ def test_currency_follows_the_workspace_time_zone(
 ) -> None:
     workspace.timezone = zone
     assert currency_symbol(workspace) == symbol
+
+
+def test_money_page_with_nothing_to_count_says_so_once(
+    signed_in: Client, workspace: Workspace
+) -> None:
+    page = signed_in.get(f"/w/{workspace.slug}/insights/money/").content.decode()
+    assert "Nothing to count in these 30 days yet" in page
+    assert 'data-testid="money-per-hour"' not in page and "<svg" not in page

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from porch.plans.generate import generate, next_actions
 from porch.plans.limits import BIO_LIMITS, POST_LIMITS
 from porch.plans.questions import GOALS, NETWORKS, VOICES, clean_answers
-from porch.plans.writing import bare, noun_phrase
+from porch.plans.writing import bare, noun_phrase, one_phrase
 from tests.plans.sample import BAKERY
 
 READS = settings(
@@ -45,7 +45,15 @@ def _cased(text: str) -> st.SearchStrategy[str]:
     return st.sampled_from([text, text.lower(), text[:1].upper() + text[1:]])
 
 
-CORES = ["Friday Crumb", "Corner Bakery", "Spokes", "crumb & co", "iCafe", "Owl Café 🦉"]
+CORES = [
+    "Friday Crumb",
+    "Crumb & Co. Bakery",
+    "Corner Bakery",
+    "Spokes",
+    "crumb & co",
+    "iCafe",
+    "Owl Café 🦉",
+]
 CORES += ["Apple Tree Deli", "Ölbäckerei Nord", "Very Long Named Family Bakery And Tearoom"]
 names = st.builds(
     lambda article, core, end: f"{article}{core}{end}",
@@ -163,6 +171,7 @@ def test_every_generated_sentence_reads_well(raw: dict[str, Any]) -> None:
         assert not pasted(answers, text), (pasted(answers, text), text)
     for bio in plan["bios"]:
         assert BIO_LIMITS[bio["network"]].fits(bio["text"]), bio
+        assert one_phrase(answers["name"])[:5].casefold() in bio["text"].casefold(), bio
     for post in [d["text"] for d in plan["drafts"]] + plan["offer"]["posts"]:
         for network in plan["networks"]:
             assert POST_LIMITS[network].fits(post), (network, post)

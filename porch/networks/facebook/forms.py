@@ -7,7 +7,13 @@ class FacebookForm(forms.Form):
     page_token = forms.CharField(
         widget=forms.PasswordInput,
         label="Page access token",
-        help_text="From Meta's Graph API Explorer or your app: a token for the Page, not for you.",
+        help_text=(
+            "A token for the Page, not for you. In Meta's Graph API Explorer "
+            "(developers.facebook.com/tools/explorer): pick your app, add the permissions "
+            "pages_show_list, pages_manage_posts, pages_read_engagement, "
+            "pages_read_user_content and pages_messaging, click Generate Access Token, then "
+            "pick your Page under 'User or Page' and copy the token shown."
+        ),
     )
 
     def clean_page_token(self) -> str:

@@ -124,7 +124,10 @@
     }
   });
 
+  // Opened with r from the list: straight to the reply box (a deferred script runs once
+  // the page is parsed; "load" again, in case the browser scrolls to #reply after it).
   if (window.location.hash === "#reply") {
-    document.addEventListener("DOMContentLoaded", focusReply);
+    focusReply();
+    window.addEventListener("load", focusReply);
   }
 })();
