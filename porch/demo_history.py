@@ -649,9 +649,10 @@ TOWNSFOLK = ["maya", "olu", "grace", "hugo", "ines", "jack", "kim", "leo", "nadi
 
 
 def add_listening(workspace: Workspace, now: datetime, rng: random.Random) -> int:
-    """What each search heard over the year, on its first network; how many posts. Each
-    post is by someone heard once: none passes for a peer who posts about the niche often
-    (porch.plans.peers), the demo's peers are those its followers follow."""
+    """What each search heard over the year, on its first network; how many posts. The
+    authors take turns (240 of them), so none of a search's is heard twice in a year and none
+    passes for a peer who posts about the niche often (porch.plans.peers): the demo's peers
+    are those its followers follow."""
     hits: list[Hit] = []
     matches: list[SearchHit] = []
     for search in Search.objects.filter(workspace=workspace).order_by("pk"):
@@ -661,14 +662,14 @@ def add_listening(workspace: Workspace, now: datetime, rng: random.Random) -> in
         for week in range(WEEKS, 0, -1):
             for _ in range(rng.randint(per_week - 1, per_week + 1)):
                 text, intent, sentiment = rng.choice(said)
-                author = f"{rng.choice(TOWNSFOLK)}{len(hits) + 10}"  # each heard once
+                first, last = TOWNSFOLK[len(hits) % 10], CUSTOMERS[len(hits) // 10 % 24][1]
                 at = now - timedelta(days=7 * week - rng.uniform(0, 7))
                 hit = Hit(
                     workspace=workspace,
                     network=search.networks[0],
                     external_id=f"demo-heard-{search.pk}-{len(hits)}",
-                    author_handle=f"{author}.bsky.social",
-                    author_name=author.rstrip("0123456789").title(),
+                    author_handle=f"{first}-{last.lower()}.bsky.social",
+                    author_name=f"{first.title()} {last}",
                     text=text,
                     sent_at=at,
                     intent=intent,

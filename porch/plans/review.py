@@ -73,6 +73,11 @@ def measure(workspace: Workspace, plan: Plan, now: datetime) -> Week:
     )
 
 
+def counted(number: int, thing: str) -> str:
+    """ "1 post", "3 posts"."""
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
 def _words(text: str) -> set[str]:
     """A text's content words, plurals folded."""
     found = re.findall(analytics.WORD, analytics.clean(text))
@@ -116,8 +121,8 @@ def propose(content: dict[str, Any], week: Week) -> tuple[dict[str, Any], list[s
     changed = copy.deepcopy(content)
     routine = changed["routine"]
     changes = [
-        f"This week: {week.posts_made} of {week.posts_planned} planned posts went out; "
-        f"{week.answered} conversations answered, median first response "
+        f"This week: {week.posts_made} of {counted(week.posts_planned, 'planned post')} went "
+        f"out; {counted(week.answered, 'conversation')} answered, median first response "
         f"{week.median_minutes:.0f} min (target {week.target_minutes} min).",
         *week.best,
     ]
@@ -128,7 +133,9 @@ def propose(content: dict[str, Any], week: Week) -> tuple[dict[str, Any], list[s
             ({"weekday": POSTING_DAYS[n % 7], "time": POSTING_TIMES[0]} for n in range(fewer)),
             key=lambda slot: (slot["weekday"], slot["time"]),
         )
-        changes.append(f"Plan {fewer} posts a week instead of {week.posts_planned}: fit the time.")
+        changes.append(
+            f"Plan {counted(fewer, 'post')} a week instead of {week.posts_planned}: fit the time."
+        )
     if week.answered and week.median_minutes > week.target_minutes:
         minutes = min(60, int(routine["inbox_minutes_a_day"]) + 10)
         routine["inbox_minutes_a_day"] = minutes

@@ -8,6 +8,7 @@ the test asserts on what the owner must see at each step: texts and roles, never
 
 import os
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,17 +24,17 @@ pytestmark = pytest.mark.browser
 BUSINESS = "Hilltop Bakery"
 COMPLAINT = "@cornerbakery my birthday cake order never arrived and nobody answers the phone"
 # The workshop's questions, by a word in their label, and a bakery owner's answers.
-ANSWERS = [
+ANSWERS = [  # the most specific first: "Competitors your customers could go to" is not customers
     (r"blog|feed", ""),  # optional: left empty
     (r"newsletter", "The Hilltop Loaf"),
-    (r"web", "https://hilltop.example"),
-    (r"where", "Hebden Bridge"),
-    (r"sell", "sourdough bread, cakes and coffee"),
-    (r"customers", "families and walkers passing through town"),
+    (r"competitor", "Big Bread Co"),
+    (r"next to|neighbour|nearby|peer", "Riverside Books"),
     (r"problem", "bread that goes stale\nbirthday cakes at short notice"),
     (r"product", "sourdough loaf\ncelebration cakes"),
-    (r"competitor", "Big Bread Co"),
-    (r"next to|neighbour|nearby", "Riverside Books"),
+    (r"customers", "families and walkers passing through town"),
+    (r"sell", "sourdough bread, cakes and coffee"),
+    (r"where", "Hebden Bridge"),
+    (r"web", "https://hilltop.example"),
     (r"hours a week|how many", "3"),
 ]
 FALLBACK = "fresh bread every morning"
@@ -144,9 +145,11 @@ def workshop(page: Page, shot: Camera) -> None:
         next_button.click()
     page.get_by_role("button", name="Make my plan", exact=True).click()
     expect(page.get_by_test_id("plan-title")).to_contain_text(BUSINESS)
+    expect(page.get_by_test_id("plan-bios")).to_contain_text(f"{BUSINESS}: sourdough bread")
     shot("plan")
     page.get_by_role("button", name="Accept plan").click()
     expect(page.get_by_test_id("plan-status")).to_contain_text("Accepted")
+    expect(page.get_by_test_id("listening-searches")).to_contain_text("Big Bread Co")
     shot("plan-accepted")
 
 
@@ -193,15 +196,21 @@ def complaint(page: Page, base: str, slug: str, shot: Camera, customer: Mastodon
 
 
 def schedule_a_post(page: Page, base: str, slug: str, shot: Camera) -> None:
-    page.goto(f"{base}/w/{slug}/publishing/compose/")
+    page.goto(f"{base}/w/{slug}/")
+    page.get_by_role("link", name="Write a post").first.click()  # one click from home
     expect(page.get_by_role("heading", name="Write a post")).to_be_visible()
     page.get_by_label("What do you want to say?").fill(
         "Saturday's sourdough comes out of the oven at 8. Come early for a warm loaf!"
     )
     page.get_by_role("checkbox", name=re.compile("cornerbakery")).check()
-    page.get_by_test_id("when-queue").check()
+    # A time the owner picks: tomorrow at ten (the workspace's zone is UTC until they change it).
+    page.get_by_test_id("when-at").check()
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
+    page.get_by_label(re.compile("^Date and time")).fill(f"{tomorrow.isoformat()}T10:00")
     shot("compose")
     page.get_by_test_id("schedule").click()
+    expect(page.get_by_role("status").filter(has_text="Scheduled.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/publishing/posts/\d+/$"))
     expect(page.get_by_role("main")).to_contain_text("Saturday's sourdough")
     shot("scheduled")
 

@@ -74,7 +74,9 @@ def test_workshop_end_to_end(
     )
     expect(page.get_by_test_id("plan-routine")).to_contain_text("Answer within 60 minutes")
     expect(page.get_by_test_id("plan-drafts").locator("li")).to_have_count(10)
-    expect(page.get_by_test_id("plan-actions")).to_contain_text("Connect your Bluesky account")
+    # Bluesky is connected already: only Mastodon is left to connect.
+    expect(page.get_by_test_id("plan-actions")).to_contain_text("Connect your Mastodon account")
+    expect(page.get_by_test_id("plan-actions")).not_to_contain_text("Connect your Bluesky")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download (PDF)").click()

@@ -80,7 +80,7 @@ def test_report_figures_cover_the_week_only(week_of_work: ConnectedAccount) -> N
     lines = dict(report.lines())
     assert lines["Posts"] == "6"
     assert lines["Engagement"] == str(sum(10 + n + 2 for n in range(6)))  # 87
-    assert lines["Reposts per post"] == "2.00"
+    assert lines["Reposts per post"] == "2.0"
     assert lines["Follower change"] == "+14"
     assert lines["Conversations answered"] == "3 (0 not yet)"
     assert lines["Median time to first answer"] == "45 min"
