@@ -21,7 +21,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from porch.demo_history import add_history
+from porch.demo_history import Shape, add_history
 from porch.inbox.models import (
     Conversation,
     ConversationStatus,
@@ -64,6 +64,16 @@ DEMO_NAME = "Crumb & Co. Bakery"
 
 # The bakery's handle on each of its accounts (one per network the demo shows).
 HANDLE_DOMAIN, HANDLE_SERVER, HANDLE_SHORT, PAGE_NAME = (row[1] for row in SHOP_ACCOUNTS)
+
+# How each account does in the demo's year of history (porch.demo_history): engagement per
+# post, followers a year ago and now, whether its network tells impressions, its customers'
+# handles.
+SHAPES = {
+    HANDLE_DOMAIN: Shape(16, (240, 780), False, "{first}{last}.bsky.social"),
+    HANDLE_SERVER: Shape(9, (150, 410), False, "{first}@toot.community"),
+    HANDLE_SHORT: Shape(11, (420, 610), True, "{first}_{last}"),
+    PAGE_NAME: Shape(20, (600, 1100), True, "{First} {Last}"),
+}
 
 # (hours ago, the shop account it was written to, author, text, intent, sentiment, urgency)
 MENTIONS = [
@@ -588,7 +598,7 @@ def load_demo() -> tuple[Workspace, bool]:
         _add_post(workspace, user, post, now)
     _add_searches(workspace, user)
     plan = _add_plan(workspace, now)
-    add_history(workspace, user, [p["name"] for p in plan.content["pillars"]], now)
+    add_history(workspace, user, SHAPES, [p["name"] for p in plan.content["pillars"]], now)
     start_syncing(workspace)
     _add_people(workspace, user, now)
     add_demo_offers(workspace, now, _add_follower)

@@ -13,7 +13,7 @@ loaded at: the same `now` gives the same rows. Written with bulk_create, in this
   revenue per hour on the money page is sensible;
 - what the listening searches heard, week by week.
 
-Accounts are told apart by their handle (porch.networks.fake.shop), never by network name.
+Accounts are told apart by their handle (porch.demo gives each one's Shape), never by network.
 """
 
 import random
@@ -44,14 +44,12 @@ from porch.insights.models import (
 )
 from porch.insights.whatworks import rebuild_cells
 from porch.listening.models import Hit, Search, SearchHit, SearchKind
-from porch.networks.fake.shop import SHOP_ACCOUNTS
 from porch.plans.generate import BEHIND, HELPFUL, NEWS, OFFERS, PEERS, QUESTIONS
 from porch.workspaces.models import ConnectedAccount, Workspace
 
 SEED = "crumb-and-co"
 WEEKS = 52
 SITE = "https://crumbandco.example"
-HANDLE_DOMAIN, HANDLE_SERVER, HANDLE_SHORT, PAGE_NAME = (row[1] for row in SHOP_ACCOUNTS)
 
 
 @dataclass(frozen=True)
@@ -65,12 +63,8 @@ class Shape:
     handle: str  # "{first}" and "{last}" filled in from a customer's name
 
 
-SHAPES = {
-    HANDLE_DOMAIN: Shape(16, (240, 780), False, "{first}{last}.bsky.social"),
-    HANDLE_SERVER: Shape(9, (150, 410), False, "{first}@toot.community"),
-    HANDLE_SHORT: Shape(11, (420, 610), True, "{first}_{last}"),
-    PAGE_NAME: Shape(20, (600, 1100), True, "{First} {Last}"),
-}
+Shapes = dict[str, Shape]  # by the shop account's handle (porch.demo gives them)
+
 
 # ---- posts --------------------------------------------------------------------------------
 
@@ -211,11 +205,13 @@ def _post_times(rng: random.Random, zone: ZoneInfo, now: datetime) -> list[datet
     return sorted(found)
 
 
-def add_posts(workspace: Workspace, pillars: list[str], now: datetime, rng: random.Random) -> int:
+def add_posts(
+    workspace: Workspace, shapes: Shapes, pillars: list[str], now: datetime, rng: random.Random
+) -> int:
     """Each account's year of posts with their metric samples; how many posts."""
     posts, counts = [], []
     for account in workspace.accounts.order_by("pk"):
-        shape = SHAPES.get(account.handle)
+        shape = shapes.get(account.handle)
         if shape is None:
             continue
         zone = ZoneInfo(account.timezone)
@@ -290,11 +286,11 @@ def _samples(post: HistoryPost, drawn: Drawn, now: datetime) -> list[MetricSampl
 # ---- followers ----------------------------------------------------------------------------
 
 
-def add_followers(workspace: Workspace, now: datetime, rng: random.Random) -> int:
+def add_followers(workspace: Workspace, shapes: Shapes, now: datetime, rng: random.Random) -> int:
     """Each account's follower count, once a day for a year, growing with a little noise."""
     samples = []
     for account in workspace.accounts.order_by("pk"):
-        shape = SHAPES.get(account.handle)
+        shape = shapes.get(account.handle)
         if shape is None:
             continue
         start, end = shape.followers
@@ -420,10 +416,10 @@ class Talk:
     wait: timedelta
 
 
-def _customer(rng: random.Random, account: ConnectedAccount) -> tuple[str, str]:
+def _customer(rng: random.Random, shapes: Shapes, account: ConnectedAccount) -> tuple[str, str]:
     """(handle, name) of one of the account's regulars: each name once per network."""
-    shape = SHAPES[account.handle]
-    offset = sorted(SHAPES).index(account.handle) * 6  # other networks, other people
+    shape = shapes[account.handle]
+    offset = sorted(shapes).index(account.handle) * 6  # other networks, other people
     first, last = CUSTOMERS[(offset + rng.randrange(12)) % len(CUSTOMERS)]
     keys = {"first": first.lower(), "last": last.lower(), "First": first, "Last": last}
     return shape.handle.format(**keys), f"{first} {last}"
@@ -443,8 +439,8 @@ def _wait(rng: random.Random, at: datetime, intent: str, age: float) -> timedelt
     return timedelta(minutes=max(3, round(minutes * (0.6 + 1.2 * age))))
 
 
-def _talks(workspace: Workspace, now: datetime, rng: random.Random) -> list[Talk]:
-    accounts = [a for a in workspace.accounts.order_by("pk") if a.handle in SHAPES]
+def _talks(workspace: Workspace, shapes: Shapes, now: datetime, rng: random.Random) -> list[Talk]:
+    accounts = [a for a in workspace.accounts.order_by("pk") if a.handle in shapes]
     intents = list(TALK)
     weights = [TALK[i][0] for i in intents]
     found = []
@@ -456,16 +452,18 @@ def _talks(workspace: Workspace, now: datetime, rng: random.Random) -> list[Talk
             at = _arrival(rng, zone, day)
             intent = rng.choices(intents, weights)[0]
             asked, answer = rng.choice(TALK[intent][3])
-            handle, name = _customer(rng, account)
+            handle, name = _customer(rng, shapes, account)
             wait = _wait(rng, at, intent, (now - at) / timedelta(days=365))
             if at + wait < now - timedelta(days=2):
                 found.append(Talk(account, handle, name, intent, asked, answer, at, wait))
     return found
 
 
-def add_conversations(workspace: Workspace, user: User, now: datetime, rng: random.Random) -> int:
+def add_conversations(
+    workspace: Workspace, user: User, shapes: Shapes, now: datetime, rng: random.Random
+) -> int:
     """A year of conversations, each answered and resolved; how many."""
-    talks = _talks(workspace, now, rng)
+    talks = _talks(workspace, shapes, now, rng)
     conversations = Conversation.objects.bulk_create(
         Conversation(
             workspace=workspace,
@@ -511,7 +509,7 @@ def _messages(talk: Talk, conversation: Conversation, key: str) -> list[Message]
         "network": talk.account.network,
         "is_demo": True,
     }
-    mention = "" if talk.account.handle == PAGE_NAME else f"@{talk.account.handle} "
+    mention = "" if " " in talk.author else f"@{talk.account.handle} "  # a page's visitors
     return [
         Message(
             **common,
@@ -684,11 +682,14 @@ def add_listening(workspace: Workspace, now: datetime, rng: random.Random) -> in
     return len(hits)
 
 
-def add_history(workspace: Workspace, user: User, pillars: list[str], now: datetime) -> None:
-    """The demo's year (see the module): the same `now` gives the same rows."""
+def add_history(
+    workspace: Workspace, user: User, shapes: Shapes, pillars: list[str], now: datetime
+) -> None:
+    """The demo's year (see the module) on the accounts `shapes` names: the same `now` gives
+    the same rows."""
     rng = random.Random(SEED)
-    add_posts(workspace, pillars, now, rng)
-    add_followers(workspace, now, rng)
-    add_conversations(workspace, user, now, rng)
+    add_posts(workspace, shapes, pillars, now, rng)
+    add_followers(workspace, shapes, now, rng)
+    add_conversations(workspace, user, shapes, now, rng)
     add_time_and_money(workspace, user, pillars, now, rng)
     add_listening(workspace, now, rng)

@@ -169,8 +169,17 @@ def parameter_names() -> list[str]:
 
 
 def _wizard_fields() -> set[str]:
-    """The plan workshop's questions are data: their keys are its form fields."""
-    return {question.key for step in STEPS for question in step.questions}
+    """The plan workshop's questions are data: their keys are its form fields (opening
+    hours send three: <key>_days, <key>_opens, <key>_closes)."""
+    found = {question.key for step in STEPS for question in step.questions}
+    found |= {
+        f"{question.key}_{part}"
+        for step in STEPS
+        for question in step.questions
+        if question.kind == "opening"
+        for part in ("days", "opens", "closes")
+    }
+    return found
 
 
 # Which row a view's pk names (the rest name a conversation).

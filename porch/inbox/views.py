@@ -394,11 +394,9 @@ def response_times(request: HttpRequest, member: Membership) -> HttpResponse:
     """Per week: median and 90th-percentile first response, share answered within target."""
     config = InboxSettings.of(member.workspace)
     since = timezone.now() - timedelta(weeks=STATS_WEEKS)
-    arrived = (
-        member.workspace.conversations.filter(first_message_at__gte=since)
-        .exclude(intent=Intent.SPAM)
-        .values_list("first_message_at", "first_response_at")
-    )
+    arrived = member.workspace.conversations.filter(
+        first_message_at__gte=since, intent__in=services.NEEDS_ANSWER
+    ).values_list("first_message_at", "first_response_at")
     context = {
         "member": member,
         "config": config,

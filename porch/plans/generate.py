@@ -12,7 +12,14 @@ from urllib.parse import urlencode
 
 from porch.networks.base import TextRules
 from porch.plans.limits import BIO_LIMITS, POST_LIMITS
-from porch.plans.questions import GOALS, NETWORKS, Answers, clean_answers, opening_days
+from porch.plans.questions import (
+    GOALS,
+    NETWORKS,
+    Answers,
+    clean_answers,
+    opening_days,
+    opening_text,
+)
 from porch.plans.searches import searches
 from porch.plans.writing import (
     Rewriter,
@@ -343,7 +350,10 @@ def posting_times(answers: Answers) -> tuple[list[int], list[str], str]:
     lunch = 12 * 60 + 30 if opens < 12 * 60 + 30 < closes - 60 else (opens + closes) // 2
     found = sorted({max(opens - 30, 6 * 60), lunch, max(closes - 60, opens)})
     times = [f"{m // 60:02d}:{m % 60:02d}" for m in found]
-    why = "On the days you are open: before you open, at lunchtime and an hour before you close."
+    why = (
+        f"Timed around your opening hours ({opening_text(opening)}): just before you open, "
+        "then at lunchtime and before you close."
+    )
     return days, times, why
 
 

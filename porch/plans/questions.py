@@ -3,7 +3,8 @@ that point out empty or nonsense answers in the step where they were given.
 
 Answers are a plain dict (the same from the web wizard, the terminal and a YAML file):
 text answers are strings, "lines" answers are lists of strings, "choices" answers are
-lists of choice keys, and the hours are a whole number.
+lists of choice keys, the hours are a whole number, and the opening hours are
+{"days": [0 = Monday, ...], "opens": "HH:MM", "closes": "HH:MM"} (see parse_opening).
 """
 
 import re

@@ -1,9 +1,10 @@
 """Walk every page of a signed-in workspace in a browser, and check each one with axe-core.
 
 The pages are discovered, not listed: the dashboard, every link on it (the navigation and the
-workspace menu), and every link on those pages, one level deeper. Links that differ only in a
-number (one conversation, post, person, offer…) count as one page, so a new page is walked as
-soon as anything links to it. Used by the accessibility and phone-width tests.
+workspace menu), and the links on those pages, up to three clicks from the dashboard. Links
+that differ only in a number (one conversation, post, person, offer…) count as one page, so a
+new page is walked as soon as anything links to it. Used by the accessibility and phone-width
+tests.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -32,7 +34,7 @@ SKIP = re.compile(
     r"(\.(pdf|md|csv|json|png|svg|txt|ics|xml)$)|^/(signout|admin|healthz|static|l|c)/"
     r"|/pulse/$|/count/$|/qr/$|/print/$|/check/$|/fetch/$|/export/"
 )
-# A few pages no link reaches in one or two steps, walked as well.
+# Searches and filters (a link's query is walked once per page), and pages few links reach.
 EXTRA_WORKSPACE = [
     "inbox/?q=bread",
     "people/?q=a",
@@ -91,6 +93,11 @@ def walk(
     return walked
 
 
+@cache
+def axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
 @dataclass
 class Violation:
     rule: str
@@ -113,7 +120,7 @@ def axe(page: Page) -> list[Violation]:
     Content-Security-Policy does not govern, so the page runs under its real policy.
     """
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
+        page.evaluate(axe_source())
     results = page.evaluate("async () => (await axe.run(document)).violations")
     return [
         Violation(

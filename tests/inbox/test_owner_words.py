@@ -341,3 +341,18 @@ def test_a_week_is_named_by_its_monday() -> None:
     from porch.inbox.clock import week_stats
 
     assert week_stats("2026-W49", [60.0], 60).starts.isoformat() == "2026-11-30"
+
+
+@pytest.mark.clock
+def test_response_times_count_only_what_needs_an_answer(
+    signed_in: Client, account: ConnectedAccount
+) -> None:
+    always_open(account.workspace, target=60)
+    arrived = timezone.now() - timedelta(hours=2)
+    conversation(account, 1, "question", arrived, first_response_at=arrived + timedelta(minutes=20))
+    conversation(account, 2, "praise", arrived)  # never answered: nobody waits
+    conversation(account, 3, "complaint", arrived)  # waits
+    page = signed_in.get(reverse("response_times", args=[account.workspace.slug]))
+    row = page.content.decode().split('data-testid="week-row"')[1]
+    cells = [c.split("</td>")[0].strip() for c in re.split(r"<td[^>]*>", row)[1:]]
+    assert cells[1] == "1" and cells[-1] == '<span class="bad">1</span>'

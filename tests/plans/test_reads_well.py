@@ -108,6 +108,9 @@ answer_sets = st.fixed_dictionaries(
         "goals": st.lists(st.sampled_from(list(GOALS)), max_size=3),
         "networks": st.lists(st.sampled_from(list(NETWORKS)), min_size=1, max_size=4),
         "hours": st.integers(1, 20),
+        "opening": st.sampled_from(
+            ["Tue-Sat 7:00-16:00", {"days": ["5"], "opens": "6", "closes": "8"}, "mon-sun 10-24"]
+        ),
     },
 )
 
@@ -119,6 +122,7 @@ def texts(plan: dict[str, Any]) -> Iterator[str]:
     yield from plan["offer"]["posts"]
     yield plan["offer"]["terms"]
     yield from (a["text"] for a in plan["actions"])
+    yield plan["routine"]["timing"]
     for area in plan["readiness"]:
         yield area["reason"]
         yield area["raise"]
@@ -224,3 +228,11 @@ def test_connected_networks_are_not_asked_for_again() -> None:
     assert "Connect your Bluesky account." in texts_
     assert not any("X (Twitter) account" in text for text in texts_)
     assert "Put your new bio on your X (Twitter) and Bluesky profiles." in texts_
+
+
+def test_posts_are_timed_around_the_opening_hours() -> None:
+    routine = generate({**BAKERY, "opening": "Tue-Sat 7:00-16:00"})["routine"]
+    assert {slot["weekday"] for slot in routine["slots"]} == {1, 2, 3, 4, 5}
+    assert {slot["time"] for slot in routine["slots"]} == {"06:30"}
+    assert routine["inbox_days"] == "Tuesday to Saturday"
+    assert "(Tuesday to Saturday, 07:00 to 16:00)" in routine["timing"]
