@@ -108,6 +108,13 @@ def test_the_500_page_stands_alone_without_a_request() -> None:
     assert "Porch could not read that request" in get_template("400.html").render()
 
 
+def test_a_request_for_another_host_gets_the_400_page_not_a_server_error(db: None) -> None:
+    """The 400 is raised before the sign-in middleware: the page must not need request.user."""
+    answer = Client(raise_request_exception=False).get("/", HTTP_HOST="evil.example")
+    assert answer.status_code == 400
+    assert "Porch could not read that request" in answer.content.decode()
+
+
 def test_the_pulse_names_the_newest_complaint_and_where_it_is(
     signed_in: Client, workspace: Workspace
 ) -> None:

@@ -53,7 +53,8 @@ def workspace_view(
             member = membership_for(request, slug)
             if not member.at_least(role):
                 raise PermissionDenied(f"This needs the {role.label} role in {member.workspace}.")
-            request.session[SESSION_KEY] = member.workspace.slug
+            if request.session.get(SESSION_KEY) != member.workspace.slug:  # no write per page
+                request.session[SESSION_KEY] = member.workspace.slug
             return view(request, member, *args, **kwargs)
 
         return cast(Callable[Concatenate[HttpRequest, str, P], HttpResponse], wrapper)

@@ -9,10 +9,11 @@ from porch.workspaces.models import Membership
 
 
 def workspaces(request: HttpRequest) -> dict[str, Any]:
-    if not request.user.is_authenticated:
+    user = getattr(request, "user", None)  # none on a 400 raised before the auth middleware
+    if user is None or not user.is_authenticated:
         return {}
     members = list(
-        Membership.objects.filter(user=request.user)
+        Membership.objects.filter(user=user)
         .select_related("workspace")
         .order_by("workspace__name")
     )
