@@ -1,12 +1,14 @@
 """The inbox: one queue of every account's mentions, the conversation view, the response
 clock, helpers' replies waiting for approval, and the inbox settings."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -14,7 +16,7 @@ from porch.core.feedback import refusals_shown
 from porch.core.params import parse_id
 from porch.core.who import Author, Who, describe
 from porch.inbox import services
-from porch.inbox.clock import weekly
+from porch.inbox.clock import ResponseClock, weekly
 from porch.inbox.forms import (
     InboxSettingsForm,
     NoteForm,
@@ -62,10 +64,9 @@ def inbox_list(request: HttpRequest, member: Membership) -> HttpResponse:
     filters = _filters(request, member)
     config, now = InboxSettings.of(workspace), timezone.now()
     found = inbox(workspace, filters)
-    rows = [(c, services.clock_of(c, config, now)) for c in found[:PAGE_SIZE]]
     context = {
         "member": member,
-        "rows": rows,
+        "rows": _rows(member, list(found[:PAGE_SIZE]), config, now),
         "paused_until": services.paused_until(config, now),
         "filters": filters,
         "intents": Intent.choices,
@@ -77,6 +78,39 @@ def inbox_list(request: HttpRequest, member: Membership) -> HttpResponse:
     }
     template = "inbox/_rows.html" if request.htmx else "inbox/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the list, with its words worked out once per page, not per row."""
+
+    convo: Conversation
+    clock: ResponseClock
+    url: str
+    intent: str
+    network: str
+    status: str
+    urgency: str
+
+
+def _rows(
+    member: Membership, found: list[Conversation], config: InboxSettings, now: datetime
+) -> list[Row]:
+    prefix = reverse("conversation", args=[member.workspace.slug, 0]).removesuffix("0/")
+    intents, statuses = dict(Intent.choices), dict(ConversationStatus.choices)
+    networks = dict(registry.choices())
+    return [
+        Row(
+            convo=c,
+            clock=services.clock_of(c, config, now),
+            url=f"{prefix}{c.pk}/",
+            intent=intents.get(c.intent, c.intent),
+            network=networks.get(c.account.network, c.account.network),
+            status=statuses.get(c.status, c.status),
+            urgency=f"{c.urgency:.2f}",
+        )
+        for c in found
+    ]
 
 
 def _conversation(member: Membership, pk: int) -> Conversation:

@@ -439,7 +439,7 @@ def parse_days(value: object) -> list[int]:
     days: set[int] = set()
     for item in items:
         text = str(item).strip().casefold()
-        if text.isdigit() and int(text) < 7:
+        if text.isascii() and text.isdigit() and int(text) < 7:
             days.add(int(text))
         elif text[:3] in _DAY_WORDS:
             days.add(_DAY_WORDS[text[:3]])

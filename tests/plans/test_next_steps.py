@@ -64,3 +64,22 @@ def test_opening_hours_can_be_left_out(signed_in: Client, workspace: Workspace) 
     before = InboxSettings.of(workspace).day_numbers()
     walk(signed_in, workspace.slug)
     assert InboxSettings.of(workspace).day_numbers() == before
+
+
+def test_odd_opening_hours_are_pointed_out_not_crashed_on() -> None:
+    from porch.plans.questions import opening_problem, parse_opening
+
+    assert opening_problem({"days": ["²"], "opens": "7", "closes": "16"}) == (
+        "Tick the days you are open."
+    )
+    assert "is not a time" in opening_problem({"days": ["1"], "opens": "²", "closes": "16"})
+    assert parse_opening("Sat-Mon 7am-4pm") == {
+        "days": [0, 5, 6],
+        "opens": "07:00",
+        "closes": "16:00",
+    }
+    assert parse_opening({"days": ["6"], "opens": "18:00", "closes": "midnight"}) == {
+        "days": [6],
+        "opens": "18:00",
+        "closes": "00:00",
+    }
