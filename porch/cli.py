@@ -84,8 +84,22 @@ def check_port_free(host: str, port: int) -> None:
     show_default=True,
     help="Web server threads (1 to 256).",
 )
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Web server processes sharing the port; PORCH_WEB_PROCESSES, default 1 "
+    "(one a CPU core: 2 on a two-core machine).",
+)
 @with_django
-def serve(host: str, port: int | None, worker: bool, run_migrate: bool, threads: int) -> None:
+def serve(
+    host: str,
+    port: int | None,
+    worker: bool,
+    run_migrate: bool,
+    threads: int,
+    processes: int | None,
+) -> None:
     """Run the web server (waitress) with a background worker in the same process.
 
     Example: porch serve --port 8080
@@ -94,6 +108,7 @@ def serve(host: str, port: int | None, worker: bool, run_migrate: bool, threads:
     from waitress import serve as waitress_serve
 
     from porch import demo
+    from porch.core.webserver import serve_processes
     from porch.core.worker import start_in_thread
     from porch.wsgi import application
 
@@ -102,8 +117,6 @@ def serve(host: str, port: int | None, worker: bool, run_migrate: bool, threads:
     use_port(port)
     if run_migrate:
         migrate()
-    if worker:
-        start_in_thread()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
     click.echo(f"Porch is running at http://{shown}:{port}/  (Ctrl+C to stop)")
     from django.contrib.auth.models import User
@@ -114,7 +127,18 @@ def serve(host: str, port: int | None, worker: bool, run_migrate: bool, threads:
         "Background worker: " + ("running in this process" if worker else "off (--no-worker)")
     )
     sys.stdout.flush()
-    waitress_serve(application, host=host, port=port, threads=threads, _quiet=True)
+    count = processes or settings.WEB_PROCESSES
+    if count == 1:
+        if worker:
+            start_in_thread()
+        waitress_serve(application, host=host, port=port, threads=threads, _quiet=True)
+        return
+
+    def before() -> None:
+        if worker:
+            start_in_thread()
+
+    serve_processes(application, host, port, threads=threads, processes=count, before=before)
 
 
 def use_port(port: int) -> None:

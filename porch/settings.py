@@ -15,6 +15,8 @@ DEBUG = config.env_bool("PORCH_DEBUG", False)
 ALLOWED_HOSTS = config.env_list("PORCH_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = config.env_list("PORCH_CSRF_TRUSTED_ORIGINS", [])
 PORT = config.env_int("PORCH_PORT", 8000, 1, 65535)
+# `porch serve`: web server processes sharing the port (one a CPU core serves the most pages).
+WEB_PROCESSES = config.env_int("PORCH_WEB_PROCESSES", 1, 1, 64)
 PUBLIC_URL = config.env_url("PORCH_PUBLIC_URL", "")
 # Where Porch's pages are, for links in emails and tracked links: PORCH_PUBLIC_URL, else
 # this machine at PORCH_PORT (`porch serve --port` sets it for its own process).

@@ -1,7 +1,7 @@
 """The response clock: time to first response and to resolution, in business hours."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
 
@@ -28,21 +28,43 @@ class BusinessHours:
             return None
         return datetime.combine(day, self.start, zone), closes
 
+    def week_seconds(self) -> float:
+        """Open seconds in a week with no change of clocks (the inbox's long waits add
+        whole weeks at once instead of day by day)."""
+        start = datetime.combine(date.min, self.start)
+        if self.end == time(0):
+            day = datetime.combine(date.min + timedelta(days=1), time(0)) - start
+        else:
+            day = datetime.combine(date.min, self.end) - start
+        return max(0.0, day.total_seconds()) * len(self.days & frozenset(range(7)))
+
 
 def business_seconds(hours: BusinessHours, since: datetime, until: datetime) -> float:
     """Seconds of business time between two instants (aware datetimes), DST-correct."""
     if until <= since:
         return 0.0
     zone = ZoneInfo(hours.tz)
-    day, last = since.astimezone(zone).date(), until.astimezone(zone).date()
-    total = 0.0
+    first, last = since.astimezone(zone).date(), until.astimezone(zone).date()
+    day, total, week = first, 0.0, timedelta(days=7)
     while day <= last:
+        if first < day and day + week < last and _same_offset(day, day + week, zone):
+            total += hours.week_seconds()  # a whole week inside, with no clock change in it
+            day += week
+            continue
         span = hours.open_span(day)
         if span is not None:
             start, end = max(span[0], since), min(span[1], until)
-            total += max(0.0, (end - start).total_seconds())
+            # in UTC: two times of one zone subtract as wall clocks, an hour out on a change
+            total += max(0.0, (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds())
         day += timedelta(days=1)
     return total
+
+
+def _same_offset(day: date, later: date, zone: ZoneInfo) -> bool:
+    """No change of clocks between the two midnights (at most one change a week, as in
+    every real time zone)."""
+    offset = datetime.combine(day, time(0), zone).utcoffset()
+    return offset == datetime.combine(later, time(0), zone).utcoffset()
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -2,7 +2,9 @@
 
 Each signed-in request to a workspace page adds the time since the member's previous
 request to the activity of the page (inbox, publishing, planning, reviewing), when that
-gap is at most IDLE_AFTER: a longer gap is time away, and is not counted. The time counts
+gap is at most IDLE_AFTER: a longer gap is time away, and is not counted. Requests closer
+than STEP to the last counted one (the inbox's refresh, quick clicks) are added with the next
+counted request, so a busy page costs no database write per request. The time counts
 on the workspace's own day (its time zone), like everything the money page adds up.
 """
 
@@ -19,6 +21,7 @@ from porch.insights.models import ActiveTime, Activity
 from porch.workspaces.models import Membership
 
 IDLE_AFTER = 300  # seconds
+STEP = 30  # seconds: a gap shorter than this waits for the next request (one write a half-minute)
 LAST_SEEN = "porch_last_active"
 WORKSPACE_PAGE = re.compile(r"^/w/(?P<slug>[-\w]+)/(?P<area>[-\w]*)")
 AREAS = {
@@ -77,6 +80,8 @@ class ActiveTimeMiddleware:
             return response
         moment = now()
         gap = moment - float(request.session.get(LAST_SEEN, 0))
+        if 0 < gap < STEP:
+            return response  # counted with a later request: no write on every page
         request.session[LAST_SEEN] = moment
         if 0 < gap <= IDLE_AFTER:
             members = Membership.objects.filter(user=user, workspace__slug=where[0])

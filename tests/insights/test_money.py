@@ -44,6 +44,21 @@ def test_active_time_counts_gaps_up_to_five_minutes_only(
     assert seconds(workspace, "reviewing") == 90
 
 
+def test_quick_requests_are_counted_together_with_a_later_one(
+    signed_in: Client, workspace: Workspace, monkeypatch
+) -> None:
+    clock = [1_000_000.0]
+    monkeypatch.setattr(activity, "now", lambda: clock[0])
+    signed_in.get(f"/w/{workspace.slug}/inbox/")
+    for _ in range(5):
+        clock[0] += 5
+        signed_in.get(f"/w/{workspace.slug}/inbox/")
+    assert seconds(workspace, "inbox") == 0  # 25 s: not written yet
+    clock[0] += 10
+    signed_in.get(f"/w/{workspace.slug}/inbox/")
+    assert seconds(workspace, "inbox") == 35
+
+
 def test_pages_outside_workspaces_count_nothing(signed_in: Client, workspace: Workspace) -> None:
     signed_in.get("/health/")
     signed_in.get("/health/")
