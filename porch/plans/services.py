@@ -243,6 +243,24 @@ def done_steps(workspace: Workspace) -> set[str]:
     return done
 
 
+def _slot_steps(plan: Plan) -> list[dict[str, Any]]:
+    """An account connected after the plan was accepted has no posting times yet: accepting
+    again gives it the plan's (nothing else is doubled)."""
+    if plan.accepted_at is None:
+        return []
+    bare = [a for a in plan_accounts(plan) if not PostingSlot.objects.filter(account=a).exists()]
+    url = reverse("plan", args=[plan.workspace.slug])
+    return [
+        {
+            "key": f"slots-{account.pk}",
+            "text": f"Give {account} your plan's posting times: press “Set up again” on the plan.",
+            "url": url,
+            "minutes": 1,
+        }
+        for account in bare
+    ]
+
+
 def next_steps(workspace: Workspace) -> list[dict[str, Any]]:
     """What the owner should do next, from the latest plan, less what is already done.
 
@@ -261,7 +279,7 @@ def next_steps(workspace: Workspace) -> list[dict[str, Any]]:
         ]
     answers = clean_answers(plan.answers)
     networks = plan.content.get("networks") or chosen_networks(answers)
-    steps = []
+    steps = _slot_steps(plan)
     for action in next_actions(answers, networks, done_steps(workspace)):
         url = reverse(action["url"], args=[workspace.slug])
         if action["anchor"]:

@@ -363,7 +363,8 @@ def when_for(draft: Draft, account: ConnectedAccount, now: datetime) -> datetime
     slot = next_free_slot(account, now)
     if slot is None:
         raise ComposeError(
-            f"{account} has no free posting slot: add slots on the Queue page, or pick a time."
+            f"{account} has no free posting slot: pick a time, add slots on the Queue page, or "
+            "press “Set up again” on your plan to give it the plan's posting times."
         )
     return slot
 

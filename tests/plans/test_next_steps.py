@@ -7,7 +7,7 @@ from django.test import Client
 
 from porch.inbox.models import InboxSettings
 from porch.plans.services import next_steps
-from porch.publishing.models import Feed, Post, PostStatus
+from porch.publishing.models import Feed, Post, PostingSlot, PostStatus
 from porch.workspaces.models import ConnectedAccount, Workspace
 from tests.plans.sample import FORM_STEPS
 from tests.plans.test_wizard import walk
@@ -37,6 +37,22 @@ def test_next_steps_leave_out_what_is_done(signed_in: Client, workspace: Workspa
     assert f'href="/w/{workspace.slug}/accounts/">Connect your Bluesky account.</a>' in page
     assert "Connect your X (Twitter) account" not in page
     assert " below" not in page and " above" not in page
+
+
+def test_an_account_connected_after_accepting_is_pointed_at_the_plans_posting_times(
+    signed_in: Client, workspace: Workspace
+) -> None:
+    walk(signed_in, workspace.slug)
+    signed_in.post(f"/w/{workspace.slug}/plan/accept/")
+    late = ConnectedAccount.objects.create(workspace=workspace, network="x", handle="cornerbakery")
+    steps = {s["key"]: s for s in next_steps(workspace)}
+    assert steps[f"slots-{late.pk}"]["url"] == f"/w/{workspace.slug}/plan/"
+    assert not PostingSlot.objects.filter(account=late).exists()
+    drafts = Post.objects.filter(workspace=workspace).count()
+    signed_in.post(f"/w/{workspace.slug}/plan/accept/")
+    assert PostingSlot.objects.filter(account=late).exists()
+    assert Post.objects.filter(workspace=workspace).count() == drafts  # nothing doubled
+    assert f"slots-{late.pk}" not in {s["key"] for s in next_steps(workspace)}
 
 
 def test_the_workshop_asks_the_opening_hours_and_the_inbox_uses_them(
