@@ -7,8 +7,9 @@
   server, one process a core, its background worker off so that only pages are timed) runs
   as a child pinned to two CPU cores; CLIENTS threads, each signed in with a session of its
   own, request the inbox page (the default queue, the complaints filter and the live
-  refresh, in turn) REQUESTS times each after a warm-up request. The figure is the p95 of every request's latency, in
-  ms, as the client sees it. Goal: 300 ms or less.
+  refresh, in turn) REQUESTS times each after a warm-up request. The figure is the p95 of
+  every request's latency, in ms, as the client sees it. Goal: 300 ms or less. The clients
+  run on the same machine: on a two-core machine they take CPU from the server.
 
 Run alone: `python -m porch.bench inbox_load`. Each database runs in a child process
 (`python -m porch.bench.inbox_load load`) with its own PORCH_DATA / DATABASE_URL; progress

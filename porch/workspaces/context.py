@@ -13,9 +13,7 @@ def workspaces(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     members = list(
-        Membership.objects.filter(user=user)
-        .select_related("workspace")
-        .order_by("workspace__name")
+        Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
     )
     current = request.session.get(SESSION_KEY)
     return {

@@ -15,8 +15,8 @@ from porch.offers.codes import code_url, display, new_personal_code
 from porch.offers.models import Code, CodeState, Give, Offer
 from porch.people.services import identify
 from porch.workspaces.models import Role, Workspace
-from tests.browser.test_phone_width import PHONE
 from tests.browser.test_sign_in import sign_in
+from tests.browser.walk import PHONE
 from tests.conftest import PASSWORD, add_member
 
 pytestmark = pytest.mark.browser
