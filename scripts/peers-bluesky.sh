@@ -55,6 +55,8 @@ install_node22() {
   fi
   say "installing Node 22 into $node22_dir"
   mkdir -p "$node22_dir"
+  # its own package.json: else npm installs into the nearest one above (Porch's, for axe-core)
+  [ -f "$node22_dir/package.json" ] || echo '{"private": true}' > "$node22_dir/package.json"
   (cd "$node22_dir" && npm install --silent --no-save "node-linux-$(node_arch)@22" >&2)
   [ -x "$home/bin/node" ] || die "Node 22 did not install into $home"
 }

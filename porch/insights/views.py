@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from porch.core.params import upload_too_big
 from porch.insights import charts
@@ -15,7 +16,7 @@ from porch.insights.formats import currency_symbol, money
 from porch.insights.forms import ImportForm, OutsideTimeForm, RevenueForm, too_big_message
 from porch.insights.models import HistoryImport
 from porch.insights.money import where_the_money_is
-from porch.insights.report import ReportError, build_report, render_pdf, week_label
+from porch.insights.report import ReportError, build_report, parse_week, render_pdf, week_label
 from porch.insights.services import add_revenue, start_import
 from porch.insights.whatworks import MIN_POSTS, best_times, what_works
 from porch.workspaces.access import signed_in_user, workspace_view
@@ -107,8 +108,19 @@ def _days(value: str | None) -> int:
 
 
 def _week(request: HttpRequest, workspace: Workspace) -> str:
-    """The week asked for, else last week on the workspace's calendar."""
-    return request.GET.get("week") or week_label(workspace.today() - timedelta(days=7))
+    """The week asked for, else last week on the workspace's calendar; a workspace made
+    this past week (last week is empty for it) sees this week so far."""
+    if request.GET.get("week"):
+        return request.GET["week"]
+    now = timezone.now()
+    new = now - timedelta(days=7) < workspace.created_at <= now
+    return week_label(workspace.today() - timedelta(days=0 if new else 7))
+
+
+def _weeks_around(week: str) -> tuple[str, str]:
+    """The weeks before and after, for the page's links."""
+    monday = parse_week(week)
+    return week_label(monday - timedelta(days=7)), week_label(monday + timedelta(days=7))
 
 
 @workspace_view()
@@ -129,6 +141,7 @@ def report_page(request: HttpRequest, member: Membership) -> HttpResponse:
         ],
         "drawn": bool(report.figures),
         "has_accounts": member.workspace.accounts.exists(),
+        "weeks_around": _weeks_around(report.week),
     }
     return render(request, "insights/report.html", context)
 

@@ -221,6 +221,9 @@ def weekly_report(page: Page, base: str, slug: str, shot: Camera) -> None:
     shot("insights")
     page.get_by_role("link", name="Weekly report").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your week")
+    # a workspace made this week sees this week so far: the complaint it just answered
+    answered = page.get_by_test_id("report-figures").locator("tr", has_text="answered")
+    expect(answered).to_contain_text("1 (0 not yet)")
     shot("weekly-report")
 
 

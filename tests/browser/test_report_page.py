@@ -56,7 +56,9 @@ def test_weekly_report_shows_figures_and_charts(
     )
     sign_in(page, live_server.url, owner.email, PASSWORD)
     page.goto(f"{live_server.url}/w/{workspace.slug}/insights/report/?week=2026-W47")
-    expect(page.get_by_test_id("report-title")).to_have_text("Your week on social media: 2026-W47")
+    expect(page.get_by_test_id("report-title")).to_have_text(
+        "Your week on social media: 16 Nov - 22 Nov 2026"
+    )
     figures = page.get_by_test_id("report-figures")
     expect(figures).to_contain_text("Posts")
     expect(figures.locator("tr").first).to_contain_text("7")  # 16-22 Nov holds posts 0-6

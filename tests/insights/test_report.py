@@ -139,7 +139,17 @@ def test_the_report_page_shows_last_week_on_the_workspaces_calendar(
     # Sunday 14 June 20:30 in New York is Monday 15 June in UTC: last week is still W23.
     time_machine.move_to(datetime(2026, 6, 15, 0, 30, tzinfo=UTC), tick=False)
     body = signed_in.get(f"/w/{workspace.slug}/insights/report/").content.decode()
-    assert "Your week on social media: 2026-W23" in body
+    assert "Your week on social media: 01 Jun - 07 Jun 2026" in body
+    assert 'href="?week=2026-W22" rel="prev"' in body and 'href="?week=2026-W24"' in body
+
+
+def test_a_workspace_made_this_week_sees_this_week_so_far(
+    signed_in: Client, workspace: Workspace, time_machine: TimeMachineFixture
+) -> None:
+    time_machine.move_to(datetime(2026, 6, 17, 9, tzinfo=UTC), tick=False)
+    Workspace.objects.filter(pk=workspace.pk).update(created_at=datetime(2026, 6, 16, tzinfo=UTC))
+    body = signed_in.get(f"/w/{workspace.slug}/insights/report/").content.decode()
+    assert "Your week on social media: 15 Jun - 21 Jun 2026" in body
 
 
 def test_daily_figures_count_on_the_workspaces_days(x_account: ConnectedAccount) -> None:
