@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from porch.inbox.models import Conversation, ConversationStatus, Intent, Reply, ReplyStatus
 from porch.inbox.queries import inbox
 from porch.inbox.services import pending_replies
+from porch.insights.formats import currency_symbol, money
 from porch.listening.models import Hit
 from porch.offers.models import Offer
 from porch.plans.models import Plan
@@ -123,3 +124,6 @@ def _owner_items(found: WhatNow, member: Membership, now: datetime) -> None:
     found.offers = list(
         running.annotate(revenue=Sum("redemptions__amount")).order_by("ends_at", "pk")[:TOP]
     )
+    symbol = currency_symbol(workspace)
+    for offer in found.offers:
+        offer.sales = money(offer.revenue, symbol) if offer.revenue else ""  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 """The dashboard: the owner's "what now" and the guided start of a new workspace."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from porch.demo import DEMO_EMAIL, load_demo
 from porch.inbox.models import Conversation, Message, Reply, ReplyStatus
 from porch.plans.models import Plan
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
@@ -197,3 +199,12 @@ def test_the_plans_next_steps_leave_out_what_is_done(
     html = page(signed_in, account.workspace)
     assert f"Connect your {NETWORKS[other]} account" in html
     assert f"Connect your {NETWORKS[connected]} account" not in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_demo_s_running_offers_show_their_sales_as_money(client: Client, db: None) -> None:
+    workspace, _ = load_demo()
+    client.force_login(User.objects.get(username=DEMO_EMAIL))
+    page = client.get(reverse("dashboard", args=[workspace.slug])).content.decode()
+    offers = page.split('data-testid="dash-offers"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r"redeemed, £\d[\d,]*\.\d\d in sales", offers), offers
