@@ -13,6 +13,7 @@ from django.urls import reverse
 from porch.inbox.models import Conversation, Message
 from porch.insights.models import ActiveTime
 from porch.workspaces import services
+from porch.workspaces.access import SESSION_KEY
 from porch.workspaces.models import ConnectedAccount, Role, Workspace
 from tests.conftest import add_member
 
@@ -148,6 +149,16 @@ def test_the_pulse_is_for_the_workspaces_members_helpers_included(
     client.force_login(helper)
     assert client.get(url).json()["open_complaints"] == 1
     assert client.post(url).status_code == 405
+
+
+def test_polling_one_workspace_does_not_switch_the_workspace_another_tab_shows(
+    signed_in: Client, workspace: Workspace
+) -> None:
+    user = User.objects.get(pk=signed_in.session["_auth_user_id"])
+    other = services.create_workspace(user, "Second shop")
+    signed_in.get(reverse("dashboard", args=[workspace.slug]))
+    signed_in.get(reverse("inbox_pulse", args=[other.slug]))
+    assert signed_in.session[SESSION_KEY] == workspace.slug
 
 
 def test_polling_the_pulse_is_not_counted_as_time_at_work(

@@ -15,7 +15,14 @@ from django.db import transaction
 
 from porch.inbox import events
 from porch.inbox.alerts import alert_soon
-from porch.inbox.models import Conversation, InboxSettings, Intent, Message
+from porch.inbox.models import (
+    Conversation,
+    ConversationStatus,
+    InboxSettings,
+    Intent,
+    Message,
+    MessageKind,
+)
 from porch.networks.base import Incoming
 from porch.networks.poller import Batch, Sink
 from porch.triage.base import Triage
@@ -111,6 +118,10 @@ def _follow(conversation: Conversation, entry: Triaged) -> None:
     if conversation.intent != Intent.COMPLAINT or result.intent == Intent.COMPLAINT:
         conversation.intent = result.intent
     conversation.urgency = max(conversation.urgency, result.urgency)
+    if item.kind != MessageKind.OURS and conversation.status != ConversationStatus.OPEN:
+        # the customer wrote again after it was resolved (or while it waited on them): it
+        # is back in the open queue, the home page's counts and the tab's notices
+        conversation.status, conversation.resolved_at = ConversationStatus.OPEN, None
 
 
 def _cause(before: Message | None, message: Message) -> Message:
@@ -142,7 +153,16 @@ def store_triaged(account: ConnectedAccount, prepared: Sequence[Triaged]) -> lis
         _follow(conversation, entry)
     threshold = InboxSettings.of(account.workspace).alert_urgency if seen else 0.0
     for conversation in seen.values():
-        conversation.save(update_fields=["last_message_at", "intent", "urgency", "contact_id"])
+        conversation.save(
+            update_fields=[
+                "last_message_at",
+                "intent",
+                "urgency",
+                "contact_id",
+                "status",
+                "resolved_at",
+            ]
+        )
         if events.arrived(was[conversation.pk], conversation, threshold):
             events.complaint_arrived(conversation, cause[conversation.pk], threshold)
         alert_soon(conversation)

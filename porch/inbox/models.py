@@ -175,7 +175,9 @@ class SavedReply(models.Model):
         name = first_name(message.author_name, message.author_handle)
         text = self.text
         if not name:
-            text = GREETING.sub(lambda m: f"{m.group(1)} there", text)
+            text = GREETING.sub(_greeting_without_name, text)
+            # "{name}, your order is ready" opens the line: the next word does, capitalised
+            text = LEADING_NAME.sub(lambda m: m.group(1).upper(), text)
             text = re.sub(r"[ \t]*,?[ \t]*\{name\}", "", text)
         filled = text.replace("{name}", name).replace("{handle}", f"@{message.author_handle}")
         return filled.replace("{business}", message.workspace.name)
@@ -183,9 +185,20 @@ class SavedReply(models.Model):
 
 # A greeting before {name} keeps a word after it when there is no name: "Hi there,".
 GREETING = re.compile(
-    r"\b(hi|hello|hey|hiya|morning|good morning|good afternoon|good evening)[ \t]+\{name\}",
+    r"\b(hi|hello|hey|hiya|dear|morning|good morning|good afternoon|good evening)[ \t]+\{name\}",
     re.IGNORECASE,
 )
+
+
+def _greeting_without_name(found: re.Match[str]) -> str:
+    """ "Hi there"; but "Dear there" reads wrong: "Dear {name}," becomes "Hello,"."""
+    word = found.group(1)
+    if word.casefold() == "dear":
+        return "Hello" if word[0].isupper() else "hello"
+    return f"{word} there"
+
+
+LEADING_NAME = re.compile(r"(?m)^[ \t]*\{name\}[ \t]*[,;:!.]?[ \t]*(\w)")
 
 
 def first_name(author_name: str, handle: str) -> str:

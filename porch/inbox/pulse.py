@@ -22,7 +22,7 @@ TEXT_LENGTH = 90
 
 @require_safe
 @never_cache
-@workspace_view()
+@workspace_view(remember=False)
 def pulse(request: HttpRequest, member: Membership) -> JsonResponse:
     setattr(request, BACKGROUND, True)  # HttpRequest has no such field to type
     complaints = Conversation.objects.filter(

@@ -63,6 +63,7 @@ def save_step(workshop: Workshop, step: Step, raw: Answers) -> dict[str, str]:
     if found:
         return found
     given = clean_answers({q.key: raw.get(q.key) for q in step.questions})
+    before = workshop.answers.get("opening")
     answers = dict(workshop.answers)
     for question in step.questions:
         answers.pop(question.key, None)
@@ -71,7 +72,8 @@ def save_step(workshop: Workshop, step: Step, raw: Answers) -> dict[str, str]:
     index = [s.key for s in STEPS].index(step.key)
     workshop.step = STEPS[min(index + 1, len(STEPS) - 1)].key
     workshop.save()
-    use_opening(workshop.workspace, given)
+    if given.get("opening") != before:  # saving the step again keeps hours set in the inbox
+        use_opening(workshop.workspace, given)
     return {}
 
 

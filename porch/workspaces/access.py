@@ -40,9 +40,11 @@ def membership_for(request: HttpRequest, slug: str) -> Membership:
 
 
 def workspace_view(
-    role: Role = Role.HELPER,
+    role: Role = Role.HELPER, *, remember: bool = True
 ) -> Callable[[View[P]], Callable[Concatenate[HttpRequest, str, P], HttpResponse]]:
-    """Decorate a view taking (request, membership, ...) and routed with <slug:slug>."""
+    """Decorate a view taking (request, membership, ...) and routed with <slug:slug>.
+    The workspace becomes the session's current one unless `remember` is False (a poll from
+    a background tab must not switch the workspace another tab is showing)."""
 
     def decorate(view: View[P]) -> Callable[Concatenate[HttpRequest, str, P], HttpResponse]:
         @login_required
@@ -53,7 +55,7 @@ def workspace_view(
             member = membership_for(request, slug)
             if not member.at_least(role):
                 raise PermissionDenied(f"This needs the {role.label} role in {member.workspace}.")
-            if request.session.get(SESSION_KEY) != member.workspace.slug:  # no write per page
+            if remember and request.session.get(SESSION_KEY) != member.workspace.slug:
                 request.session[SESSION_KEY] = member.workspace.slug
             return view(request, member, *args, **kwargs)
 

@@ -24,6 +24,7 @@ from porch.inbox.models import (
     ReplyStatus,
     SavedReply,
 )
+from porch.workspaces import services as services_ws
 from porch.workspaces.models import ConnectedAccount, Membership, Role, Workspace
 from tests.conftest import add_member
 from tests.inbox.test_inbox import conversation
@@ -186,6 +187,9 @@ def _message(account: ConnectedAccount, handle: str, name: str) -> Message:
         ("maria_runs", "", "Thanks, {name}! {business}", "Thanks! Corner Bakery"),
         ("maria_runs", "", "Thanks {name}.", "Thanks."),
         ("maria_runs", "", "Sorry {handle}", "Sorry @maria_runs"),
+        ("maria_runs", "", "{name}, your order is ready", "Your order is ready"),
+        ("maria_runs", "", "Dear {name},\nthank you", "Hello,\nthank you"),
+        ("maria_runs", "Maria", "{name}, your order is ready", "Maria, your order is ready"),
     ],
 )
 def test_name_is_a_first_name_or_a_friendly_greeting(
@@ -286,11 +290,20 @@ def test_the_send_and_resolve_button_goes_through_the_reply_service(
 
 
 def test_the_resolve_button_resolves_and_another_workspace_cannot(
-    signed_in: Client, client: Client, account: ConnectedAccount
+    signed_in: Client, account: ConnectedAccount
 ) -> None:
     workspace = account.workspace
     convo = conversation(account, 1, "question", MONDAY_NOON)
     url = reverse("conversation_resolve", args=[workspace.slug, convo.pk])
+    stranger = services_ws.create_user("stranger@else.example", "a long enough password")
+    elsewhere = services_ws.create_workspace(stranger, "Elsewhere")
+    other = Client()
+    other.force_login(stranger)
+    theirs = reverse("conversation_resolve", args=[elsewhere.slug, convo.pk])
+    assert other.post(url).status_code in (403, 404)  # not their workspace
+    assert other.post(theirs).status_code == 404  # their workspace, not their conversation
+    convo.refresh_from_db()
+    assert convo.status == ConversationStatus.OPEN
     assert signed_in.get(url).status_code == 405
     assert signed_in.post(url).status_code == 302
     convo.refresh_from_db()

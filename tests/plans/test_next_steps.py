@@ -74,6 +74,10 @@ def test_the_workshop_asks_the_opening_hours_and_the_inbox_uses_them(
     assert (inbox.day_numbers(), inbox.opens, inbox.closes) == ([1, 2, 3, 4, 5], time(7), time(16))
     again = signed_in.get(url).content.decode()
     assert 'value="5" checked' in again and 'value="07:00"' in again
+    # hours changed on the inbox's settings page stay when the step is saved again unchanged
+    InboxSettings.objects.filter(pk=inbox.pk).update(closes=time(18), hours_from="settings")
+    assert signed_in.post(url, {**right, "action": "next"}).status_code == 302
+    assert InboxSettings.of(workspace).closes == time(18)
 
 
 def test_opening_hours_can_be_left_out(signed_in: Client, workspace: Workspace) -> None:

@@ -159,8 +159,9 @@ def pasted(answers: dict[str, Any], text: str) -> str:
             return f"{key} sentence {given!r} pasted"
     for problem in answers.get("problems", []):
         given = bare(problem).rstrip("!?")
-        at = text.find(given)
-        if len(given) > 3 and at > 0 and text[at - 2 : at] != ": ":
+        at = text.casefold().find(given.casefold())  # "Birthday cakes…" lowercased mid-text too
+        starts = at == 0 and len(text.strip()) > len(given) + 2  # a sentence made of it
+        if len(given) > 3 and (at > 0 or starts) and text[at - 2 : at] != ": ":
             return f"problem {given!r} pasted mid-sentence"
     return ""
 
