@@ -21,7 +21,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from porch.demo_history import Shape, add_history
+from porch.demo_history import HEARD_PREFIX, Shape, add_history
 from porch.inbox.models import (
     Conversation,
     ConversationStatus,
@@ -35,7 +35,7 @@ from porch.inbox.models import (
 )
 from porch.inbox.services import use_opening_hours
 from porch.listening import services as listening
-from porch.listening.models import SearchKind
+from porch.listening.models import Hit, SearchKind
 from porch.networks import registry
 from porch.networks.base import Outgoing, Page
 from porch.networks.fake import store as fake_network
@@ -487,6 +487,17 @@ def _add_people(workspace: Workspace, user: User, now: datetime) -> None:
     rank_peers(workspace, now)
 
 
+def _heard_on_the_network(workspace: Workspace) -> None:
+    """The year's listening hits are posts on the fake network too, so liking or answering
+    one reaches a post (one write transaction for all of them)."""
+    hits = list(Hit.objects.filter(workspace=workspace, external_id__startswith=HEARD_PREFIX))
+    with fake_network.writing(fake_network.connection()) as db:
+        for hit in hits:
+            draft = fake_network.Draft(hit.author_handle, hit.text, hit.author_name, at=hit.sent_at)
+            hit.external_id = fake_network.insert(db, draft).external_id
+    Hit.objects.bulk_update(hits, ["external_id"])
+
+
 def _add_history(workspace: Workspace, user: User, now: datetime) -> Conversation | None:
     """Ana's messages, with the shop's answer and a note on her lead; the lead's conversation."""
     lead = None
@@ -599,6 +610,7 @@ def load_demo() -> tuple[Workspace, bool]:
     _add_searches(workspace, user)
     plan = _add_plan(workspace, now)
     add_history(workspace, user, SHAPES, [p["name"] for p in plan.content["pillars"]], now)
+    _heard_on_the_network(workspace)
     start_syncing(workspace)
     _add_people(workspace, user, now)
     add_demo_offers(workspace, now, _add_follower)

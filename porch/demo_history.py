@@ -49,6 +49,7 @@ from porch.workspaces.models import ConnectedAccount, Workspace
 
 SEED = "crumb-and-co"
 WEEKS = 52
+HEARD_PREFIX = "demo-heard-"  # the listening hits' ids until demo.py puts them on the network
 SITE = "https://crumbandco.example"
 
 
@@ -665,7 +666,7 @@ def add_listening(workspace: Workspace, now: datetime, rng: random.Random) -> in
                 hit = Hit(
                     workspace=workspace,
                     network=search.networks[0],
-                    external_id=f"demo-heard-{search.pk}-{len(hits)}",
+                    external_id=f"{HEARD_PREFIX}{search.pk}-{len(hits)}",
                     author_handle=f"{first}-{last.lower()}.bsky.social",
                     author_name=f"{first.title()} {last}",
                     text=text,

@@ -21,7 +21,6 @@ from porch.inbox.models import (
     InboxSettings,
     Intent,
     Message,
-    MessageKind,
 )
 from porch.networks.base import Incoming
 from porch.networks.poller import Batch, Sink
@@ -118,9 +117,10 @@ def _follow(conversation: Conversation, entry: Triaged) -> None:
     if conversation.intent != Intent.COMPLAINT or result.intent == Intent.COMPLAINT:
         conversation.intent = result.intent
     conversation.urgency = max(conversation.urgency, result.urgency)
-    if item.kind != MessageKind.OURS and conversation.status != ConversationStatus.OPEN:
-        # the customer wrote again after it was resolved (or while it waited on them): it
-        # is back in the open queue, the home page's counts and the tab's notices
+    if conversation.status != ConversationStatus.OPEN:
+        # someone wrote again after it was resolved (or while it waited on them; our own
+        # replies are stored when sent and never come in here): it is back in the open
+        # queue, the home page's counts and the tab's notices
         conversation.status, conversation.resolved_at = ConversationStatus.OPEN, None
 
 

@@ -5,7 +5,7 @@ publishing.services), called with the caller's member: a helper's scheduled post
 an owner or manager whatever the token's scopes. Drafts need the write scope; anything
 that puts a post on its way to a network needs publish."""
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated, Literal
 
 from django.db import transaction
@@ -140,7 +140,8 @@ class SlotOut(Schema):
     id: int
     account_id: int
     weekday: int  # 0 = Monday
-    time: time  # wall-clock time in the account's time zone
+    # a wall-clock time in the account's zone: no offset, so not JSON Schema's "time" format
+    time: str = Field(..., pattern=r"^\d\d:\d\d$", description="HH:MM in the account's zone")
     timezone: str
 
 
@@ -286,7 +287,7 @@ def list_slots(request: HttpRequest) -> list[SlotOut]:
             id=s.pk,
             account_id=s.account_id,
             weekday=s.weekday,
-            time=s.time,
+            time=f"{s.time:%H:%M}",
             timezone=s.account.timezone,
         )
         for s in slots.order_by("account_id", "weekday", "time", "pk")
