@@ -226,7 +226,7 @@ def test_slots_list_each_accounts_weekly_times(api: Api, shop: ConnectedAccount)
         "id": 0,
         "account_id": shop.pk,
         "weekday": 0,
-        "time": "09:00:00",
+        "time": "09:00",
         "timezone": "Europe/London",
     }
 
