@@ -49,10 +49,13 @@ def serve_processes(
 
 
 def _fork_server(app: Any, sock: socket.socket, threads: int) -> int:
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         return pid
     _die_with_parent()
+    if os.getppid() != parent:  # the first process ended before the line above took hold
+        os._exit(0)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
@@ -71,6 +74,9 @@ def _end_with_this_process(children: list[int]) -> None:
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+        for pid in children:  # gone before this process is: the port is free after it
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
 
     def on_signal(number: int, frame: FrameType | None) -> None:
         stop_children()

@@ -290,12 +290,18 @@ def _failed(reply: Reply, sender: str, exc: NetworkError, unresolved: bool = Fal
     unsure = exc.outcome_unknown or unresolved
     retry_at = _retry_at(exc, unsure, attempts, now)
     mark_reconnect(account, exc)
-    Reply.objects.filter(_held(reply, sender)).update(
+    failed = Reply.objects.filter(_held(reply, sender)).update(
         status=ReplyStatus.QUEUED if retry_at else ReplyStatus.FAILED,
         retry_at=retry_at,
         check_first=unsure,
         error=explain(account, exc, retry_at, unsure)[:500],
     )
+    if failed and retry_at is None and reply.resolves:
+        # "Send and resolve" resolved it when the reply was stored: nothing went, so it is
+        # open again, in the queue and the home page's counts
+        Conversation.objects.filter(pk=reply.conversation_id).update(
+            status=ConversationStatus.OPEN, resolved_at=None
+        )
     log.warning("sending reply %s failed: %r", reply.pk, exc)
     return False
 

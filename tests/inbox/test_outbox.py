@@ -443,3 +443,29 @@ def test_only_owners_and_managers_approve_and_only_the_author_retries_their_own(
     with pytest.raises(NotAllowed):
         services.submit_reply(outsider, stranger, convo, "hello")
     assert Reply.objects.filter(status=ReplyStatus.PENDING).count() == 1
+
+
+def test_a_send_and_resolve_reply_that_fails_later_reopens_the_conversation(
+    signed_in: Client,
+    shop: ConnectedAccount,
+    pat: Mastodon,  # noqa: F811
+    mock: Mock,  # noqa: F811
+) -> None:
+    with time_machine.travel(AT, tick=False) as clock:
+        convo, _ = pats_complaint(pat, shop)
+        busy = {"type": "status", "status": 503, "body": {"error": "Try again later"}}
+        mock.fault("/api/v1/statuses", busy, ["POST"])
+        url = reverse("reply", args=[convo.workspace.slug, convo.pk])
+        signed_in.post(url, {"text": "Sorry Pat!", "resolve": "1"})
+        reply = Reply.objects.get()
+        convo.refresh_from_db()
+        assert reply.status == ReplyStatus.QUEUED and reply.retry_at is not None
+        assert convo.status == "resolved"  # stored for sending: resolved, as the button says
+        refusal = {"error": "Validation failed: Text contains a blocked link"}
+        mock.fault("/api/v1/statuses", {"type": "status", "status": 422, "body": refusal}, ["POST"])
+        clock.move_to(reply.retry_at)
+        send_due()
+    reply.refresh_from_db()
+    convo.refresh_from_db()
+    assert reply.status == ReplyStatus.FAILED
+    assert (convo.status, convo.resolved_at) == ("open", None)  # nothing went: open again
