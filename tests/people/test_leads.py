@@ -118,4 +118,4 @@ def test_the_money_page_shows_leads_won(
 
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Leads won on social media: <strong>1</strong> lead won, for <strong>240.00" in text
+    assert "Leads won on social media: <strong>1</strong> lead won, for <strong>£240.00" in text
