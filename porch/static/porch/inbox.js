@@ -10,6 +10,7 @@
 (function () {
   "use strict";
   var selected = -1;
+  var selectedId = null; // the conversation, so a refresh that adds rows above keeps it
 
   function rows() {
     return Array.prototype.slice.call(document.querySelectorAll("[data-testid='inbox-row']"));
@@ -25,6 +26,7 @@
       return;
     }
     selected = Math.max(0, Math.min(index, all.length - 1));
+    selectedId = all[selected].getAttribute("data-id");
     all.forEach(function (row, i) {
       row.classList.toggle("selected", i === selected);
     });
@@ -119,8 +121,10 @@
   // The list refreshes every few seconds: keep the selected row selected.
   document.addEventListener("htmx:afterSwap", function () {
     if (selected >= 0) {
-      var had = document.activeElement === document.body;
-      select(selected, had);
+      var had = document.activeElement === document.body; // its focused link was replaced
+      var ids = rows().map(function (row) { return row.getAttribute("data-id"); });
+      var at = ids.indexOf(selectedId);
+      select(at >= 0 ? at : selected, had);
     }
   });
 
