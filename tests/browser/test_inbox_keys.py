@@ -32,7 +32,7 @@ def test_j_and_k_keep_to_their_conversation_through_a_refresh(
     expect(page.locator("[data-testid='inbox-row'].selected")).to_have_attribute(
         "data-id", chosen or ""
     )
-    first = Conversation.objects.get(pk=rows.nth(0).get_attribute("data-id"))
+    first = Conversation.objects.get(pk=int(rows.nth(0).get_attribute("data-id") or 0))
     newest = Conversation.objects.create(
         workspace=workspace,
         account=first.account,
