@@ -31,7 +31,7 @@ def test_search_hits_appear_and_one_is_answered_from_the_inbox(
 ) -> None:
     ConnectedAccount.objects.create(workspace=workspace, network="fake", handle="cornerbakery")
     sign_in(page, live_server.url, owner.email, PASSWORD)
-    page.get_by_role("link", name="Listening").click()
+    page.get_by_role("link", name="Listening", exact=True).click()
     expect(page.get_by_test_id("cannot-search")).to_contain_text("Facebook Page")
     page.get_by_label("Search for").fill('sourdough -recipe OR "rye bread"')
     page.get_by_label("Name (optional)").fill("Our bread")
@@ -82,7 +82,7 @@ def test_an_accepted_plan_listens_and_a_question_it_hears_is_answered(
     page.get_by_role("button", name="Accept plan").click()
     expect(page.get_by_role("status")).to_contain_text("10 listening searches")
 
-    page.get_by_role("link", name="Listening").click()
+    page.get_by_role("link", name="Listening", exact=True).click()
     rows = page.get_by_test_id("search-row")
     expect(rows).to_have_count(10)
     expect(page.get_by_test_id("searches")).to_contain_text('"Big Bread Co"')

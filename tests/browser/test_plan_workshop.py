@@ -96,5 +96,5 @@ def test_workshop_end_to_end(
     assert PostingSlot.objects.filter(account=account).count() == 5
     drafts = Post.objects.filter(workspace=workspace)
     assert drafts.count() == 10 and {p.status for p in drafts} == {PostStatus.DRAFT}
-    page.get_by_role("link", name="Publishing").click()
+    page.get_by_role("link", name="Publishing", exact=True).click()
     expect(page.get_by_text("Hello from Corner Bakery!").first).to_be_visible()

@@ -28,7 +28,7 @@ def test_upload_shows_progress_until_done(
     )
     archive = files.write_x_zip(tmp_path / "twitter-archive.zip", X_TWEETS)
     sign_in(page, live_server.url, owner.email, PASSWORD)
-    page.get_by_role("link", name="Insights").click()
+    page.get_by_role("link", name="Insights", exact=True).click()
     page.get_by_role("link", name="Import history").click()
     page.get_by_label("Account").select_option(str(account.pk))
     page.get_by_label("History file").set_input_files(str(archive))
