@@ -34,7 +34,7 @@ def sections(name: str, plan: dict[str, Any]) -> list[tuple[str, list[str]]]:
         (
             "Profile bios",
             [
-                f"{NETWORKS[b['network']]} (up to {b['limit']} characters): {b['text']}"
+                f"{NETWORKS.get(b['network'], b['network'])} (up to {b['limit']} characters): {b['text']}"
                 for b in plan["bios"]
             ],
         ),

@@ -554,10 +554,11 @@ def next_actions(
     workspace's slug) and "anchor" (a part of that page, or ""). No action says where
     on a page something is ("above", "below"): it links to it."""
     actions: list[dict[str, Any]] = [
-        _action(f"connect:{n}", f"Connect your {NETWORKS[n]} account.", 5, "accounts")
+        _action(f"connect:{n}", f"Connect your {NETWORKS.get(n, n)} account.", 5, "accounts")
         for n in networks
     ]
-    labels = _and([NETWORKS[n] for n in networks])
+    # a stored plan may name a network no longer offered (uninstalled, or a test network)
+    labels = _and([NETWORKS.get(n, n) for n in networks])
     actions += [
         _action(
             "bios",

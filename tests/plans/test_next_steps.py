@@ -6,6 +6,7 @@ from datetime import time
 from django.test import Client
 
 from porch.inbox.models import InboxSettings
+from porch.plans.models import Plan
 from porch.plans.services import next_steps
 from porch.publishing.models import Feed, Post, PostingSlot, PostStatus
 from porch.workspaces.models import ConnectedAccount, Workspace
@@ -103,3 +104,15 @@ def test_odd_opening_hours_are_pointed_out_not_crashed_on() -> None:
         "opens": "18:00",
         "closes": "00:00",
     }
+
+
+def test_a_plan_naming_a_network_no_longer_offered_still_gives_its_steps(
+    signed_in: Client, workspace: Workspace
+) -> None:
+    walk(signed_in, workspace.slug)
+    plan = Plan.objects.get(workspace=workspace)
+    plan.content = plan.content | {"networks": ["gone"]}
+    plan.save(update_fields=["content"])
+    steps = {s["key"]: s for s in next_steps(workspace)}
+    assert steps["connect:gone"]["text"] == "Connect your gone account."
+    assert signed_in.get(f"/w/{workspace.slug}/").status_code == 200
