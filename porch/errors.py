@@ -29,6 +29,8 @@
                                stable code (a token that failed, a missing scope, too many calls)
       NetworkError             networks/base.py: a network failed; `.code` is an ErrorCode,
                                with .permanent, .retry_after, .reconnect, .outcome_unknown
+        GraphError             networks/facebook/errors.py: keeps the Graph API's code and
+                               subcode, so a connect error says what to fix
 
 Services raise these; a page shows `.message` (core/feedback.py), the CLI prints it. This
 module is the lowest layer: it imports nothing from Porch.

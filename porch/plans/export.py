@@ -34,8 +34,9 @@ def sections(name: str, plan: dict[str, Any]) -> list[tuple[str, list[str]]]:
         (
             "Profile bios",
             [
-                f"{NETWORKS.get(b['network'], b['network'])} (up to {b['limit']} characters): {b['text']}"
+                f"{NETWORKS.get(network, network)} (up to {b['limit']} characters): {b['text']}"
                 for b in plan["bios"]
+                for network in [b["network"]]
             ],
         ),
         ("Listening searches", [_search_line(s) for s in plan["searches"]] or [NO_SEARCHES]),

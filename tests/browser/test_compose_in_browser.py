@@ -8,7 +8,6 @@ from playwright.sync_api import Page, expect
 
 from porch.publishing.models import Pillar
 from porch.workspaces.models import Workspace
-from tests.browser.conftest import browser, page  # noqa: F401  (the browser fixtures)
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import PASSWORD
 from tests.publishing.test_compose_problems import fake_account
@@ -34,7 +33,7 @@ BESIDE = """form => [...form.querySelectorAll('input[type=checkbox], input[type=
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_boxes_sit_before_their_words_and_an_error_keeps_theme_and_time(
-    page: Page,  # noqa: F811
+    page: Page,
     live_server,
     owner: User,
     workspace: Workspace,
