@@ -39,4 +39,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("favicon.ico", favicon, name="favicon"),
 ]
 # Django's own handlers render 404.html, 500.html, 403.html and 400.html from porch/templates:
-# 500.html and 400.html get no request and no context, so they stand alone.
+# 500.html and 400.html get no request and no context, so they stand alone (standalone.html).

@@ -8,6 +8,7 @@
 """
 
 import csv
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,12 +90,66 @@ def airline(classifier: Classifier, path: Path) -> AirlineReport:
     )
 
 
-def is_positive(labels: Sequence[str], positive: str) -> np.ndarray:
-    """label == positive; or, for 0/1-style labels, a truthy label."""
-    lowered = [label.lower() for label in labels]
+def is_positive(labels: Sequence[str], positive: str, label: str | None = None) -> np.ndarray:
+    """Which rows are positive: label == `label` where given (the airline file's "negative"
+    for complaints), else label == `positive` (the intent), else, for 0/1-style labels, a
+    truthy label. A `label` no row has is an EvaluationError naming the labels there are."""
+    lowered = [value.lower() for value in labels]
+    if label is not None:
+        if label.lower() not in lowered:
+            found = ", ".join(sorted(set(lowered))[:12])
+            raise EvaluationError(
+                f"no row is labelled {label!r}; the labels are: {found}. "
+                "Give one of them with --positive-label"
+            )
+        return np.array([value == label.lower() for value in lowered])
     if positive.lower() in lowered:
-        return np.array([label == positive.lower() for label in lowered])
-    return np.array([label in TRUTHY for label in lowered])
+        return np.array([value == positive.lower() for value in lowered])
+    return np.array([value in TRUTHY for value in lowered])
+
+
+PROXY_LABELS_DIR = Path(__file__).with_name("proxy")
+PROXY_LEFT_OUT = ("RockstarSupport", "MojangSupport")
+
+
+def ibm_proxy(data: Path, labels_dir: Path = PROXY_LABELS_DIR) -> list[tuple[str, str]]:
+    """(text, complaint|not) for the IBM customer-care set's customer turns: the text from
+    `data` (../shared/data/ibm_twitter_customer_care, Apache-2.0, never copied into Porch), the
+    label from Porch's own hand labels in porch/bench/proxy/ibm_*_labels.tsv (ids only).
+
+    The proxy for complaints to brands of many kinds: 23 brands (software, games consoles,
+    banks, airlines, telecoms, shops, streaming). The two game studios' support accounts are
+    left out (a quarter of the set, nearly all one kind of problem: a banned account), and so
+    are the brands' own turns."""
+    labelled: dict[tuple[str, str, int], str] = {}
+    for path in sorted(labels_dir.glob("ibm_*_labels.tsv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                labelled[(row["split"], row["session_id"], int(row["turn"]))] = row["label"]
+    if not labelled:
+        raise EvaluationError(f"no proxy labels in {labels_dir}")
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for split in sorted({key[0] for key in labelled}):
+        try:
+            conversations = json.loads((data / f"{split}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise EvaluationError(
+                f"cannot read the IBM customer-care set in {data}: {exc}"
+            ) from None
+        for conversation in conversations:
+            header = conversation["dialogHeader"]
+            if header["company"] in PROXY_LEFT_OUT:
+                continue
+            for turn, message in enumerate(conversation["dialogContent"]):
+                label = labelled.get((split, header["sessionID"], turn))
+                # The customer's own turns, once each: not the brand's agent, not a bystander,
+                # not a conversation the set holds twice.
+                if label is None or "client" not in message or message["tweet_ID"] in seen:
+                    continue
+                seen.add(message["tweet_ID"])
+                rows.append((message["message"], label))
+    return rows
 
 
 def _corrections(

@@ -1,7 +1,7 @@
 """Transformer-tier benchmarks: throughput on 2 CPU cores, a workspace's retrain on 200
 corrections (an adapter, no PyTorch) and TweetEval quality.
 
-Skipped, with the reason, where the `porch[transformer]` extra or its model is not installed.
+Skipped, with the reason, where onnxruntime, tokenizers or the model is not installed.
 """
 
 import os
@@ -25,7 +25,7 @@ def run() -> Iterator[Figure]:
             load_model,
         )
     except ImportError as exc:
-        yield skipped(name, f"the transformer extra is not installed ({exc})")
+        yield skipped(name, f"onnxruntime or tokenizers is not installed ({exc})")
         return
     if not is_installed():
         yield skipped(name, f"no transformer model in {SHIPPED_MODEL_DIR}")

@@ -1,7 +1,7 @@
 """The triage seam: `classify(texts) -> [Triage]`, implemented by each tier.
 
 Tiers: `fast` (scikit-learn linear model shipped with Porch) and `transformer`
-(MiniLM fine-tuned and served with onnxruntime, the optional `porch[transformer]` extra).
+(MiniLM fine-tuned and served with onnxruntime, installed with Porch).
 """
 
 from collections.abc import Sequence

@@ -67,7 +67,7 @@ BEST_TIER = click.option(
     type=click.Choice(["fast", "transformer"]),
     default=None,
     help="Which classifier (default: the --model's, else the best installed: transformer "
-    "where the extra is, else fast).",
+    "where onnxruntime is installed, else fast).",
 )
 MODEL = click.option(
     "--model",
@@ -279,7 +279,19 @@ def eval_airline(file: Path, model: Path | None, tier: str) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--text-column", default="text", show_default=True)
 @click.option("--label-column", default="label", show_default=True)
-@click.option("--positive", type=click.Choice(INTENTS), default="complaint", show_default=True)
+@click.option(
+    "--positive",
+    type=click.Choice(INTENTS),
+    default="complaint",
+    show_default=True,
+    help="The intent the owner corrects towards.",
+)
+@click.option(
+    "--positive-label",
+    default=None,
+    help="The label that marks a positive row (default: the --positive intent, or 1/true); "
+    "for the airline file: negative.",
+)
 @click.option("--k", "ks", default="0,50,200", show_default=True, help="Corrections to feed.")
 @click.option("--splits", default=3, show_default=True, type=click.IntRange(1, 100))
 @click.option("--seed", default=0, show_default=True)
@@ -290,6 +302,7 @@ def eval_learning_curve(
     text_column: str,
     label_column: str,
     positive: str,
+    positive_label: str | None,
     ks: str,
     splits: int,
     seed: int,
@@ -299,6 +312,9 @@ def eval_learning_curve(
     """Play the owner: feed k labelled rows as corrections, score the rest.
 
     Example: porch triage eval learning-curve labelled.csv --label-column label --k 0,50,200
+
+    The airline file: porch triage eval learning-curve Tweets.csv --label-column
+    airline_sentiment --positive-label negative; the proxy: porch triage eval proxy-set first.
     """
     from porch.bench.triage_evaluation import (
         EvaluationError,
@@ -312,10 +328,10 @@ def eval_learning_curve(
     try:
         k_values = [int(k) for k in ks.split(",") if k.strip()]
         texts, labels = read_table(file, text_column, label_column)
+        flags = is_positive(labels, positive, positive_label)
     except (ValueError, EvaluationError) as exc:
         raise TriageCliError(str(exc)) from None
     trainer = _trainer(tier)
-    flags = is_positive(labels, positive)
     try:
         curve = learning_curve(texts, flags, positive, k_values, base, splits, seed, trainer)
     except ValueError as exc:  # a --model that cannot learn (an export without 'pooled')
@@ -323,6 +339,46 @@ def eval_learning_curve(
     for k, score in curve:
         click.echo(f"k={k} macro_f1={score:.4f}", nl=True)
         sys.stdout.flush()
+
+
+@evaluate.command(name="proxy-set")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=Path("../shared/data/ibm_twitter_customer_care"),
+    show_default=True,
+    help="The IBM customer-care set (dev.json, test.json).",
+)
+@click.option(
+    "--labels",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A folder of ibm_*_labels.tsv (default: Porch's own, porch/bench/proxy).",
+)
+def eval_proxy_set(out: Path, data: Path, labels: Path | None) -> None:
+    """Write the complaint proxy set (text,label: complaint or not) as CSV, for learning-curve.
+
+    Customer tweets to 23 brands from the IBM customer-care set, labelled by hand for Porch
+    (porch/bench/proxy/). Evaluation only: nothing Porch ships is trained on it.
+
+    Example: porch triage eval proxy-set /tmp/proxy.csv && porch triage eval learning-curve
+    /tmp/proxy.csv --positive complaint --k 0,50,200,400
+    """
+    import csv
+
+    from porch.bench.triage_evaluation import PROXY_LABELS_DIR, EvaluationError, ibm_proxy
+
+    try:
+        rows = ibm_proxy(data, labels or PROXY_LABELS_DIR)
+    except EvaluationError as exc:
+        raise TriageCliError(str(exc)) from None
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+    complaints = sum(label == "complaint" for _, label in rows)
+    click.echo(f"wrote {out}: {len(rows)} rows, {complaints} complaints")
 
 
 commands: list[click.Command] = [triage]

@@ -1,10 +1,11 @@
 """Choosing and loading a classifier: `load_classifier(tier, path)`.
 
 The fast tier's default model ships in porch/triage/trained/default/. The transformer tier
-lives in porch.triage.transformer (the optional `porch[transformer]` extra, its model in
-porch/triage/trained/transformer/); asking for it when that module cannot be imported raises
-TierUnavailable with what to install. `best_tier()` is the transformer tier where it is
-installed, else the fast one: the inbox and `porch triage classify` use it by default.
+lives in porch.triage.transformer (onnxruntime and tokenizers, part of a default install; its
+model in porch/triage/trained/transformer/); asking for it when that module cannot be imported
+(an install without them) raises TierUnavailable with what to install. `best_tier()` is the
+transformer tier where it is installed, else the fast one: the inbox, `make demo` and
+`porch triage classify` use it by default.
 """
 
 import importlib
@@ -82,7 +83,8 @@ def _load(tier: str, path: Path | None) -> Classifier:
         except ImportError as exc:
             raise TierUnavailable(
                 "the transformer tier is not available here "
-                f"({exc}): install Porch with the 'transformer' extra, or use --tier fast"
+                f"({exc}): install Porch's requirements (pip install -r requirements/base.txt), "
+                "or use --tier fast"
             ) from None
         return cast(Classifier, module.load_classifier(path))
     raise TierUnavailable(f"unknown tier {tier!r}: choose one of {', '.join(TIERS)}")

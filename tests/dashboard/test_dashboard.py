@@ -12,12 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from porch.demo import DEMO_EMAIL, load_demo
-from porch.inbox.models import Conversation, Message, Reply, ReplyStatus
+from porch.inbox.models import Conversation, Reply, ReplyStatus
 from porch.plans.models import Plan
 from porch.publishing.models import Post, PostStatus, PostTarget, TargetState
 from porch.workspaces import services
 from porch.workspaces.models import ConnectedAccount, Role, Workspace
 from tests.conftest import add_member
+from tests.inbox.test_inbox import conversation
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
@@ -28,28 +29,10 @@ def account(workspace: Workspace) -> ConnectedAccount:
 
 
 def convo(account: ConnectedAccount, n: int, intent: str, text: str = "") -> Conversation:
-    arrived = NOW - timedelta(minutes=n)
-    found = Conversation.objects.create(
-        workspace=account.workspace,
-        account=account,
-        root_external_id=f"r{n}",
-        contact_handle=f"person{n}",
-        intent=intent,
-        first_message_at=arrived,
-        last_message_at=arrived,
-    )
-    Message.objects.create(
-        workspace=account.workspace,
-        account=account,
-        conversation=found,
-        network=account.network,
-        external_id=f"r{n}",
-        kind="mention",
-        author_handle=f"person{n}",
-        text=text or f"text {n} {intent}",
-        sent_at=arrived,
-        intent=intent,
-    )
+    """The inbox tests' conversation, arrived n minutes before NOW, with `text` if given."""
+    found = conversation(account, n, intent, NOW - timedelta(minutes=n))
+    if text:
+        found.messages.update(text=text)
     return found
 
 
@@ -153,7 +136,7 @@ def test_another_workspaces_data_never_shows(signed_in: Client, account: Connect
     secret = convo(their_account, 9, "complaint", "SECRET complaint of the other shop")
     Reply.objects.create(conversation=secret, text="SECRET reply", status=ReplyStatus.FAILED)
     html = page(signed_in, account.workspace)
-    assert "SECRET" not in html and "person9" not in html
+    assert "SECRET" not in html and "person9" not in html and "Pat 9" not in html
     assert 'data-testid="open-count">0<' in html
 
 

@@ -79,3 +79,76 @@ def test_missing_column_stops_with_one_line(tmp_path: Path):
     source.write_text("body\nhello\n")
     done = porch("classify", str(source))
     assert done.returncode == 2 and "no column 'text'" in done.stderr
+
+
+AIRLINE_LIKE = (
+    "text,airline_sentiment\n"
+    + "".join(f"@skyways my bag never arrived and flight {n} was a mess,negative\n" for n in range(12))
+    + "".join(f"@skyways lovely crew on flight {n} thank you,positive\n" for n in range(12))
+)
+
+
+def test_a_learning_curve_takes_the_label_that_marks_a_complaint(tmp_path: Path):
+    """Sentiment-labelled files (the airline set) name the label that counts as a complaint."""
+    source = tmp_path / "airline.csv"
+    source.write_text(AIRLINE_LIKE)
+    base = ["eval", "learning-curve", str(source), "--label-column", "airline_sentiment"]
+    done = porch(*base, "--positive-label", "negative", "--k", "0,5", "--splits", "1")
+    assert done.returncode == 0, done.stderr
+    assert [line.split()[0] for line in done.stdout.splitlines()] == ["k=0", "k=5"]
+    # The fast model tells these complaints from the thanks: a real score, not 0 or 1/2.
+    assert float(done.stdout.split()[1].split("=")[1]) > 0.8
+
+    wrong = porch(*base, "--positive-label", "angry", "--k", "0", "--splits", "1")
+    assert wrong.returncode == 2
+    assert "no row is labelled 'angry'" in wrong.stderr and "negative, positive" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+
+def test_the_proxy_set_joins_porchs_labels_with_the_ibm_texts(tmp_path: Path):
+    data = tmp_path / "ibm"
+    data.mkdir()
+    conversations = [
+        {
+            "dialogHeader": {"company": company, "sessionID": session},
+            "dialogContent": [
+                {who: name, "message": text, "tweet_ID": f"{session}{n}"}
+                for n, (who, name, text) in enumerate(turns)
+            ],
+        }
+        for company, session, turns in (
+            (
+                "AskShop",
+                "s1",
+                [
+                    ("client", "ann", "@AskShop my parcel never came"),
+                    ("agent", "AskShop", "Sorry Ann, please DM us"),
+                    ("client", "ann", "DM sent"),
+                ],
+            ),
+            ("MojangSupport", "s2", [("client", "bo", "@MojangSupport banned for nothing")]),
+        )
+    ]
+    (data / "dev.json").write_text(json.dumps(conversations))
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "ibm_dev_labels.tsv").write_text(
+        "split\tsession_id\tturn\ttweet_id\tlabel\n"
+        "dev\ts1\t0\ts10\tcomplaint\ndev\ts1\t1\ts11\tnot\ndev\ts1\t2\ts12\tnot\n"
+        "dev\ts2\t0\ts20\tcomplaint\n"
+    )
+    out = tmp_path / "proxy.csv"
+    done = porch("eval", "proxy-set", str(out), "--data", str(data), "--labels", str(labels))
+    assert done.returncode == 0, done.stderr
+    assert "2 rows, 1 complaints" in done.stdout
+    # The customer's turns only: not the brand's answer, not the game studios' conversations.
+    assert out.read_text().splitlines() == [
+        "text,label",
+        "@AskShop my parcel never came,complaint",
+        "DM sent,not",
+    ]
+
+    missing = porch(
+        "eval", "proxy-set", str(out), "--data", str(tmp_path / "nowhere"), "--labels", str(labels)
+    )
+    assert missing.returncode == 2 and "cannot read the IBM customer-care set" in missing.stderr
