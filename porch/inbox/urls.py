@@ -20,6 +20,11 @@ urlpatterns = [
     ),
     path("w/<slug:slug>/inbox/<int:pk>/check/", views.reply_check, name="reply_check"),
     path("w/<slug:slug>/inbox/settings/", views.inbox_settings, name="inbox_settings"),
+    path(
+        "w/<slug:slug>/inbox/settings/undo-learning/",
+        views.undo_learning,
+        name="inbox_undo_learning",
+    ),
     path("w/<slug:slug>/inbox/response-times/", views.response_times, name="response_times"),
     path("w/<slug:slug>/inbox/approvals/", views.approvals, name="approvals"),
     path("w/<slug:slug>/inbox/approvals/<int:pk>/approve/", views.approve, name="approve_reply"),

@@ -1,5 +1,6 @@
 """The inbox: one queue of every account's mentions, the conversation view, the response
-clock, helpers' replies waiting for approval, and the inbox settings."""
+clock, helpers' replies waiting for approval, and the inbox settings (with what triage has
+learnt from the members' corrections, and undoing its last change)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,11 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from porch.core.feedback import refusals_shown
 from porch.core.params import parse_id
 from porch.core.who import Author, Who, describe
+from porch.errors import NotAllowed
 from porch.inbox import services
 from porch.inbox.clock import ResponseClock, weekly
 from porch.inbox.forms import (
@@ -39,6 +42,8 @@ from porch.inbox.models import (
 from porch.inbox.queries import FILTERS, inbox
 from porch.inbox.replies import ReplyError, check_reply
 from porch.networks import registry
+from porch.triage import services as triage
+from porch.triage.services import LearningSummary
 from porch.workspaces.access import signed_in_user, workspace_view
 from porch.workspaces.models import Membership, Role
 
@@ -76,8 +81,10 @@ def inbox_list(request: HttpRequest, member: Membership) -> HttpResponse:
         "statuses": [*ConversationStatus.choices, ("all", "All")],
         "pending": services.pending_replies(member).count() if member.at_least(Role.MANAGER) else 0,
     }
-    template = "inbox/_rows.html" if request.htmx else "inbox/list.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "inbox/_rows.html", context)
+    context["learnt"] = triage.learnt(workspace)  # the full page only, not each 3 s refresh
+    return render(request, "inbox/list.html", context)
 
 
 @dataclass(frozen=True)
@@ -406,8 +413,13 @@ def saved_reply_edit(request: HttpRequest, member: Membership, pk: int) -> HttpR
     return render(request, "inbox/saved_reply_edit.html", context)
 
 
-@workspace_view(Role.MANAGER)
+@workspace_view()
 def inbox_settings(request: HttpRequest, member: Membership) -> HttpResponse:
+    """The settings (owner or manager) and what Porch has learnt (every member sees it)."""
+    if not member.at_least(Role.MANAGER):
+        if request.method == "POST":
+            raise NotAllowed("Only an owner or manager can change the inbox settings.")
+        return render(request, "inbox/settings.html", _learning(member))
     config = InboxSettings.of(member.workspace)
     form = InboxSettingsForm(request.POST or None, instance=config)
     if request.method == "POST" and form.is_valid():
@@ -415,12 +427,55 @@ def inbox_settings(request: HttpRequest, member: Membership) -> HttpResponse:
         messages.success(request, "Inbox settings saved.")
         return redirect("inbox_settings", slug=member.workspace.slug)
     context = {
-        "member": member,
+        **_learning(member),
         "form": form,
         "workspace_zone": member.workspace.timezone,
         "hours_from": config.get_hours_from_display(),
     }
     return render(request, "inbox/settings.html", context)
+
+
+def _learning(member: Membership) -> dict[str, Any]:
+    """The "What Porch has learnt" card: the figures, and how long ago each change was."""
+    learning = triage.learning_summary(member.workspace)
+    return {
+        "member": member,
+        "learning": learning,
+        "ago": _ago(learning, timezone.now()),
+        "manages": member.at_least(Role.MANAGER),
+        "can_undo": learning.can_undo and member.at_least(Role.MANAGER),
+    }
+
+
+def _ago(learning: LearningSummary, now: datetime) -> dict[str, str]:
+    """ "2 hours ago" (one unit, as a person says it), or "just now", for the last change,
+    the one in use, and the change undone and its undo."""
+    last, in_use, undone = learning.last, learning.in_use, learning.undone
+    when = {
+        "last": last.at if last else None,
+        "in_use": in_use.at if in_use else None,
+        "undone_made": undone.at if undone else None,
+        "undone": undone.undone_at if undone else None,
+    }
+    return {key: _since(at, now) for key, at in when.items() if at is not None}
+
+
+def _since(at: datetime, now: datetime) -> str:
+    return "just now" if now - at < timedelta(minutes=1) else f"{timesince(at, now, depth=1)} ago"
+
+
+@workspace_view(Role.MANAGER)
+@require_POST
+def undo_learning(request: HttpRequest, member: Membership) -> HttpResponse:
+    """Undo the last change triage made from the corrections (owner or manager)."""
+    with refusals_shown(request):
+        triage.undo_retrain(member.workspace, member)
+        messages.success(
+            request,
+            "Undone: Porch sorts your inbox as it did before the last change. Your corrections "
+            "are kept, and the next one you make teaches it again.",
+        )
+    return redirect("inbox_settings", slug=member.workspace.slug)  # the card and the message
 
 
 @workspace_view()

@@ -7,8 +7,10 @@
    from the base model and the other folds' corrections (both tiers fit an adapter:
    base.fit_adapter), and score it on the fold held back. With fewer than five
    corrections, one model fits and is scored on all of them;
-2. the candidate's accuracy is over every correction, each held back once; the model in
-   use is scored on the same corrections; a candidate that does worse is not promoted.
+2. the candidate's accuracy is over every correction, each held back once; `current` is
+   scored on the same corrections; a candidate that does worse is not promoted. A workspace
+   passes the shipped model as `current` (services.retrain_workspace): the version in use was
+   taught these corrections and would sort them right by heart.
    (One held-back fifth decided before: at 200 corrections, 40 of them, where one message
    either way rejected a retrain that was better on 14,000 others.)
 3. the candidate itself is fitted on every correction.

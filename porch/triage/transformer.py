@@ -1,18 +1,24 @@
 """The transformer tier: a fine-tuned MiniLM served with onnxruntime and tokenizers.
 
-No PyTorch here: fine-tuning lives in porch/bench/train_transformer.py. A model is a
-directory of three files, and a fourth once a workspace's corrections adapted it; none can
-run code when loaded:
+No PyTorch here: fine-tuning the whole network lives in porch/bench/train_transformer.py. A
+model is a directory of these files, none of which can run code when loaded:
 
 - ``model.onnx``: inputs ``input_ids`` and ``attention_mask`` (batch x sequence, int64),
-  outputs ``intent`` (batch x 6 probabilities), ``sentiment`` (batch x 3), ``urgency`` and
-  ``pooled`` (batch x 384, the mean-pooled sentence vector the heads read);
+  outputs ``intent`` (batch x 6 probabilities), ``sentiment`` (batch x 3), ``urgency``,
+  ``pooled`` (batch x 384, the mean-pooled sentence vector the heads read) and ``hidden``
+  (batch x sequence x 384, the input of the last encoder layer; porch/bench/expose_hidden.py);
 - ``tokenizer.json``: the uncased BERT WordPiece tokenizer of the base model;
 - ``model.json``: format, label order, version, max_length and training metadata;
-- ``adapter.npz`` (optional): a correction to the intent scores learnt from an owner's
-  corrections by `adapt_intents` (a 393 x 6 matrix and 6 biases over ``pooled`` and the
-  fast tier's 9 lexicon and shape features, added to the log of the intent probabilities),
-  loaded without pickle.
+- ``top.npz`` (with ``hidden``): the last encoder layer's weights and the intent head, as the
+  int8 graph holds them (toplayer.load_top);
+- ``tuned.npz`` (optional): what an owner's corrections taught (`tune_intents`): low-rank
+  changes to the last layer's attention-output and feed-forward matrices and a change to the
+  intent head (toplayer.Lora); the intent then comes from toplayer.TopLayer over ``hidden``;
+- ``adapter.npz`` (optional, models without ``hidden``): a linear correction to the intent
+  scores (`fit_intent_adapter`: a 393 x 6 matrix and 6 biases over ``pooled`` and the
+  fast tier's 9 lexicon and shape features, added to the log of the intent probabilities).
+
+The .npz files are loaded without pickle and checked; a broken one is a ModelFileError.
 
 Each text runs alone, so its scores never depend on what else is classified with it
 (TransformerModel.run). Urgency is the
@@ -23,8 +29,12 @@ scored higher on TweetEval's validation split than either alone. Then neutral is
 model.json's ``neutral_offset``, as the fast tier does (base.lower_neutral).
 """
 
+import dataclasses
+import hashlib
 import json
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,9 +44,11 @@ from typing import Any
 
 import numpy as np
 import onnxruntime  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 from tokenizers import Tokenizer
 
 from porch.config import env_int
+from porch.triage import toplayer
 from porch.triage.base import (
     ADAPTER_L2,
     INTENTS,
@@ -47,7 +59,7 @@ from porch.triage.base import (
     results,
     softmax,
 )
-from porch.triage.corpus import Example
+from porch.triage.corpus import Example, load_corpus
 from porch.triage.fast import FastModel, ModelFileError
 from porch.triage.features import CUE_NAMES, Batch, featurise_with_dense
 
@@ -56,8 +68,18 @@ ONNX_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "model.json"
 ADAPTER_FILE = "adapter.npz"
+TOP_FILE = "top.npz"
+TUNED_FILE = "tuned.npz"
 OUTPUTS = ("intent", "sentiment", "urgency")
 POOLED = "pooled"
+HIDDEN = "hidden"
+# Fine-tuning on corrections (tune_intents): this many corpus examples with an intent, drawn
+# once with a fixed seed, are replayed with the corrections so the network does not forget.
+REPLAY_EXAMPLES = 400
+REPLAY_SEED = 0
+# Hidden states kept per process for fine-tuning (text -> sequence x 384, float16: about 20 kB
+# a tweet): a retrain of 200 corrections uses 600 (with the replay sample).
+HIDDEN_CACHE_TEXTS = 2048
 # The adapter also reads the fast tier's lexicon and shape features (features.CUE_NAMES:
 # polarity, exclamations, questions, shouting...) times this, so a cue there costs less of the
 # penalty than a direction of the pooled vector. Airline learning curve, k=200, for scales
@@ -76,6 +98,9 @@ SHIPPED_MODEL_DIR = Path(__file__).with_name("trained") / "transformer"
 THREADS_VARIABLE = "PORCH_TRIAGE_THREADS"
 
 Array = np.ndarray[Any, Any]
+# (model digest, text) -> (intent, sentiment and urgency in a row; hidden states, float16)
+_HIDDEN_CACHE: OrderedDict[tuple[str, str], tuple[Array, Array]] = OrderedDict()
+_HIDDEN_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -101,9 +126,15 @@ class TransformerModel:
         meta: dict[str, Any],
         threads: int = 0,
         adapter: Adapter | None = None,
+        top: bytes | None = None,
+        tuned: toplayer.Lora | None = None,
     ) -> None:
         self.onnx, self.tokenizer_json, self.meta = onnx, tokenizer_json, meta
         self.adapter, self.threads = adapter, threads
+        # top.npz's bytes (the last layer's weights, for fine-tuning) and what fine-tuning learnt.
+        self.top, self.tuned = top, tuned
+        self._frozen: dict[str, Array] | None = None
+        self.digest = hashlib.sha256(onnx).hexdigest()[:16]
         self.workers = threads or len(os.sched_getaffinity(0))
         self.version = str(meta.get("version", "unsaved"))
         self.session = _session(onnx)
@@ -118,6 +149,10 @@ class TransformerModel:
         (directory / TOKENIZER_FILE).write_text(self.tokenizer_json, encoding="utf-8")
         if self.adapter is not None:
             np.savez(directory / ADAPTER_FILE, weight=self.adapter.weight, bias=self.adapter.bias)
+        if self.top is not None:
+            (directory / TOP_FILE).write_bytes(self.top)
+        if self.tuned is not None:
+            np.savez(directory / TUNED_FILE, **self.tuned.arrays())  # type: ignore[arg-type]
         meta = {**self.meta, "version": self.version}
         (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
@@ -151,8 +186,14 @@ class TransformerModel:
     ) -> tuple[Array, Array, Array]:
         """Intent probabilities, sentiment probabilities and model urgency, in input order.
         `features`: the texts' `featurise`, where already made."""
-        out = self.run(texts, pooled=self.adapter is not None)
-        intent, sentiment, urgency = out[0], out[1], out[2]
+        if self.tuned is not None:
+            intent, sentiment, urgency, hidden = self.run_hidden(texts, keep=False)
+            logits = toplayer.TopLayer(self.frozen(), self.tuned).logits(hidden)
+            intent = softmax(logits.astype(np.float64)).astype(np.float32)
+            out = [intent, sentiment, urgency]
+        else:
+            out = self.run(texts, pooled=self.adapter is not None)
+            intent, sentiment, urgency = out[0], out[1], out[2]
         batch = features or self.featurise(texts)
         if self.adapter is not None:
             inputs = adapter_inputs(out[3], batch.dense)
@@ -164,6 +205,62 @@ class TransformerModel:
             sentiment = ((1.0 - share) * sentiment + share * fast_sentiment).astype(np.float32)
         sentiment = lower_neutral(sentiment, float(self.meta.get("neutral_offset", 0.0)))
         return intent, sentiment, urgency
+
+    def run_hidden(
+        self, texts: Sequence[str], keep: bool = True
+    ) -> tuple[Array, Array, Array, list[Array]]:
+        """Intent, sentiment, urgency and each text's hidden states (sequence x 384, the input
+        of the last encoder layer; rounded to float16 whether kept or not), in input order.
+        `keep`: hidden states are kept per process (the last HIDDEN_CACHE_TEXTS texts), as
+        fine-tuning asks for the same texts again and again; classifying does not keep them."""
+        if HIDDEN not in self.outputs:
+            raise ValueError(f"the model {self.version} has no {HIDDEN!r} output to fine-tune")
+        keys = [(self.digest, text) for text in texts]
+        with _HIDDEN_LOCK:
+            missing = list(dict.fromkeys(key for key in keys if key not in _HIDDEN_CACHE))
+        if missing:
+            names = [*OUTPUTS, HIDDEN]
+            encoded = self.tokenizer.encode_batch([k[1] for k in missing], add_special_tokens=True)
+
+            def one(ids: list[int]) -> list[Array]:
+                row = np.array([ids], dtype=np.int64)
+                feed = {"input_ids": row, "attention_mask": np.ones_like(row)}
+                return list(self.session.run(names, feed))
+
+            if len(encoded) == 1 or self.workers == 1:
+                parts = [one(e.ids) for e in encoded]
+            else:
+                with ThreadPoolExecutor(min(self.workers, len(encoded))) as pool:
+                    parts = list(pool.map(one, [e.ids for e in encoded]))
+        fresh: dict[tuple[str, str], tuple[Array, Array]] = {}
+        if missing:
+            for key, part in zip(missing, parts, strict=True):
+                heads = np.concatenate([np.ravel(p[0]) for p in part[:3]]).astype(np.float32)
+                fresh[key] = (heads, part[3][0].astype(np.float16))
+        with _HIDDEN_LOCK:
+            rows = [fresh[key] if key in fresh else _HIDDEN_CACHE[key] for key in keys]
+            if keep:
+                _HIDDEN_CACHE.update(fresh)
+                for key in keys:
+                    _HIDDEN_CACHE.move_to_end(key)
+                while len(_HIDDEN_CACHE) > HIDDEN_CACHE_TEXTS:
+                    _HIDDEN_CACHE.popitem(last=False)
+        heads = np.stack([r[0] for r in rows]) if rows else np.zeros((0, 10), np.float32)
+        intent, sentiment = heads[:, : len(INTENTS)], heads[:, len(INTENTS) : len(INTENTS) + 3]
+        urgency = heads[:, len(INTENTS) + 3 :].reshape(len(rows), *self._urgency_shape())
+        return intent, sentiment, urgency, [r[1].astype(np.float32) for r in rows]
+
+    def _urgency_shape(self) -> tuple[int, ...]:
+        shape = self.session.get_outputs()[self.outputs.index("urgency")].shape[1:]
+        return tuple(int(s) for s in shape)
+
+    def frozen(self) -> dict[str, Array]:
+        """The last layer's weights from top.npz (ValueError if there is none)."""
+        if self._frozen is None:
+            if self.top is None:
+                raise ValueError(f"the model {self.version} has no {TOP_FILE} to fine-tune")
+            self._frozen = toplayer.load_top_bytes(self.top)
+        return self._frozen
 
     @property
     def fast_sentiment_share(self) -> float:
@@ -198,6 +295,67 @@ def _fast_model() -> FastModel:
 
 
 def adapt_intents(base: TransformerModel, corrections: Sequence[Example]) -> TransformerModel:
+    """`base` fine-tuned on an owner's `corrections` (a learning.Trainer): `tune_intents` where
+    the model has the hidden output and top.npz (the shipped model does), else
+    `fit_intent_adapter` (a linear adapter beside the network)."""
+    if HIDDEN in base.outputs and base.top is not None:
+        return tune_intents(base, corrections)
+    return fit_intent_adapter(base, corrections)
+
+
+def tune_intents(
+    base: TransformerModel,
+    corrections: Sequence[Example],
+    settings: toplayer.Settings = toplayer.DEFAULT_SETTINGS,
+) -> TransformerModel:
+    """`base` with its last encoder layer and intent head fine-tuned on `corrections` (LoRA,
+    toplayer.fine_tune), mixed with a fixed replay sample of the corpus: no PyTorch.
+
+    Starts from the shipped weights every time (base.tuned is not carried over: a retrain
+    learns from all the corrections at once). Sentiment and urgency stay the network's."""
+    if not corrections:  # nothing to learn: the shipped network as it is
+        return TransformerModel(
+            base.onnx, base.tokenizer_json, base.meta, base.threads, None, base.top
+        )
+    texts = [c.text for c in corrections]
+    hidden = base.run_hidden(texts)[3]
+    labels = np.array([INTENTS.index(str(c.intent)) for c in corrections], np.int64)
+    replay_texts, replay_labels = _replay_sample()
+    replay_hidden = base.run_hidden(replay_texts)[3]
+    # One core: the other serves the inbox meanwhile (and BLAS threads on small matrices lose
+    # more to waiting than they gain where the cores are shared).
+    with threadpool_limits(limits=1):
+        lora = toplayer.fine_tune(
+            base.frozen(), hidden, labels, replay_hidden, replay_labels, settings
+        )
+    meta = {
+        **base.meta,
+        "base_version": base.version,
+        "tuned": {
+            "corrections": len(corrections),
+            "replay": len(replay_texts),
+            "rank": toplayer.RANK,
+            "settings": dataclasses.asdict(settings),
+        },
+    }
+    meta.pop("adapter", None)
+    return TransformerModel(
+        base.onnx, base.tokenizer_json, meta, base.threads, None, base.top, lora
+    )
+
+
+@cache
+def _replay_sample() -> tuple[list[str], Array]:
+    """REPLAY_EXAMPLES corpus examples with an intent, drawn with REPLAY_SEED."""
+    examples = [e for e in load_corpus() if e.intent is not None]
+    rng = np.random.default_rng(REPLAY_SEED)
+    chosen = rng.choice(len(examples), min(REPLAY_EXAMPLES, len(examples)), replace=False)
+    picked = [examples[i] for i in sorted(chosen)]
+    labels = np.array([INTENTS.index(str(e.intent)) for e in picked], np.int64)
+    return [e.text for e in picked], labels
+
+
+def fit_intent_adapter(base: TransformerModel, corrections: Sequence[Example]) -> TransformerModel:
     """`base` with an adapter fitted to an owner's `corrections`: seconds, no PyTorch.
 
     A learning.Trainer. The adapter (base.fit_adapter) shifts the intent logits by a linear
@@ -259,11 +417,23 @@ def load_model(path: Path, threads: int | None = None) -> TransformerModel:
         model = TransformerModel(
             (directory / ONNX_FILE).read_bytes(), tokenizer_json, meta, threads
         )
-        if model.outputs[:3] != list(OUTPUTS) or model.outputs[3:] not in ([], [POOLED]):
+        if model.outputs[:3] != list(OUTPUTS) or model.outputs[3:] not in (
+            [],
+            [POOLED],
+            [POOLED, HIDDEN],
+        ):
             raise ValueError(f"its outputs are {model.outputs}, not a triage model's")
         if (directory / ADAPTER_FILE).exists():
             where = ADAPTER_FILE
             model.adapter = _load_adapter(directory / ADAPTER_FILE, model)
+        if (directory / TOP_FILE).exists() and HIDDEN in model.outputs:
+            where = TOP_FILE
+            model.top = (directory / TOP_FILE).read_bytes()
+            model.frozen()  # checks it
+        if (directory / TUNED_FILE).exists():
+            where = TUNED_FILE
+            with np.load(directory / TUNED_FILE, allow_pickle=False) as arrays:
+                model.tuned = toplayer.Lora.from_arrays(arrays, model.frozen())
     except Exception as exc:  # onnxruntime and tokenizers raise plain Exception subclasses
         raise ModelFileError(
             f"cannot load the triage model at {directory} (transformer tier, {where}: "

@@ -83,7 +83,9 @@ def test_missing_column_stops_with_one_line(tmp_path: Path):
 
 AIRLINE_LIKE = (
     "text,airline_sentiment\n"
-    + "".join(f"@skyways my bag never arrived and flight {n} was a mess,negative\n" for n in range(12))
+    + "".join(
+        f"@skyways my bag never arrived and flight {n} was a mess,negative\n" for n in range(12)
+    )
     + "".join(f"@skyways lovely crew on flight {n} thank you,positive\n" for n in range(12))
 )
 

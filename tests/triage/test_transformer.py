@@ -23,7 +23,9 @@ from porch.triage.transformer import (
     ONNX_FILE,
     SHIPPED_MODEL_DIR,
     TOKENIZER_FILE,
+    TUNED_FILE,
     adapt_intents,
+    fit_intent_adapter,
     load_model,
     shipped_model,
 )
@@ -151,7 +153,9 @@ def test_the_learning_curve_adapts_the_transformer_without_pytorch(tmp_path: Pat
     rows = [(f"@acme order {i} never came and nobody answers", "complaint") for i in range(8)]
     rows += [(f"@acme lovely visit number {i}, thanks!", "not") for i in range(8)]
     table.write_text("text,label\n" + "".join(f"{text},{label}\n" for text, label in rows))
-    done = porch("eval", "learning-curve", str(table), "--tier", "transformer", "--k", "0,5")
+    done = porch(
+        "eval", "learning-curve", str(table), "--tier", "transformer", "--k", "0,5", "--splits", "1"
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert [line.split()[0] for line in lines] == ["k=0", "k=5"]
@@ -180,13 +184,15 @@ def test_corrections_adapt_the_transformer_and_the_result_loads_back(tmp_path: P
         (r.sentiment_score, r.urgency) for r in before
     ]
     adapted.save(tmp_path / "adapted")
-    assert (tmp_path / "adapted" / ADAPTER_FILE).is_file()
+    assert (tmp_path / "adapted" / TUNED_FILE).is_file()
+    assert not (tmp_path / "adapted" / ADAPTER_FILE).exists()
     loaded = load_model(tmp_path / "adapted")
     assert loaded.classify([UNSEEN, ANGRY]) == adapted.classify([UNSEEN, ANGRY])
 
 
-def test_corrections_can_teach_that_shouting_is_a_complaint():
-    """The network is uncased, so only the adapter's lexicon inputs can tell shouting apart."""
+def test_the_linear_adapter_can_teach_that_shouting_is_a_complaint():
+    """The network is uncased, so only the adapter's lexicon inputs can tell shouting apart
+    (fit_intent_adapter: the trainer of models without the hidden output)."""
     items = ("order", "parcel", "refund", "cake", "table", "voucher", "delivery", "booking")
     shouted = [Correction(f"@acme WHERE IS MY {item.upper()}?", "complaint") for item in items]
     calm = [Correction(f"@acme where is my {item}?", "question") for item in items]
@@ -194,7 +200,7 @@ def test_corrections_can_teach_that_shouting_is_a_complaint():
     unseen = ["@acme WHERE IS MY INVOICE?", "@acme where is my invoice?"]
     loud, quiet = (r.intent_scores["complaint"] for r in base.classify(unseen))
     assert loud == quiet
-    adapted = adapt_intents(base, as_examples(shouted + calm))
+    adapted = fit_intent_adapter(base, as_examples(shouted + calm))
     loud, quiet = (r.intent_scores["complaint"] for r in adapted.classify(unseen))
     assert loud > quiet + 0.2
 
@@ -277,14 +283,18 @@ def test_the_shipped_learnt_lexicon_is_what_distil_makes_from_the_shipped_model(
     words = ["awful", "wonderful", "refund", "mouldy", "table", "tuesday", "yummy"]
     made = lexicon.distil(shipped_model(), words)
     # distil centres polarity on the median word of those it rates: compare differences. Each
-    # word is run alone, so a word's rating does not depend on the list it was rated in: the
-    # shipped file is remade from any word list, to its rounding.
+    # word is run alone, so a word's rating does not depend on the list it was rated in. The
+    # int8 network's sums are exact on a CPU with VNNI and saturate on one with AVX2 alone
+    # (onnxruntime's kernels differ), so the file is remade only to within that spread on
+    # another kind of CPU: up to 0.34 polarity and 0.18 neutrality was measured between an
+    # AVX-512 VNNI machine and the one that made the file (ratings span about -4 to 2).
     for word in words:
         np.testing.assert_allclose(
-            made[word][0] - made["table"][0], shipped[word][0] - shipped["table"][0], atol=2e-3
+            made[word][0] - made["table"][0], shipped[word][0] - shipped["table"][0], atol=0.45
         )
-        np.testing.assert_allclose(made[word][1], shipped[word][1], atol=1e-3)
-    assert made["awful"][0] < made["table"][0] < made["wonderful"][0]
+        np.testing.assert_allclose(made[word][1], shipped[word][1], atol=0.25)
+    assert made["awful"][0] < made["mouldy"][0] < made["table"][0] < made["wonderful"][0]
+    assert made["refund"][0] < made["tuesday"][0] < made["yummy"][0]
     assert lexicon.distil(shipped_model(), []) == {}
 
 
