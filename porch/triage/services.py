@@ -1,19 +1,20 @@
 """Triage for a workspace: its classifier, recording corrections, retraining.
 
 `record_correction` stores what the owner said and enqueues `retrain_workspace_model`;
-the task calls `retrain_workspace`, which runs learning.retrain and stores the result
-as the workspace's next model version, promoted or not.
+the task calls `retrain_if_new` (nothing when the newest version already learnt from every
+correction), which calls `retrain_workspace`: learning.retrain against the shipped model,
+stored as the workspace's next model version, promoted or not.
 
 A workspace without a model of its own uses the best installed tier (loading.best_tier: the
-transformer where the `porch[transformer]` extra is installed). Corrections fit an adapter on
-the shipped transformer where that tier is installed (seconds, no PyTorch), and on the
-shipped fast model elsewhere.
+transformer where onnxruntime is installed, as it is by default). Corrections fine-tune the
+shipped transformer's last layer where that tier is installed (transformer.adapt_intents:
+seconds, no PyTorch), and fit an adapter on the shipped fast model elsewhere.
 
 A workspace model that this Porch can no longer load (made for other feature settings before
 an upgrade, or its files gone) is retired: the shipped model serves in its place, and one
 retrain from the stored corrections is enqueued, so nothing the owner taught is lost and the
-inbox never stops on it. A model of a tier this process lacks (the transformer extra installed
-in the worker but not in the web process) is not retired, as the worker would only make
+inbox never stops on it. A model of a tier this process lacks (onnxruntime installed in the
+worker but not in the web process) is not retired, as the worker would only make
 another: the shipped model of the installed tier serves, and a warning says why.
 
 What the owner sees of it (the inbox settings page): `learning_summary`, and `undo_retrain`

@@ -216,8 +216,9 @@ class TransformerModel:
         if HIDDEN not in self.outputs:
             raise ValueError(f"the model {self.version} has no {HIDDEN!r} output to fine-tune")
         keys = [(self.digest, text) for text in texts]
-        with _HIDDEN_LOCK:
-            missing = list(dict.fromkeys(key for key in keys if key not in _HIDDEN_CACHE))
+        with _HIDDEN_LOCK:  # what is cached now (another thread may evict it meanwhile)
+            cached = {key: _HIDDEN_CACHE[key] for key in keys if key in _HIDDEN_CACHE}
+        missing = list(dict.fromkeys(key for key in keys if key not in cached))
         if missing:
             names = [*OUTPUTS, HIDDEN]
             encoded = self.tokenizer.encode_batch([k[1] for k in missing], add_special_tokens=True)
@@ -238,9 +239,10 @@ class TransformerModel:
                 heads = np.concatenate([np.ravel(p[0]) for p in part[:3]]).astype(np.float32)
                 fresh[key] = (heads, part[3][0].astype(np.float16))
         with _HIDDEN_LOCK:
-            rows = [fresh[key] if key in fresh else _HIDDEN_CACHE[key] for key in keys]
+            rows = [fresh[key] if key in fresh else cached[key] for key in keys]
             if keep:
                 _HIDDEN_CACHE.update(fresh)
+                _HIDDEN_CACHE.update(cached)
                 for key in keys:
                     _HIDDEN_CACHE.move_to_end(key)
                 while len(_HIDDEN_CACHE) > HIDDEN_CACHE_TEXTS:
