@@ -468,8 +468,9 @@ def _since(at: datetime, now: datetime) -> str:
 @require_POST
 def undo_learning(request: HttpRequest, member: Membership) -> HttpResponse:
     """Undo the last change triage made from the corrections (owner or manager)."""
+    shown = request.POST.get("version", "")
     with refusals_shown(request):
-        triage.undo_retrain(member.workspace, member)
+        triage.undo_retrain(member.workspace, member, int(shown) if shown.isdigit() else None)
         messages.success(
             request,
             "Undone: Porch sorts your inbox as it did before the last change. Your corrections "

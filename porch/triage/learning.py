@@ -4,8 +4,9 @@
 `porch triage eval learning-curve` runs to play the owner:
 
 1. deal the corrections into five folds (a fixed, seeded deal); for each fold, fit a model
-   from the base model and the other folds' corrections (both tiers fit an adapter:
-   base.fit_adapter), and score it on the fold held back. With fewer than five
+   from the base model and the other folds' corrections (the trainer: the transformer tier
+   fine-tunes its last layer, transformer.adapt_intents; the fast tier fits an adapter,
+   fast.adapt_intents), and score it on the fold held back. With fewer than five
    corrections, one model fits and is scored on all of them;
 2. the candidate's accuracy is over every correction, each held back once; `current` is
    scored on the same corrections; a candidate that does worse is not promoted. A workspace

@@ -114,13 +114,15 @@ def _retire(record: WorkspaceModel, reason: str, relearn: bool) -> None:
         reason,
     )
     if relearn:
-        _retrain_soon(record.workspace_id)
+        _retrain_soon(record.workspace_id, force=True)
 
 
-def _retrain_soon(workspace_id: int) -> None:
+def _retrain_soon(workspace_id: int, force: bool = False) -> None:
+    """Enqueue a retrain; `force`: even if the newest version learnt from every correction (a
+    retired model's corrections must be learnt again)."""
     from porch.triage.tasks import retrain_workspace_model
 
-    transaction.on_commit(lambda: retrain_workspace_model.enqueue(workspace_id))
+    transaction.on_commit(lambda: retrain_workspace_model.enqueue(workspace_id, force))
 
 
 def _trainer_and_base() -> tuple[Trainer, TrainableModel]:
@@ -149,10 +151,11 @@ def record_correction(
     return correction
 
 
-def retrain_if_new(workspace: Workspace) -> WorkspaceModel | None:
+def retrain_if_new(workspace: Workspace, force: bool = False) -> WorkspaceModel | None:
     """What the background task runs: a retrain, unless the newest version already learnt
     from every correction there is (each correction enqueues one, so a run of corrections
-    makes one version, not one each). None when there is nothing to learn from."""
+    makes one version, not one each); `force` retrains anyway (after a retirement). None when
+    there is nothing to learn from."""
     newest_correction = (
         TriageCorrection.objects.filter(workspace=workspace)
         .order_by("-id")
@@ -163,7 +166,8 @@ def retrain_if_new(workspace: Workspace) -> WorkspaceModel | None:
         return None
     last = WorkspaceModel.objects.filter(workspace=workspace).first()
     if (
-        last is not None
+        not force
+        and last is not None
         and "retired" not in last.metrics
         and last.metrics.get("last_correction") == newest_correction
     ):
@@ -325,11 +329,15 @@ def _can_go_back(in_use: WorkspaceModel) -> bool:
     return before is None or Path(before.path).is_dir()
 
 
-def undo_retrain(workspace: Workspace, member: Membership) -> WorkspaceModel:
+def undo_retrain(
+    workspace: Workspace, member: Membership, version: int | None = None
+) -> WorkspaceModel:
     """Stop using the model in use (owner or manager): the version promoted before it, or the
     shipped model, serves again. The undone row keeps its files until the next retrain, is
     marked {"undone": true, "undone_at", "undone_by"} and is never promoted again; the
-    corrections stay, and the next one retrains as usual. Returns the undone row."""
+    corrections stay, and the next one retrains as usual. `version`: the one the page showed
+    in use; if a retrain put another in use since, nothing is undone (Conflict). Returns the
+    undone row."""
     if member.workspace_id != workspace.pk:
         raise NotAllowed("This is not your workspace.")
     if not member.at_least(Role.MANAGER):
@@ -337,6 +345,11 @@ def undo_retrain(workspace: Workspace, member: Membership) -> WorkspaceModel:
     record = active_model(workspace)
     if record is None:
         raise Conflict("There is no change to undo: Porch sorts as it came.")
+    if version is not None and record.version != version:
+        raise Conflict(
+            "Porch learnt something new since you opened this page: nothing was undone. "
+            "Read what it learnt below, then undo again if you want to."
+        )
     if not _can_go_back(record):
         raise Conflict("Porch cannot go back further: the version before is no longer kept.")
     marked = {

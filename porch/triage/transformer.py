@@ -78,7 +78,8 @@ HIDDEN = "hidden"
 REPLAY_EXAMPLES = 400
 REPLAY_SEED = 0
 # Hidden states kept per process for fine-tuning (text -> sequence x 384, float16: about 20 kB
-# a tweet): a retrain of 200 corrections uses 600 (with the replay sample).
+# a tweet, 48 kB at most, so 100 MB at worst): a retrain of 200 corrections uses 600 (with the
+# replay sample).
 HIDDEN_CACHE_TEXTS = 2048
 # The adapter also reads the fast tier's lexicon and shape features (features.CUE_NAMES:
 # polarity, exclamations, questions, shouting...) times this, so a cue there costs less of the

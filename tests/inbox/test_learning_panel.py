@@ -61,16 +61,16 @@ def test_the_card_says_in_words_what_the_last_change_did(
 ) -> None:
     with time_machine.travel(T0 + timedelta(hours=2, minutes=10), tick=False):
         page = settings_page(signed_in, workspace)
-    assert "Porch has learnt from <b>22</b> of your corrections." in page
+    assert "Porch has learnt from all <b>22</b> of your corrections." in page
     assert (
-        "Last change, 2 hours ago: on your corrections it had not been taught, "
-        "it now sorts <b>12 of 22</b> right (before it learnt from you: 12)."
+        "Last change, 2 hours ago: tested fairly (each correction by a copy that had not seen "
+        "it), it sorts <b>12 of 22</b> right; before it learnt from you, 12 of 22."
     ) in page
     assert "accuracy" not in page.lower() and "v2" not in page
     assert "Waiting to learn" not in page
     assert UNDO in page and "before this change" in page
     with time_machine.travel(T0 + timedelta(seconds=30), tick=False):
-        assert "Last change, just now: on your corrections" in settings_page(signed_in, workspace)
+        assert "Last change, just now: tested fairly" in settings_page(signed_in, workspace)
 
 
 def test_a_change_that_did_not_help_is_said_and_new_corrections_wait(
@@ -84,8 +84,8 @@ def test_a_change_that_did_not_help_is_said_and_new_corrections_wait(
     assert "Porch has learnt from <b>22</b> of your 24 corrections." in page
     assert (
         "Last try, 1 hour ago: Porch kept how it sorted before: "
-        "the change did not help on your corrections. On the ones it had not been taught, "
-        "it sorted 0 of 22 right (before it learnt from you: 12)."
+        "the change did not help on your corrections. Tested fairly (each correction by a copy "
+        "that had not seen it), it sorted 0 of 22 right; before it learnt from you, 12 of 22."
     ) in page
     assert "Waiting to learn from 2 new corrections." in page
     assert "before the change made 4 hours ago" in page  # undo goes back before v2, in use
@@ -117,9 +117,23 @@ def test_an_owner_or_manager_undoes_the_last_change_from_the_card(
     assert "Porch has learnt from <b>10</b> of your 22 corrections." in page
     assert (
         f"Last change, 2 hours ago: undone 5 minutes ago by {user.email}. "
-        "Porch sorts as it did before it."
+        "Porch sorts as it did before that change."
     ) in page
     assert "before the change made 1 day ago" in page  # v1 can be undone in turn
+
+
+def test_an_undo_from_a_page_drawn_before_a_newer_change_undoes_nothing(
+    signed_in: Client, workspace: Workspace, two_changes: tuple[WorkspaceModel, WorkspaceModel]
+) -> None:
+    """The page showed v1 in use; v2 came since: the button must not undo what was not shown."""
+    first, second = two_changes
+    assert f'name="version" value="{second.version}"' in settings_page(signed_in, workspace)
+    answer = signed_in.post(undo_url(workspace), {"version": str(first.version)}, follow=True)
+    page = answer.content.decode()
+    assert "Porch learnt something new since you opened this page: nothing was undone." in page
+    assert services.active_model(workspace) == second
+    signed_in.post(undo_url(workspace), {"version": str(second.version)})
+    assert services.active_model(workspace) == first
 
 
 def test_when_the_version_before_is_gone_the_card_says_undo_cannot_go_further(
@@ -132,7 +146,7 @@ def test_when_the_version_before_is_gone_the_card_says_undo_cannot_go_further(
     assert signed_in.post(undo_url(workspace)).status_code == 302
     page = settings_page(signed_in, workspace)
     assert UNDO not in page
-    assert "Porch cannot go back further" in page
+    assert "Porch cannot undo further back than this." in page
 
 
 def test_an_undo_stays_said_after_a_retrain_that_was_kept_out(
@@ -151,7 +165,7 @@ def test_an_undo_stays_said_after_a_retrain_that_was_kept_out(
     assert "Last try, 2 hours ago: Porch kept how it sorted before" in page
     assert (
         f"The change made 3 hours ago was undone 2 hours ago by {owner.email}: "
-        "Porch sorts as it did before it."
+        "Porch sorts as it did before that change."
     ) in page
 
 
@@ -163,7 +177,7 @@ def test_with_few_corrections_the_card_says_they_were_taught(
         services.retrain_workspace(workspace, trainer=always("lead"))
     with time_machine.travel(T0 + timedelta(days=2), tick=False):
         page = settings_page(signed_in, workspace)
-    assert "Last change, 2 days ago: on the 3 corrections it was taught, it now sorts" in page
+    assert "Last change, 2 days ago: on the 3 corrections it was taught, it sorts" in page
 
 
 def test_undo_with_nothing_to_undo_says_so(signed_in: Client, workspace: Workspace) -> None:
@@ -177,7 +191,7 @@ def test_a_helper_sees_the_card_but_cannot_undo_or_change_settings(
 ) -> None:
     client.force_login(add_member(workspace, "helper@bakery.example", Role.HELPER))
     page = settings_page(client, workspace)
-    assert "Porch has learnt from <b>22</b> of your corrections." in page
+    assert "Porch has learnt from all <b>22</b> of your corrections." in page
     assert UNDO not in page and undo_url(workspace) not in page
     assert 'data-testid="inbox-settings"' not in page  # the settings form is not there
     assert "Only an owner or manager can change the inbox settings." in page

@@ -239,3 +239,25 @@ def test_the_version_before_the_one_in_use_keeps_its_files_so_undo_can_go_back(
     assert not fourth.promoted
     on_disk = [Path(r.path).is_dir() for r in (first, second, third, fourth)]
     assert on_disk == [False, True, False, True]
+
+
+@pytest.mark.django_db
+def test_the_task_retrains_once_for_a_run_of_corrections_and_again_when_forced(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert services.retrain_if_new(workspace) is None  # nothing to learn from
+    correct(workspace, ORDERS)
+    fast = services.retrain_workspace
+
+    def quick(ws: Workspace, trainer: object = None) -> WorkspaceModel:
+        return fast(ws, trainer=always("lead"))
+
+    monkeypatch.setattr(services, "retrain_workspace", quick)
+    made = services.retrain_if_new(workspace)
+    assert made is not None and made.version == 1
+    assert services.retrain_if_new(workspace) == made  # the same corrections: no new version
+    forced = services.retrain_if_new(workspace, force=True)  # a retired model's relearning
+    assert forced is not None and forced.version == 2
+    correct(workspace, COMPLAINTS[:1])
+    newer = services.retrain_if_new(workspace)
+    assert newer is not None and newer.version == 3
