@@ -32,7 +32,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from porch.errors import Conflict, NotAllowed
@@ -183,25 +183,46 @@ def retrain_workspace(workspace: Workspace, trainer: Trainer | None = None) -> W
     scored on corrections held back from it, and nothing newer would ever be put in use. Each
     version is fitted from the shipped model on every correction, so it is a fair "before"."""
     rows = list(TriageCorrection.objects.filter(workspace=workspace).order_by("id"))
-    last = WorkspaceModel.objects.filter(workspace=workspace).first()
     corrections = [Correction(row.text, row.intent) for row in rows]
     trainer, base = (trainer, default_model()) if trainer else _trainer_and_base()
     outcome = retrain(corrections, base, base, trainer=trainer)
     outcome.metrics["last_correction"] = rows[-1].pk if rows else None
-    version = 1 if last is None else last.version + 1
-    directory = model_dir(workspace, version)
-    outcome.model.meta["version"] = outcome.model.version = f"workspace-{workspace.pk}-v{version}"
+    record = _claim_next_version(workspace, outcome.metrics)
+    directory = model_dir(workspace, record.version)
+    outcome.model.meta["version"] = outcome.model.version = (
+        f"workspace-{workspace.pk}-v{record.version}"
+    )
     shutil.rmtree(directory, ignore_errors=True)  # left by a database that was reset
     outcome.model.save(directory)
-    record = WorkspaceModel.objects.create(
-        workspace=workspace,
-        version=version,
-        path=str(directory),
-        metrics=outcome.metrics,
-        promoted=outcome.promoted,
-    )
+    # In use only once its files are all there; until then other retrains leave them alone.
+    record.metrics, record.promoted = outcome.metrics, outcome.promoted
+    record.save(update_fields=["metrics", "promoted"])
     _remove_unused_files(workspace, record)
     return record
+
+
+SAVING = "saving"  # in a version's metrics while its retrain writes its files
+
+
+def _claim_next_version(workspace: Workspace, metrics: dict[str, object]) -> WorkspaceModel:
+    """The row of the workspace's next version, not promoted yet. Two workers retraining the
+    same workspace at once each get their own version (the unique version constraint decides),
+    so neither writes into the other's files."""
+    for _ in range(20):
+        last = WorkspaceModel.objects.filter(workspace=workspace).first()
+        version = 1 if last is None else last.version + 1
+        try:
+            with transaction.atomic():
+                return WorkspaceModel.objects.create(
+                    workspace=workspace,
+                    version=version,
+                    path=str(model_dir(workspace, version)),
+                    metrics={**metrics, SAVING: True},
+                    promoted=False,
+                )
+        except IntegrityError:
+            continue  # another worker took this version meanwhile
+    raise Conflict("Too many retrains of this workspace at once: try again in a minute.")
 
 
 def _remove_unused_files(workspace: Workspace, newest: WorkspaceModel) -> None:
@@ -211,7 +232,8 @@ def _remove_unused_files(workspace: Workspace, newest: WorkspaceModel) -> None:
     in_use = active_model(workspace)
     before = None if in_use is None else _promoted_before(in_use)
     keep = {record.pk for record in (in_use, before, newest) if record is not None}
-    for old in WorkspaceModel.objects.filter(workspace=workspace).exclude(pk__in=keep):
+    unused = WorkspaceModel.objects.filter(workspace=workspace).exclude(pk__in=keep)
+    for old in unused.exclude(metrics__has_key=SAVING):  # not another retrain's, mid-way
         shutil.rmtree(model_dir(workspace, old.version), ignore_errors=True)
 
 

@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 
 from porch.errors import Conflict, NotAllowed
 from porch.triage import services
-from porch.triage.learning import Correction
+from porch.triage.learning import Correction, retrain
 from porch.triage.loading import best_classifier
 from porch.triage.models import WorkspaceModel
 from porch.workspaces import services as workspaces
@@ -261,3 +261,30 @@ def test_the_task_retrains_once_for_a_run_of_corrections_and_again_when_forced(
     correct(workspace, COMPLAINTS[:1])
     newer = services.retrain_if_new(workspace)
     assert newer is not None and newer.version == 3
+
+
+@pytest.mark.django_db
+def test_two_retrains_at_once_each_get_their_own_version_and_files(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker claims the next version while this one trains: this one takes the one
+    after, and the other's row and files are left alone."""
+    correct(workspace, ORDERS)
+
+    def raced(*args: object, **kwargs: object) -> object:
+        outcome = retrain(*args, **kwargs)  # type: ignore[arg-type]
+        WorkspaceModel.objects.create(  # claimed, its files being written
+            workspace=workspace,
+            version=1,
+            path=str(services.model_dir(workspace, 1)),
+            metrics={services.SAVING: True},
+        )
+        services.model_dir(workspace, 1).mkdir(parents=True)
+        (services.model_dir(workspace, 1) / "theirs").write_text("the other worker's")
+        return outcome
+
+    monkeypatch.setattr(services, "retrain", raced)
+    mine = services.retrain_workspace(workspace, trainer=always("lead"))
+    assert mine.version == 2 and mine.promoted and services.SAVING not in mine.metrics
+    assert (services.model_dir(workspace, 1) / "theirs").read_text() == "the other worker's"
+    assert in_use_version(workspace) == f"workspace-{workspace.pk}-v2"
