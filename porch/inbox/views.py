@@ -468,9 +468,9 @@ def _since(at: datetime, now: datetime) -> str:
 @require_POST
 def undo_learning(request: HttpRequest, member: Membership) -> HttpResponse:
     """Undo the last change triage made from the corrections (owner or manager)."""
-    shown = request.POST.get("version", "")
+    shown = parse_id(request.POST.get("version"))  # the version the page showed in use
     with refusals_shown(request):
-        triage.undo_retrain(member.workspace, member, int(shown) if shown.isdigit() else None)
+        triage.undo_retrain(member.workspace, member, shown)
         messages.success(
             request,
             "Undone: Porch sorts your inbox as it did before the last change. Your corrections "
