@@ -168,6 +168,11 @@ class TransformerModel:
         if not texts:
             shapes = {o.name: o.shape[1:] for o in self.session.get_outputs()}
             return [np.zeros((0, *shapes[name]), dtype=np.float32) for name in names]
+        parts = self._each(texts, names)
+        return [np.concatenate(column).astype(np.float32) for column in zip(*parts, strict=True)]
+
+    def _each(self, texts: Sequence[str], names: list[str]) -> list[list[Array]]:
+        """The outputs `names` of each text, run on its own (see run), in input order."""
         encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)
 
         def one(ids: list[int]) -> list[Array]:
@@ -176,11 +181,9 @@ class TransformerModel:
             return list(self.session.run(names, feed))
 
         if len(encoded) == 1 or self.workers == 1:
-            parts = [one(e.ids) for e in encoded]
-        else:
-            with ThreadPoolExecutor(min(self.workers, len(encoded))) as pool:
-                parts = list(pool.map(one, [e.ids for e in encoded]))
-        return [np.concatenate(column).astype(np.float32) for column in zip(*parts, strict=True)]
+            return [one(e.ids) for e in encoded]
+        with ThreadPoolExecutor(min(self.workers, len(encoded))) as pool:
+            return list(pool.map(one, [e.ids for e in encoded]))
 
     def scores(
         self, texts: Sequence[str], features: Batch | None = None
@@ -220,22 +223,9 @@ class TransformerModel:
         with _HIDDEN_LOCK:  # what is cached now (another thread may evict it meanwhile)
             cached = {key: _HIDDEN_CACHE[key] for key in keys if key in _HIDDEN_CACHE}
         missing = list(dict.fromkeys(key for key in keys if key not in cached))
-        if missing:
-            names = [*OUTPUTS, HIDDEN]
-            encoded = self.tokenizer.encode_batch([k[1] for k in missing], add_special_tokens=True)
-
-            def one(ids: list[int]) -> list[Array]:
-                row = np.array([ids], dtype=np.int64)
-                feed = {"input_ids": row, "attention_mask": np.ones_like(row)}
-                return list(self.session.run(names, feed))
-
-            if len(encoded) == 1 or self.workers == 1:
-                parts = [one(e.ids) for e in encoded]
-            else:
-                with ThreadPoolExecutor(min(self.workers, len(encoded))) as pool:
-                    parts = list(pool.map(one, [e.ids for e in encoded]))
         fresh: dict[tuple[str, str], tuple[Array, Array]] = {}
         if missing:
+            parts = self._each([key[1] for key in missing], [*OUTPUTS, HIDDEN])
             for key, part in zip(missing, parts, strict=True):
                 heads = np.concatenate([np.ravel(p[0]) for p in part[:3]]).astype(np.float32)
                 fresh[key] = (heads, part[3][0].astype(np.float16))
