@@ -110,12 +110,17 @@ def is_positive(labels: Sequence[str], positive: str, label: str | None = None) 
 
 PROXY_LABELS_DIR = Path(__file__).with_name("proxy")
 PROXY_LEFT_OUT = ("RockstarSupport", "MojangSupport")
+PROXY_SPLIT = "test"  # the dev split trains the shipped transformer
 
 
-def ibm_proxy(data: Path, labels_dir: Path = PROXY_LABELS_DIR) -> list[tuple[str, str]]:
-    """(text, complaint|not) for the IBM customer-care set's customer turns: the text from
-    `data` (../shared/data/ibm_twitter_customer_care, Apache-2.0, never copied into Porch), the
-    label from Porch's own hand labels in porch/bench/proxy/ibm_*_labels.tsv (ids only).
+def ibm_proxy(
+    data: Path, labels_dir: Path = PROXY_LABELS_DIR, splits: Sequence[str] = (PROXY_SPLIT,)
+) -> list[tuple[str, str]]:
+    """(text, complaint|not) for the IBM customer-care set's customer turns in `splits`: the
+    text from `data` (../shared/data/ibm_twitter_customer_care, Apache-2.0, never copied into
+    Porch), the label from Porch's own hand labels in porch/bench/proxy/ibm_*_labels.tsv (ids
+    only). The proxy is the test split; the shipped transformer learnt from the dev split
+    (porch/bench/tune_transformer.py).
 
     The proxy for complaints to brands of many kinds: 23 brands (software, games consoles,
     banks, airlines, telecoms, shops, streaming). The two game studios' support accounts are
@@ -125,9 +130,11 @@ def ibm_proxy(data: Path, labels_dir: Path = PROXY_LABELS_DIR) -> list[tuple[str
     for path in sorted(labels_dir.glob("ibm_*_labels.tsv")):
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle, delimiter="\t"):
-                labelled[(row["split"], row["session_id"], int(row["turn"]))] = row["label"]
+                if row["split"] in splits:
+                    key = (row["split"], row["session_id"], int(row["turn"]))
+                    labelled[key] = row["label"]
     if not labelled:
-        raise EvaluationError(f"no proxy labels in {labels_dir}")
+        raise EvaluationError(f"no proxy labels for the {'/'.join(splits)} split in {labels_dir}")
     rows: list[tuple[str, str]] = []
     seen: set[str] = set()
     for split in sorted({key[0] for key in labelled}):
@@ -152,7 +159,7 @@ def ibm_proxy(data: Path, labels_dir: Path = PROXY_LABELS_DIR) -> list[tuple[str
     return rows
 
 
-def _corrections(
+def owner_corrections(
     texts: Sequence[str], positive: np.ndarray, intent: str, guesses: Sequence[str]
 ) -> list[Correction]:
     """What an owner would say: positive rows are `intent`; others keep the model's guess,
@@ -186,7 +193,7 @@ def learning_curve(
             fed, rest = order[:k], order[k:]
             guessed = guessed_by_base[rest]
             if k > 0:
-                corrections = _corrections(
+                corrections = owner_corrections(
                     [texts[i] for i in fed], positive[fed], intent, guessed_by_base[fed].tolist()
                 )
                 outcome = retrain(corrections, base, base, trainer=trainer, seed=seed + split)

@@ -92,6 +92,20 @@ class Lora:
         b = {m: np.zeros((rank, frozen[m].shape[1]), np.float32) for m in MATRICES}
         return cls(a, b, np.zeros_like(frozen["head"]), np.zeros_like(frozen["head_b"]))
 
+    def joined(self, other: "Lora") -> "Lora":
+        """Both changes at once (W += s * (A1 @ B1 + A2 @ B2): the ranks add up): `other`
+        learnt on top of this one's merged weights."""
+        return Lora(
+            {m: np.hstack((self.a[m], other.a[m])) for m in MATRICES},
+            {m: np.vstack((self.b[m], other.b[m])) for m in MATRICES},
+            self.head + other.head,
+            self.head_b + other.head_b,
+        )
+
+    @property
+    def rank(self) -> int:
+        return int(self.a[MATRICES[0]].shape[1])
+
     def arrays(self) -> dict[str, Array]:
         out = {f"a_{m}": self.a[m] for m in MATRICES} | {f"b_{m}": self.b[m] for m in MATRICES}
         return out | {"head": self.head, "head_b": self.head_b}

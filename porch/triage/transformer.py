@@ -304,30 +304,35 @@ def tune_intents(
     """`base` with its last encoder layer and intent head fine-tuned on `corrections` (LoRA,
     toplayer.fine_tune), mixed with a fixed replay sample of the corpus: no PyTorch.
 
-    Starts from the shipped weights every time (base.tuned is not carried over: a retrain
-    learns from all the corrections at once). Sentiment and urgency stay the network's."""
-    if not corrections:  # nothing to learn: the shipped network as it is
+    Learns a fresh LoRA on top of `base`'s own tuning (the shipped model's tuned.npz: porch
+    triage tune-transformer), kept beside it (the ranks add up), every time: not from an
+    earlier retrain's, as a retrain learns from all the corrections at once. Sentiment and
+    urgency stay the network's."""
+    if not corrections:  # nothing to learn: `base` as it is
         return TransformerModel(
-            base.onnx, base.tokenizer_json, base.meta, base.threads, None, base.top
+            base.onnx, base.tokenizer_json, base.meta, base.threads, None, base.top, base.tuned
         )
     texts = [c.text for c in corrections]
     hidden = base.run_hidden(texts)[3]
     labels = np.array([INTENTS.index(str(c.intent)) for c in corrections], np.int64)
     replay_texts, replay_labels = _replay_sample()
     replay_hidden = base.run_hidden(replay_texts)[3]
+    frozen = base.frozen()
+    if base.tuned is not None:  # the weights base classifies with
+        frozen = toplayer.TopLayer(frozen, base.tuned).merged()
     # One core: the other serves the inbox meanwhile (and BLAS threads on small matrices lose
     # more to waiting than they gain where the cores are shared).
     with threadpool_limits(limits=1):
-        lora = toplayer.fine_tune(
-            base.frozen(), hidden, labels, replay_hidden, replay_labels, settings
-        )
+        lora = toplayer.fine_tune(frozen, hidden, labels, replay_hidden, replay_labels, settings)
+    if base.tuned is not None:
+        lora = base.tuned.joined(lora)
     meta = {
         **base.meta,
         "base_version": base.version,
         "tuned": {
             "corrections": len(corrections),
             "replay": len(replay_texts),
-            "rank": toplayer.RANK,
+            "rank": lora.rank,
             "settings": dataclasses.asdict(settings),
         },
     }

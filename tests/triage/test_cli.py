@@ -131,13 +131,19 @@ def test_the_proxy_set_joins_porchs_labels_with_the_ibm_texts(tmp_path: Path):
             ("MojangSupport", "s2", [("client", "bo", "@MojangSupport banned for nothing")]),
         )
     ]
-    (data / "dev.json").write_text(json.dumps(conversations))
+    (data / "test.json").write_text(json.dumps(conversations))
+    # The dev split trains the shipped transformer: the proxy never holds it.
+    dev = [{**conversations[0], "dialogHeader": {"company": "AskShop", "sessionID": "d1"}}]
+    (data / "dev.json").write_text(json.dumps(dev))
     labels = tmp_path / "labels"
     labels.mkdir()
-    (labels / "ibm_dev_labels.tsv").write_text(
+    (labels / "ibm_test_labels.tsv").write_text(
         "split\tsession_id\tturn\ttweet_id\tlabel\n"
-        "dev\ts1\t0\ts10\tcomplaint\ndev\ts1\t1\ts11\tnot\ndev\ts1\t2\ts12\tnot\n"
-        "dev\ts2\t0\ts20\tcomplaint\n"
+        "test\ts1\t0\ts10\tcomplaint\ntest\ts1\t1\ts11\tnot\ntest\ts1\t2\ts12\tnot\n"
+        "test\ts2\t0\ts20\tcomplaint\n"
+    )
+    (labels / "ibm_dev_labels.tsv").write_text(
+        "split\tsession_id\tturn\ttweet_id\tlabel\ndev\td1\t0\td10\tcomplaint\n"
     )
     out = tmp_path / "proxy.csv"
     done = porch("eval", "proxy-set", str(out), "--data", str(data), "--labels", str(labels))

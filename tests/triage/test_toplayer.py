@@ -167,3 +167,32 @@ def test_a_model_without_the_hidden_output_still_learns_by_an_adapter() -> None:
     corrections = [Example("do you deliver to Leeds on Sundays", "lead")] * 3
     adapted = transformer.adapt_intents(plain, corrections)
     assert adapted.adapter is not None and adapted.tuned is None
+
+
+def test_a_change_learnt_on_top_of_another_is_both_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An owner's retrain learns on the shipped tuning's merged weights; joined, the two
+    changes classify as the second did on top of the first."""
+    monkeypatch.setattr(toplayer, "HEADS", 4)
+    rng = np.random.default_rng(3)
+    first = _small_layer(rng, 4)
+    second = _small_layer(rng, 4).lora
+    assert first.lora is not None and second is not None
+    hidden = [rng.standard_normal((n, 24)) for n in (4, 6)]
+    on_top = toplayer.TopLayer(first.merged(), second).logits(hidden)
+    joined = first.lora.joined(second)
+    assert joined.rank == first.lora.rank + second.rank
+    assert np.allclose(toplayer.TopLayer(first.frozen, joined).logits(hidden), on_top)
+
+
+def test_corrections_learn_on_top_of_the_shipped_tuning(
+    tuned: tuple[Any, list[Example]],
+) -> None:
+    model, _ = tuned
+    shipped = transformer.shipped_model()
+    assert shipped.tuned is not None and model.tuned is not None
+    assert model.tuned.rank == shipped.tuned.rank + toplayer.RANK
+    # The shipped change is kept as it was; the owner's is beside it.
+    assert np.array_equal(model.tuned.a["w1"][:, : shipped.tuned.rank], shipped.tuned.a["w1"])
+    assert model.meta["tuned"]["rank"] == model.tuned.rank
