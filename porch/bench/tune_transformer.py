@@ -11,6 +11,9 @@
   the same). Each dev turn counts IBM_WEIGHT times: there are 448 of them beside 9,000 corpus
   examples.
 
+The fast tier learns from the same dev turns (`weighted_ibm_examples`, in `porch triage
+train-default`), labelled the same way by the shipped network.
+
 The result is tuned.npz in the model directory (the shipped model classifies intents through
 it; an owner's corrections start from it) and a note in model.json. The IBM test split is
 never read here: it is the complaint proxy (`porch triage eval proxy-set`).
@@ -25,6 +28,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +38,13 @@ from porch.bench.triage_evaluation import PROXY_LABELS_DIR, ibm_proxy, owner_cor
 from porch.triage import toplayer
 from porch.triage.base import INTENTS
 from porch.triage.corpus import Example, load_corpus
-from porch.triage.transformer import META_FILE, TUNED_FILE, TransformerModel, load_model
+from porch.triage.transformer import (
+    META_FILE,
+    SHIPPED_MODEL_DIR,
+    TUNED_FILE,
+    TransformerModel,
+    load_model,
+)
 
 IBM_SPLIT = "dev"
 IBM_WEIGHT = 5
@@ -53,6 +63,14 @@ def ibm_examples(
     guesses = [result.intent for result in model.classify(texts)]
     corrections = owner_corrections(texts, positive, "complaint", guesses)
     return [Example(c.text, c.intent) for c in corrections]
+
+
+def weighted_ibm_examples(data: Path, labels_dir: Path = PROXY_LABELS_DIR) -> list[Example]:
+    """The dev split's turns as `ibm_examples` of the shipped network (not its tuning), each
+    weighing IBM_WEIGHT: what `porch triage train-default` adds to the corpus."""
+    network = load_model(SHIPPED_MODEL_DIR)
+    network.tuned = None
+    return [replace(e, weight=float(IBM_WEIGHT)) for e in ibm_examples(network, data, labels_dir)]
 
 
 def tune(model: TransformerModel, examples: Sequence[Example]) -> toplayer.Lora:

@@ -122,24 +122,44 @@ def classify(file: str, text_column: str, model: Path | None, tier: str | None) 
     help="Where to write the model (default: the shipped model's directory).",
 )
 @click.option("--seed", default=0, show_default=True)
-def train_default(out: Path | None, seed: int) -> None:
-    """Train the default fast model from porch/triage/corpus/*.jsonl.
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=Path("../shared/data/ibm_twitter_customer_care"),
+    show_default=True,
+    help="The IBM customer-care set (dev.json; its test split is never read).",
+)
+def train_default(out: Path | None, seed: int, data: Path) -> None:
+    """Train the default fast model from porch/triage/corpus/*.jsonl and the IBM customer-care
+    set's dev split (Porch's hand labels; the same turns tune the transformer).
 
     Example: porch triage train-default
     """
+    from porch.bench.triage_evaluation import EvaluationError
+    from porch.bench.tune_transformer import IBM_WEIGHT, weighted_ibm_examples
     from porch.triage.corpus import load_corpus
     from porch.triage.fast import TrainingSettings, train
     from porch.triage.lexicon import LexiconError
     from porch.triage.loading import DEFAULT_MODEL_DIR
 
-    examples = load_corpus()
+    corpus = load_corpus()
     try:
-        model = train(examples, TrainingSettings(seed=seed))
-    except LexiconError as exc:
+        ibm = weighted_ibm_examples(data)
+        model = train([*corpus, *ibm], TrainingSettings(seed=seed))
+    except (LexiconError, EvaluationError) as exc:
         raise TriageCliError(str(exc)) from None
+    model.meta["ibm"] = {
+        "examples": len(ibm),
+        "split": "dev",
+        "weight": IBM_WEIGHT,
+        "what": "the IBM customer-care set's dev split (Apache-2.0) with Porch's hand labels",
+    }
     target = out or DEFAULT_MODEL_DIR
     model.save(target)
-    click.echo(f"trained {model.version} on {len(examples)} examples -> {target}")
+    click.echo(
+        f"trained {model.version} on {len(corpus)} corpus examples and {len(ibm)} IBM dev turns "
+        f"(x{IBM_WEIGHT}) -> {target}"
+    )
 
 
 @triage.command(name="distil-lexicon")
