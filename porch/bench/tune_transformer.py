@@ -70,12 +70,18 @@ def ibm_examples(
 def weighted_ibm_examples(data: Path, labels_dir: Path = PROXY_LABELS_DIR) -> list[Example]:
     """The dev split's turns as `ibm_examples` of the shipped network (not its tuning), each
     weighing IBM_WEIGHT: what `porch triage train-default` adds to the corpus."""
-    network = load_model(SHIPPED_MODEL_DIR)
-    network.tuned = None
+    network = _network(SHIPPED_MODEL_DIR)
     return [
         dataclasses.replace(e, weight=float(IBM_WEIGHT))
         for e in ibm_examples(network, data, labels_dir)
     ]
+
+
+def _network(directory: Path) -> TransformerModel:
+    """The model in `directory` without whatever tuned.npz it has: the network itself."""
+    model = load_model(directory)
+    model.tuned = None
+    return model
 
 
 def tune(model: TransformerModel, examples: Sequence[Example]) -> toplayer.Lora:
@@ -96,8 +102,7 @@ def tune_shipped(
     (default: Porch's) and the IBM dev split in `data`, and write tuned.npz and model.json's
     "shipped_tuning" note, which it returns with the new version."""
     started = time.perf_counter()
-    model = load_model(directory)
-    model.tuned = None  # from the network itself, so running it again gives the same
+    model = _network(directory)  # not its tuning: running it again gives the same
     if corpus is None:
         corpus = load_corpus()
     corpus = [e for e in corpus if e.intent is not None]

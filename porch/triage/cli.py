@@ -69,6 +69,13 @@ BEST_TIER = click.option(
     help="Which classifier (default: the --model's, else the best installed: transformer "
     "where onnxruntime is installed, else fast).",
 )
+IBM_DATA = click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=Path("../shared/data/ibm_twitter_customer_care"),
+    show_default=True,
+    help="The IBM customer-care set (dev.json trains; test.json is the proxy, never trained on).",
+)
 MODEL = click.option(
     "--model",
     type=click.Path(path_type=Path),
@@ -122,13 +129,7 @@ def classify(file: str, text_column: str, model: Path | None, tier: str | None) 
     help="Where to write the model (default: the shipped model's directory).",
 )
 @click.option("--seed", default=0, show_default=True)
-@click.option(
-    "--data",
-    type=click.Path(path_type=Path),
-    default=Path("../shared/data/ibm_twitter_customer_care"),
-    show_default=True,
-    help="The IBM customer-care set (dev.json; its test split is never read).",
-)
+@IBM_DATA
 def train_default(out: Path | None, seed: int, data: Path) -> None:
     """Train the default fast model from porch/triage/corpus/*.jsonl and the IBM customer-care
     set's dev split (Porch's hand labels; the same turns tune the transformer).
@@ -253,13 +254,7 @@ def train_transformer(
     default=None,
     help="The model directory to tune (default: the shipped transformer model's).",
 )
-@click.option(
-    "--data",
-    type=click.Path(path_type=Path),
-    default=Path("../shared/data/ibm_twitter_customer_care"),
-    show_default=True,
-    help="The IBM customer-care set (dev.json; its test split is never read).",
-)
+@IBM_DATA
 def tune_transformer(directory: Path | None, data: Path) -> None:
     """Tune the transformer's last layer and intent head for complaints to brands: on the
     corpus and on the IBM customer-care set's dev split with Porch's hand labels. Writes
@@ -399,13 +394,7 @@ def eval_learning_curve(
 
 @evaluate.command(name="proxy-set")
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option(
-    "--data",
-    type=click.Path(path_type=Path),
-    default=Path("../shared/data/ibm_twitter_customer_care"),
-    show_default=True,
-    help="The IBM customer-care set (dev.json, test.json).",
-)
+@IBM_DATA
 @click.option(
     "--labels",
     type=click.Path(path_type=Path),

@@ -153,10 +153,13 @@ class TopLayer:
             weights["head_b"] = self.frozen["head_b"] + self.lora.head_b
         return weights
 
-    def logits(self, hidden: Sequence[Array], batch: int = 64) -> Array:
-        """Intent logits of each text's hidden states (sequence x width), in input order."""
+    def logits(
+        self, hidden: Sequence[Array], batch: int = 64, merged: dict[str, Array] | None = None
+    ) -> Array:
+        """Intent logits of each text's hidden states (sequence x width), in input order.
+        `merged`: self.merged(), where the caller keeps it."""
         out = np.zeros((len(hidden), self.frozen["head"].shape[1]), np.float32)
-        merged = self.merged()
+        merged = self.merged() if merged is None else merged
         for rows in batches_by_length(hidden, batch):
             context = self.attend([hidden[i] for i in rows])
             tokens = Tokens.of([hidden[i] for i in rows], context)

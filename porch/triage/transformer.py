@@ -135,6 +135,8 @@ class TransformerModel:
         # top.npz's bytes (the last layer's weights, for fine-tuning) and what fine-tuning learnt.
         self.top, self.tuned = top, tuned
         self._frozen: dict[str, Array] | None = None
+        # self.tuned and the weights it merges to, made once per tuning (classify's hot path).
+        self._merged: tuple[toplayer.Lora, dict[str, Array]] | None = None
         self.digest = hashlib.sha256(onnx).hexdigest()[:16]
         self.workers = threads or len(os.sched_getaffinity(0))
         self.version = str(meta.get("version", "unsaved"))
@@ -192,7 +194,7 @@ class TransformerModel:
         `features`: the texts' `featurise`, where already made."""
         if self.tuned is not None:
             intent, sentiment, urgency, hidden = self.run_hidden(texts, keep=False)
-            logits = toplayer.TopLayer(self.frozen(), self.tuned).logits(hidden)
+            logits = self._tuned_logits(self.tuned, hidden)
             intent = softmax(logits.astype(np.float64)).astype(np.float32)
             out = [intent, sentiment, urgency]
         else:
@@ -242,6 +244,14 @@ class TransformerModel:
         intent, sentiment = heads[:, : len(INTENTS)], heads[:, len(INTENTS) : len(INTENTS) + 3]
         urgency = heads[:, len(INTENTS) + 3 :].reshape(len(rows), *self._urgency_shape())
         return intent, sentiment, urgency, [r[1].astype(np.float32) for r in rows]
+
+    def _tuned_logits(self, tuned: toplayer.Lora, hidden: list[Array]) -> Array:
+        """Intent logits through the last layer with `tuned`, merging its weights once."""
+        layer = toplayer.TopLayer(self.frozen(), tuned)
+        kept = self._merged
+        if kept is None or kept[0] is not tuned:
+            kept = self._merged = (tuned, layer.merged())
+        return layer.logits(hidden, merged=kept[1])
 
     def _urgency_shape(self) -> tuple[int, ...]:
         shape = self.session.get_outputs()[self.outputs.index("urgency")].shape[1:]
