@@ -28,6 +28,7 @@ from porch.errors import Unavailable
 from porch.triage.base import INTENTS, SENTIMENTS
 from porch.triage.corpus import Example, corpus_digest
 from porch.triage.transformer import (
+    FAST_INTENT_WEIGHT,
     FAST_SENTIMENT_SHARE,
     FORMAT,
     NEUTRAL_OFFSET,
@@ -370,6 +371,7 @@ def train(
     model = _onnx_model(torch, network, settings.quantize, tokenizer_json, meta, texts)
     # After the int8 check, which compares the two networks alone.
     model.meta["fast_sentiment_share"] = FAST_SENTIMENT_SHARE
+    model.meta["fast_intent_weight"] = FAST_INTENT_WEIGHT
     model.meta["neutral_offset"] = NEUTRAL_OFFSET
     return model
 

@@ -113,7 +113,8 @@ def tune_shipped(
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     network = meta.get("shipped_tuning", {}).get("network_version", meta["version"])
     digest = hashlib.sha256((directory / TUNED_FILE).read_bytes()).hexdigest()[:8]
-    meta["version"] = f"{network}-tuned-{digest}"
+    weight = float(meta.get("fast_intent_weight", 0.0))  # the fast tier's say changes it too
+    meta["version"] = f"{network}-tuned-{digest}" + (f"-fast{weight:g}" if weight else "")
     note = {
         "network_version": network,
         "corpus_examples": len(corpus),

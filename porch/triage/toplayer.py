@@ -204,14 +204,17 @@ class TopLayer:
         return result
 
     def loss_and_gradients(
-        self, tokens: "Tokens", labels: Array, weights: Array
+        self, tokens: "Tokens", labels: Array, weights: Array, offset: Array | None = None
     ) -> tuple[Array, Lora]:
         """Each text's cross-entropy, and the gradient of sum(weights * cross-entropy) with
-        respect to self.lora."""
+        respect to self.lora. `offset`: added to each text's logits (what else the model that
+        classifies adds to this layer's: TransformerModel.fast_intent_term)."""
         assert self.lora is not None
         lora, w = self.lora, self.merged()
         v: dict[str, Any] = {"train": True}
         logits = self._forward(tokens, w, v)
+        if offset is not None:
+            logits = logits + offset
         n = len(labels)
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -335,9 +338,11 @@ def fine_tune(
     replay_labels: Array,
     settings: "Settings | None" = None,
     start: Lora | None = None,
+    offsets: tuple[Array, Array] | None = None,
 ) -> Lora:
     """LoRA and head change learnt by Adam on the corrections (`hidden`, `labels`) and the
-    replay sample, starting from `start` (or zero change: the shipped network)."""
+    replay sample, starting from `start` (or zero change: the shipped network). `offsets`:
+    the corrections' and the replayed texts' logit offsets (loss_and_gradients)."""
     settings = settings or DEFAULT_SETTINGS
     layer = TopLayer(frozen, start or Lora.zeros(frozen, settings.seed))
     assert layer.lora is not None
@@ -348,6 +353,7 @@ def fine_tune(
     for i, c in zip(order, context, strict=True):
         contexts[i] = c
     label = np.concatenate([labels, replay_labels]).astype(np.int64)
+    offset = None if offsets is None else np.concatenate(offsets).astype(np.float32)
     # Each epoch replays a fresh draw from the replay sample: replay_share as many texts as
     # corrections (at least min_replay), each weighing as much as a correction.
     wanted = max(round(settings.replay_share * len(hidden)), settings.min_replay)
@@ -368,7 +374,9 @@ def fine_tune(
             tokens = Tokens.of([every[i] for i in rows], [contexts[i] for i in rows])
             # The mean over the epoch's texts, a batch at a time.
             batch_weight = np.full(len(rows), 1.0 / size, np.float32)
-            losses, grads = layer.loss_and_gradients(tokens, label[rows], batch_weight)
+            losses, grads = layer.loss_and_gradients(
+                tokens, label[rows], batch_weight, None if offset is None else offset[rows]
+            )
             correction_loss += float(losses[rows < len(hidden)].sum())
             step += 1
             _adam(layer.lora, grads, moments, squares, step, settings)

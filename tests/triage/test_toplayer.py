@@ -43,9 +43,10 @@ def test_hand_written_gradients_match_finite_differences(monkeypatch: pytest.Mon
     hidden = [rng.standard_normal((n, 24)) for n in (5, 3, 7)]  # different lengths: padded
     tokens = toplayer.Tokens.of(hidden, layer.attend(hidden))
     labels, weights = np.array([0, 3, 5]), np.array([1.0, 0.5, 2.0])
-    losses, grads = layer.loss_and_gradients(tokens, labels, weights)
+    offset = rng.standard_normal((3, 6))  # what the fast tier adds to the logits
+    losses, grads = layer.loss_and_gradients(tokens, labels, weights, offset)
     # The loss is the cross-entropy of what classifying the texts gives.
-    logits = layer.logits(hidden)
+    logits = layer.logits(hidden) + offset
     log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
     assert np.allclose(losses, -log_p[np.arange(3), labels])
     assert layer.lora is not None
@@ -55,9 +56,13 @@ def test_hand_written_gradients_match_finite_differences(monkeypatch: pytest.Mon
             index = tuple(int(rng.integers(0, size)) for size in array.shape)
             old = array[index]
             array[index] = old + 1e-5
-            up = float((weights * layer.loss_and_gradients(tokens, labels, weights)[0]).sum())
+            up = float(
+                (weights * layer.loss_and_gradients(tokens, labels, weights, offset)[0]).sum()
+            )
             array[index] = old - 1e-5
-            down = float((weights * layer.loss_and_gradients(tokens, labels, weights)[0]).sum())
+            down = float(
+                (weights * layer.loss_and_gradients(tokens, labels, weights, offset)[0]).sum()
+            )
             array[index] = old
             numeric = (up - down) / 2e-5
             assert numeric == pytest.approx(analytic[key][index], rel=1e-4, abs=1e-7), key

@@ -191,18 +191,20 @@ def test_corrections_adapt_the_transformer_and_the_result_loads_back(tmp_path: P
 
 
 def test_the_linear_adapter_can_teach_that_shouting_is_a_complaint():
-    """The network is uncased, so only the adapter's lexicon inputs can tell shouting apart
-    (fit_intent_adapter: the trainer of models without the hidden output)."""
+    """The network is uncased, so only the adapter's lexicon inputs (and, a little, the fast
+    tier's say) tell shouting apart (fit_intent_adapter: the trainer of models without the
+    hidden output)."""
     items = ("order", "parcel", "refund", "cake", "table", "voucher", "delivery", "booking")
     shouted = [Correction(f"@acme WHERE IS MY {item.upper()}?", "complaint") for item in items]
     calm = [Correction(f"@acme where is my {item}?", "question") for item in items]
     base = shipped_model()
     unseen = ["@acme WHERE IS MY INVOICE?", "@acme where is my invoice?"]
+    network = base.run(unseen)[0][:, INTENTS.index("complaint")]
+    assert network[0] == network[1]  # the network cannot hear it; the fast tier's say a little
     loud, quiet = (r.intent_scores["complaint"] for r in base.classify(unseen))
-    assert loud == quiet
     adapted = fit_intent_adapter(base, as_examples(shouted + calm))
-    loud, quiet = (r.intent_scores["complaint"] for r in adapted.classify(unseen))
-    assert loud > quiet + 0.2
+    loud_after, quiet_after = (r.intent_scores["complaint"] for r in adapted.classify(unseen))
+    assert loud_after - quiet_after > (loud - quiet) + 0.2
 
 
 def test_no_corrections_give_back_the_base_model_s_answers():
@@ -242,6 +244,23 @@ def test_sentiment_mixes_in_the_fast_tier_then_lowers_neutral_as_model_json_says
     meta = {**meta, "fast_sentiment_share": 0.0, "neutral_offset": 0.0}
     (model_copy / META_FILE).write_text(json.dumps(meta))
     np.testing.assert_allclose(load_model(model_copy).scores(texts)[1], own, atol=1e-6)
+
+
+def test_intent_adds_the_fast_tiers_log_probabilities_as_model_json_says(model_copy: Path):
+    from porch.triage.loading import default_model
+
+    texts = [ANGRY, PRAISE, DELIVERY, "is the shop open on sunday?", "do you do wedding cakes"]
+    shipped = shipped_model()
+    weight = shipped.meta["fast_intent_weight"]
+    assert weight > 0.0
+    meta = json.loads((model_copy / META_FILE).read_text())
+    (model_copy / META_FILE).write_text(json.dumps({**meta, "fast_intent_weight": 0.0}))
+    own = load_model(model_copy).scores(texts)[0]
+    fast = default_model().scores(texts)[0]
+    expected = own * fast**weight
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(shipped.scores(texts)[0], expected, atol=1e-5)
+    assert not np.allclose(own, expected, atol=1e-3)  # the fast tier's say shows
 
 
 def test_a_broken_adapter_is_refused(model_copy: Path):
