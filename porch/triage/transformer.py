@@ -217,10 +217,7 @@ class TransformerModel:
             logits = log_probabilities(intent) + inputs @ self.adapter.weight + self.adapter.bias
             intent = softmax(logits).astype(np.float32)
         if fast is not None and self.fast_intent_weight > 0.0:
-            logits = log_probabilities(intent) + self.fast_intent_weight * log_probabilities(
-                fast[0]
-            )
-            intent = softmax(logits).astype(np.float32)
+            intent = softmax(log_probabilities(intent) + self._weighed(fast[0])).astype(np.float32)
         if fast is not None and self.fast_sentiment_share > 0.0:
             share = self.fast_sentiment_share
             sentiment = ((1.0 - share) * sentiment + share * fast[1]).astype(np.float32)
@@ -301,8 +298,11 @@ class TransformerModel:
         """What the fast model adds to the intent logits of `texts` (zeros where nothing)."""
         if self.fast_intent_weight <= 0.0:
             return np.zeros((len(texts), len(INTENTS)), np.float32)
-        fast = _fast_model().scores_of(self.featurise(texts))[0]
-        term: Array = self.fast_intent_weight * log_probabilities(fast)
+        return self._weighed(_fast_model().scores_of(self.featurise(texts))[0])
+
+    def _weighed(self, fast_intent: Array) -> Array:
+        """The fast model's intent probabilities as this model's logits take them."""
+        term: Array = self.fast_intent_weight * log_probabilities(fast_intent)
         return term.astype(np.float32)
 
     def featurise(self, texts: Sequence[str]) -> Batch:
