@@ -170,6 +170,19 @@ def owner_corrections(
     ]
 
 
+@dataclass(frozen=True)
+class CurvePoint:
+    """One k of the learning curve: mean macro F1 over the splits with k corrections, the
+    base model's on the same rows (the rest shrinks as k grows, so only this pair tells what
+    the corrections did), and in how many splits the retrain was promoted."""
+
+    k: int
+    macro_f1: float
+    without_corrections: float
+    promoted: int
+    splits: int
+
+
 def learning_curve(
     texts: Sequence[str],
     positive: np.ndarray,
@@ -179,27 +192,31 @@ def learning_curve(
     splits: int = 3,
     seed: int = 0,
     trainer: Trainer = adapt_intents,
-) -> list[tuple[int, float]]:
-    """(k, mean macro F1 over splits) for each k; `trainer` retrains `base`'s tier.
+) -> list[CurvePoint]:
+    """A CurvePoint for each k; `trainer` retrains `base`'s tier.
 
     `base` classifies every row once; only a promoted retrain classifies the rest again.
     """
     guessed_by_base = np.array([result.intent for result in base.classify(list(texts))])
-    curve: list[tuple[int, float]] = []
+    curve: list[CurvePoint] = []
     for k in ks:
-        scores = []
+        scores, unchanged, promoted = [], [], 0
         for split in range(splits):
             order = np.random.default_rng(seed + split).permutation(len(texts))
             fed, rest = order[:k], order[k:]
             guessed = guessed_by_base[rest]
+            unchanged.append(f1_score(positive[rest], guessed == intent, average="macro"))
             if k > 0:
                 corrections = owner_corrections(
                     [texts[i] for i in fed], positive[fed], intent, guessed_by_base[fed].tolist()
                 )
                 outcome = retrain(corrections, base, base, trainer=trainer, seed=seed + split)
                 if outcome.promoted:
+                    promoted += 1
                     results = outcome.model.classify([texts[i] for i in rest])
                     guessed = np.array([result.intent for result in results])
             scores.append(f1_score(positive[rest], guessed == intent, average="macro"))
-        curve.append((k, float(np.mean(scores))))
+        curve.append(
+            CurvePoint(k, float(np.mean(scores)), float(np.mean(unchanged)), promoted, splits)
+        )
     return curve

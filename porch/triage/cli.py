@@ -364,6 +364,10 @@ def eval_learning_curve(
 
     Example: porch triage eval learning-curve labelled.csv --label-column label --k 0,50,200
 
+    Each line: k, the mean macro F1 of the rest over the splits, the model without
+    corrections on the same rows (compare k's with this pair, not across lines: the rest
+    shrinks as k grows), and in how many splits the retrain was promoted.
+
     The airline file: porch triage eval learning-curve Tweets.csv --label-column
     airline_sentiment --positive-label negative; the proxy: porch triage eval proxy-set first.
     """
@@ -387,8 +391,14 @@ def eval_learning_curve(
         curve = learning_curve(texts, flags, positive, k_values, base, splits, seed, trainer)
     except ValueError as exc:  # a --model that cannot learn (an export without 'pooled')
         raise TriageCliError(str(exc)) from None
-    for k, score in curve:
-        click.echo(f"k={k} macro_f1={score:.4f}", nl=True)
+    for point in curve:
+        # macro_f1 first: what a reader of the curve compares; the rest says whether the
+        # corrections moved it (the base model on the same rows) and how often a retrain won.
+        click.echo(
+            f"k={point.k} macro_f1={point.macro_f1:.4f} "
+            f"without_corrections={point.without_corrections:.4f} "
+            f"promoted={point.promoted}/{point.splits}"
+        )
         sys.stdout.flush()
 
 

@@ -159,7 +159,11 @@ def test_the_learning_curve_adapts_the_transformer_without_pytorch(tmp_path: Pat
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert [line.split()[0] for line in lines] == ["k=0", "k=5"]
-    assert all(0.0 <= float(line.split("=")[-1]) <= 1.0 for line in lines)
+    for line in lines:
+        fields = dict(field.split("=") for field in line.split())
+        assert 0.0 <= float(fields["macro_f1"]) <= 1.0
+        assert 0.0 <= float(fields["without_corrections"]) <= 1.0
+    assert dict(field.split("=") for field in lines[0].split())["promoted"] == "0/1"
 
 
 # The bakery's regulars say "the usual" to order: a lead, which the shipped model takes for praise.
@@ -220,8 +224,10 @@ def test_the_learning_curve_rises_when_corrections_teach_something_new():
     texts += [f"@bakery the {item} was lovely, thank you!" for item in items]
     positive = np.array([True] * len(items) + [False] * len(items))
     curve = learning_curve(texts, positive, "lead", [0, 10], shipped_model(), 2, 0, adapt_intents)
-    (_, before), (_, after) = curve
-    assert before < 0.6 and after > 0.9
+    before, after = curve
+    assert before.macro_f1 < 0.6 and after.macro_f1 > 0.9
+    # Against the same rows without corrections, in both splits.
+    assert after.without_corrections < 0.6 and after.promoted == after.splits == 2
 
 
 def test_sentiment_mixes_in_the_fast_tier_then_lowers_neutral_as_model_json_says(
