@@ -13,7 +13,7 @@ Columns of the matrix, in order:
 - DENSE_NAMES: CUE_NAMES, VADER lexicon sums (with negation), punctuation, shouting,
   elongation (no length: in the corpus short texts are mostly chatter, which would teach the
   model that a short complaint is not one); then LEARNT_NAMES, the same kind of sums over the
-  lexicon learnt from the transformer tier (lexicon.py), which rates about 34,000 words.
+  lexicon learnt from the transformer tier (lexicon.py), which rates about 35,000 words.
 """
 
 from collections.abc import Sequence
