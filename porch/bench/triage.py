@@ -3,14 +3,14 @@
 
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from porch.bench.run import Figure, skipped
 from porch.triage.corpus import load_corpus
-from porch.triage.fast import adapt_intents
+from porch.triage.fast import TRAINERS
 from porch.triage.learning import Correction, TrainableModel, Trainer, retrain
 from porch.triage.loading import default_model
 
@@ -25,14 +25,14 @@ def _posts(count: int) -> list[str]:
     return [f"{texts[i % len(texts)]} #{i % 97}" for i in range(count)]
 
 
-def retrain_seconds(base: TrainableModel, trainer: Trainer) -> float:
+def retrain_seconds(base: TrainableModel, trainers: Sequence[Trainer]) -> float:
     """Wall seconds of learning.retrain (five fold models, check, final model) on CORRECTIONS
     corrections: every 50th corpus example with an intent, said to be a lead (new words for
     what an order looks like, as an owner would teach)."""
     labelled = [example for example in load_corpus() if example.intent is not None]
     corrections = [Correction(e.text, "lead") for e in labelled[::50][:CORRECTIONS]]
     start = time.perf_counter()
-    retrain(corrections, base, base, trainer=trainer)
+    retrain(corrections, base, base, trainers)
     return time.perf_counter() - start
 
 
@@ -51,9 +51,7 @@ def run() -> Iterator[Figure]:
             model.classify([text])
             timings.append((time.perf_counter() - start) * 1000)
         yield Figure("triage_latency_one", statistics.median(timings), "ms")
-    yield Figure(
-        f"triage_retrain_{CORRECTIONS}_corrections", retrain_seconds(model, adapt_intents), "s"
-    )
+    yield Figure(f"triage_retrain_{CORRECTIONS}_corrections", retrain_seconds(model, TRAINERS), "s")
     tweeteval = SHARED_DATA / "tweeteval" / "sentiment"
     if not tweeteval.is_dir():
         yield skipped("tweeteval_sentiment_macro_recall", f"no data at {tweeteval}")

@@ -18,7 +18,7 @@ from sklearn.metrics import f1_score, recall_score
 
 from porch.errors import InputError
 from porch.triage.base import SENTIMENTS, Classifier
-from porch.triage.fast import adapt_intents
+from porch.triage.fast import TRAINERS
 from porch.triage.learning import Correction, TrainableModel, Trainer, retrain
 
 TWEETEVAL_ANCHORS = (
@@ -191,9 +191,9 @@ def learning_curve(
     base: TrainableModel,
     splits: int = 3,
     seed: int = 0,
-    trainer: Trainer = adapt_intents,
+    trainers: Sequence[Trainer] = TRAINERS,
 ) -> list[CurvePoint]:
-    """A CurvePoint for each k; `trainer` retrains `base`'s tier.
+    """A CurvePoint for each k; `trainers` retrain `base`'s tier.
 
     `base` classifies every row once; only a promoted retrain classifies the rest again.
     """
@@ -210,7 +210,7 @@ def learning_curve(
                 corrections = owner_corrections(
                     [texts[i] for i in fed], positive[fed], intent, guessed_by_base[fed].tolist()
                 )
-                outcome = retrain(corrections, base, base, trainer=trainer, seed=seed + split)
+                outcome = retrain(corrections, base, base, trainers, seed + split)
                 if outcome.promoted:
                     promoted += 1
                     results = outcome.model.classify([texts[i] for i in rest])

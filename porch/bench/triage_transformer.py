@@ -20,7 +20,7 @@ def run() -> Iterator[Figure]:
     try:
         from porch.triage.transformer import (
             SHIPPED_MODEL_DIR,
-            adapt_intents,
+            TRAINERS,
             is_installed,
             load_model,
         )
@@ -39,7 +39,7 @@ def run() -> Iterator[Figure]:
     start = time.perf_counter()
     model.classify(posts)
     yield Figure(name, POSTS / (time.perf_counter() - start), "msgs/s")
-    seconds = retrain_seconds(model, adapt_intents)
+    seconds = retrain_seconds(model, TRAINERS)
     yield Figure(f"triage_transformer_retrain_{CORRECTIONS}_corrections", seconds, "s")
     tweeteval = SHARED_DATA / "tweeteval" / "sentiment"
     if not tweeteval.is_dir():

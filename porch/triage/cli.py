@@ -5,7 +5,7 @@ None of these commands touch the database, so they run anywhere Porch is install
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -39,15 +39,15 @@ def _classifier(tier: str, model: Path | None) -> Classifier:
         raise TriageCliError(str(exc)) from None
 
 
-def _trainer(tier: str) -> "Trainer":
+def _trainers(tier: str) -> "Sequence[Trainer]":
     """What turns corrections into a model of `tier` (the path a workspace's retrain takes)."""
     if tier == "fast":
         from porch.triage import fast
 
-        return fast.adapt_intents
+        return fast.TRAINERS
     from porch.triage import transformer
 
-    return transformer.adapt_intents
+    return transformer.TRAINERS
 
 
 def _batches(rows: Iterator[str | None]) -> Iterator[list[str | None]]:
@@ -386,9 +386,9 @@ def eval_learning_curve(
         flags = is_positive(labels, positive, positive_label)
     except (ValueError, EvaluationError) as exc:
         raise TriageCliError(str(exc)) from None
-    trainer = _trainer(tier)
+    trainers = _trainers(tier)
     try:
-        curve = learning_curve(texts, flags, positive, k_values, base, splits, seed, trainer)
+        curve = learning_curve(texts, flags, positive, k_values, base, splits, seed, trainers)
     except ValueError as exc:  # a --model that cannot learn (an export without 'pooled')
         raise TriageCliError(str(exc)) from None
     for point in curve:

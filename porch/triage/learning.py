@@ -4,10 +4,13 @@
 `porch triage eval learning-curve` runs to play the owner:
 
 1. deal the corrections into five folds (a fixed, seeded deal); for each fold, fit a model
-   from the base model and the other folds' corrections (the trainer: the transformer tier
-   fine-tunes its last layer, transformer.adapt_intents; the fast tier fits an adapter,
-   fast.adapt_intents), and score it on the fold held back. With fewer than five
-   corrections, one model fits and is scored on all of them;
+   from the base model and the other folds' corrections, and score it on the fold held
+   back. With fewer than five corrections, one model fits and is scored on all of them.
+   A tier may offer several trainers (its TRAINERS): each is scored so, and the one with
+   the most held-back corrections right is the candidate (the first of equals). The
+   transformer tier teaches the fast term of its intent (transformer.adapt_term), and that
+   plus fine-tuning its last layer (transformer.adapt_intents); the fast tier fits an
+   adapter (fast.adapt_intents);
 2. the candidate's accuracy is over every correction, each held back once; `current` is
    scored on the same corrections; a candidate that does worse is not promoted. A workspace
    passes the shipped model as `current` (services.retrain_workspace): the version in use was
@@ -26,7 +29,7 @@ import numpy as np
 
 from porch.triage.base import INTENTS, Classifier
 from porch.triage.corpus import Example
-from porch.triage.fast import adapt_intents
+from porch.triage.fast import TRAINERS
 
 FOLDS = 5
 
@@ -90,15 +93,20 @@ def retrain(
     corrections: Sequence[Correction],
     current: Classifier,
     base: TrainableModel,
-    trainer: Trainer = adapt_intents,
+    trainers: Sequence[Trainer] = TRAINERS,
     seed: int = 0,
 ) -> RetrainOutcome:
-    """A new model from `base` + corrections, promoted only if its cross-validated accuracy on
-    the corrections is not worse than `current`'s."""
-    candidate_hits, dealt = 0, folds(corrections, seed)
-    for train_part, held in dealt:
-        model = trainer(base, as_examples(train_part))
-        candidate_hits += hits(model, held)
+    """A new model from `base` + corrections by the best of `trainers`, promoted only if its
+    cross-validated accuracy on the corrections is not worse than `current`'s."""
+    dealt = folds(corrections, seed)
+    scored: list[tuple[int, Trainer, TrainableModel]] = []
+    for trainer in trainers:
+        candidate_hits = 0
+        for train_part, held in dealt:
+            model = trainer(base, as_examples(train_part))
+            candidate_hits += hits(model, held)
+        scored.append((candidate_hits, trainer, model))
+    candidate_hits, trainer, model = max(scored, key=lambda entry: entry[0])  # first of equals
     current_hits = hits(current, corrections)  # each correction is held back once
     # A single fold's model was fitted on every correction already.
     candidate = model if len(dealt) == 1 else trainer(base, as_examples(corrections))
@@ -108,6 +116,12 @@ def retrain(
         "folds": len(dealt),
         "current_accuracy": current_hits / count,
         "candidate_accuracy": candidate_hits / count,
+        "trainer": _name(trainer),
+        "trainers": {_name(t): hits_of / count for hits_of, t, _ in scored},
     }
     promoted = candidate_hits >= current_hits
     return RetrainOutcome(candidate, promoted, metrics)
+
+
+def _name(trainer: Trainer) -> str:
+    return str(getattr(trainer, "__name__", type(trainer).__name__))

@@ -6,9 +6,11 @@ correction), which calls `retrain_workspace`: learning.retrain against the shipp
 stored as the workspace's next model version, promoted or not.
 
 A workspace without a model of its own uses the best installed tier (loading.best_tier: the
-transformer where onnxruntime is installed, as it is by default). Corrections fine-tune the
-shipped transformer's last layer where that tier is installed (transformer.adapt_intents:
-seconds, no PyTorch), and fit an adapter on the shipped fast model elsewhere.
+transformer where onnxruntime is installed, as it is by default). Where that tier is
+installed, corrections teach the fast term of the shipped transformer's intent
+(transformer.adapt_term) or fine-tune its last layer (transformer.adapt_intents), whichever
+sorts more held-back corrections right (seconds, no PyTorch); elsewhere they fit an adapter on
+the shipped fast model.
 
 A workspace model that this Porch can no longer load (made for other feature settings before
 an upgrade, or its files gone) is retired: the shipped model serves in its place, and one
@@ -26,6 +28,7 @@ the version promoted before the one in use are kept too.
 
 import logging
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +40,7 @@ from django.utils import timezone
 
 from porch.errors import Conflict, NotAllowed
 from porch.triage.base import INTENTS, Classifier
-from porch.triage.fast import ModelFileError, adapt_intents
+from porch.triage.fast import TRAINERS, ModelFileError
 from porch.triage.learning import FOLDS, Correction, TrainableModel, Trainer, retrain
 from porch.triage.loading import (
     TierUnavailable,
@@ -125,13 +128,13 @@ def _retrain_soon(workspace_id: int, force: bool = False) -> None:
     transaction.on_commit(lambda: retrain_workspace_model.enqueue(workspace_id, force))
 
 
-def _trainer_and_base() -> tuple[Trainer, TrainableModel]:
+def _trainers_and_base() -> tuple[Sequence[Trainer], TrainableModel]:
     """Adapt the shipped transformer where it is installed, else the shipped fast model."""
     if best_tier() == "transformer":
         from porch.triage import transformer
 
-        return transformer.adapt_intents, transformer.shipped_model()
-    return adapt_intents, default_model()
+        return transformer.TRAINERS, transformer.shipped_model()
+    return TRAINERS, default_model()
 
 
 def record_correction(
@@ -184,8 +187,8 @@ def retrain_workspace(workspace: Workspace, trainer: Trainer | None = None) -> W
     version is fitted from the shipped model on every correction, so it is a fair "before"."""
     rows = list(TriageCorrection.objects.filter(workspace=workspace).order_by("id"))
     corrections = [Correction(row.text, row.intent) for row in rows]
-    trainer, base = (trainer, default_model()) if trainer else _trainer_and_base()
-    outcome = retrain(corrections, base, base, trainer=trainer)
+    trainers, base = ((trainer,), default_model()) if trainer else _trainers_and_base()
+    outcome = retrain(corrections, base, base, trainers)
     outcome.metrics["last_correction"] = rows[-1].pk if rows else None
     record = _claim_next_version(workspace, outcome.metrics)
     directory = model_dir(workspace, record.version)

@@ -64,7 +64,7 @@ def test_corrections_change_predictions():
 
 def test_a_worse_retrain_is_not_promoted():
     base = default_model()
-    outcome = retrain(COMPLAINTS, base, base, trainer=always("spam"))
+    outcome = retrain(COMPLAINTS, base, base, (always("spam"),))
     assert not outcome.promoted
     assert outcome.metrics["candidate_accuracy"] == 0.0
     assert outcome.metrics["current_accuracy"] == 1.0

@@ -21,10 +21,12 @@ from porch.triage.transformer import (
     ADAPTER_FILE,
     META_FILE,
     ONNX_FILE,
+    SHIFT_FILE,
     SHIPPED_MODEL_DIR,
     TOKENIZER_FILE,
+    TRAINERS,
     TUNED_FILE,
-    adapt_intents,
+    adapt_term,
     fit_intent_adapter,
     load_model,
     shipped_model,
@@ -177,8 +179,13 @@ UNSEEN = "@bakery put me down for the usual pair"
 def test_corrections_adapt_the_transformer_and_the_result_loads_back(tmp_path: Path):
     base = shipped_model()
     assert base.classify([UNSEEN])[0].intent != "lead"
-    outcome = retrain(ORDERS, base, base, trainer=adapt_intents)
+    outcome = retrain(ORDERS, base, base, TRAINERS)
     assert outcome.promoted
+    # Both ways of learning were scored on held-back corrections; the best was kept.
+    assert set(outcome.metrics["trainers"]) == {"adapt_term", "adapt_intents"}
+    best = max(outcome.metrics["trainers"].values())
+    assert outcome.metrics["candidate_accuracy"] == best
+    assert outcome.metrics["trainers"][outcome.metrics["trainer"]] == best
     adapted = outcome.model
     assert adapted.classify([UNSEEN])[0].intent == "lead"
     # What the corrections did not touch stays: other intents, and sentiment and urgency.
@@ -187,11 +194,57 @@ def test_corrections_adapt_the_transformer_and_the_result_loads_back(tmp_path: P
     assert [(r.sentiment_score, r.urgency) for r in after] == [
         (r.sentiment_score, r.urgency) for r in before
     ]
+    # The fine-tuned network, which learnt the phrasing (a fold's unseen item is a new word).
+    assert outcome.metrics["trainer"] == "adapt_intents"
+    assert outcome.metrics["trainers"]["adapt_intents"] > outcome.metrics["trainers"]["adapt_term"]
     adapted.save(tmp_path / "adapted")
     assert (tmp_path / "adapted" / TUNED_FILE).is_file()
     assert not (tmp_path / "adapted" / ADAPTER_FILE).exists()
     loaded = load_model(tmp_path / "adapted")
     assert loaded.classify([UNSEEN, ANGRY]) == adapted.classify([UNSEEN, ANGRY])
+
+
+def test_the_fast_term_learns_saves_and_loads_and_only_fits_its_fast_model(tmp_path: Path):
+    """adapt_term: the fast tier's term of the intent taught the corrections, the network as it
+    is. The shift is columns of the fast model it was learnt on: after an upgrade that ships
+    another, loading says so (and the workspace's model is retired and retrained)."""
+    base = shipped_model()
+    taught = adapt_term(base, as_examples(ORDERS))
+    assert taught.shift is not None and taught.tuned is base.tuned
+    orders = [c.text for c in ORDERS] + [UNSEEN]
+    # The fast model learnt them, the unseen one too; beside a network sure of another answer
+    # its term moves the scores, not (here) the answer: that is the network's to learn.
+    assert [r.intent for r in taught.fast_model().classify(orders)] == ["lead"] * len(orders)
+    before, after = base.classify(orders), taught.classify(orders)
+    assert all(
+        a.intent_scores["lead"] > b.intent_scores["lead"] + 0.01
+        for a, b in zip(after, before, strict=True)
+    )
+    assert np.array_equal(taught.run(orders)[0], base.run(orders)[0])  # the network's own
+    taught.save(tmp_path / "taught")
+    loaded = load_model(tmp_path / "taught")
+    assert loaded.classify([*orders, ANGRY]) == taught.classify([*orders, ANGRY])
+    meta_path = tmp_path / "taught" / META_FILE
+    meta = json.loads(meta_path.read_text())
+    meta["shift"]["fast_version"] = "fast-0000000000000000"
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match=f"{SHIFT_FILE}.*fast-0000000000000000"):
+        load_model(tmp_path / "taught")
+
+
+@pytest.mark.parametrize("damage", ["wrong shape", "outside the features"])
+def test_a_broken_shift_file_is_a_model_file_error(tmp_path: Path, damage: str):
+    taught = adapt_term(shipped_model(), as_examples(ORDERS))
+    taught.save(tmp_path)
+    assert taught.shift is not None
+    arrays = taught.shift.arrays()
+    if damage == "wrong shape":
+        arrays["weight"] = arrays["weight"][:, :3]
+    else:
+        arrays["columns"] = arrays["columns"] + 10**9
+    np.savez(tmp_path / SHIFT_FILE, **arrays)  # type: ignore[arg-type]
+    with pytest.raises(ModelFileError, match=SHIFT_FILE):
+        load_model(tmp_path)
 
 
 def test_the_linear_adapter_can_teach_that_shouting_is_a_complaint():
@@ -213,7 +266,7 @@ def test_the_linear_adapter_can_teach_that_shouting_is_a_complaint():
 
 def test_no_corrections_give_back_the_base_model_s_answers():
     base = shipped_model()
-    outcome = retrain([], base, base, trainer=adapt_intents)
+    outcome = retrain([], base, base, TRAINERS)
     assert outcome.model.classify([UNSEEN, ANGRY]) == base.classify([UNSEEN, ANGRY])
 
 
@@ -223,7 +276,7 @@ def test_the_learning_curve_rises_when_corrections_teach_something_new():
     texts = [f"@bakery put me down for the usual {item}" for item in items]
     texts += [f"@bakery the {item} was lovely, thank you!" for item in items]
     positive = np.array([True] * len(items) + [False] * len(items))
-    curve = learning_curve(texts, positive, "lead", [0, 10], shipped_model(), 2, 0, adapt_intents)
+    curve = learning_curve(texts, positive, "lead", [0, 10], shipped_model(), 2, 0, TRAINERS)
     before, after = curve
     assert before.macro_f1 < 0.6 and after.macro_f1 > 0.9
     # Against the same rows without corrections, in both splits.
