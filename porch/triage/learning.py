@@ -6,13 +6,18 @@
 1. deal the corrections into five folds (a fixed, seeded deal); for each fold, fit a model
    from the base model and the other folds' corrections, and score it on the fold held
    back. With fewer than five corrections, one model fits and is scored on all of them.
-   A tier may offer several trainers (its TRAINERS): each is scored so, and the one with
-   the most held-back corrections right is the candidate (the first of equals). The
+   A tier may offer several trainers (its TRAINERS): each is scored so, and the best (see
+   2; the first of equals) is the candidate. The
    transformer tier teaches the fast term of its intent (transformer.adapt_term), and that
    plus fine-tuning its last layer (transformer.adapt_intents); the fast tier fits an
    adapter (fast.adapt_intents);
-2. the candidate's accuracy is over every correction, each held back once; `current` is
-   scored on the same corrections; a candidate that does worse is not promoted. A workspace
+2. the candidate's answers are over every correction, each held back once; `current` is
+   scored on the same corrections. Complaints come first: a candidate that tells fewer of
+   them from the rest (a complaint called something else, or something else called a
+   complaint) is not promoted; on a tie, one that gets fewer intents right is not. (Judged
+   on intents alone, retrains that caught more complaints were turned down for moving a
+   question to "other". Airline tweets, fast tier, 3 splits: 400 corrections gained 0.007
+   complaint macro F1 that way, 0.020 with complaints first.) A workspace
    passes the shipped model as `current` (services.retrain_workspace): the version in use was
    taught these corrections and would sort them right by heart.
    (One held-back fifth decided before: at 200 corrections, 40 of them, where one message
@@ -76,10 +81,29 @@ def folds(
     ]
 
 
-def hits(classifier: Classifier, corrections: Sequence[Correction]) -> int:
+COMPLAINT = "complaint"  # what the inbox is for: the intent a retrain must not get worse at
+
+
+@dataclass(frozen=True, order=True)
+class Hits:
+    """Of some corrections, how many a model told right as complaint or not, and how many it
+    gave the right intent; compared in that order."""
+
+    complaints: int = 0
+    intents: int = 0
+
+    def __add__(self, other: "Hits") -> "Hits":
+        return Hits(self.complaints + other.complaints, self.intents + other.intents)
+
+
+def hits(classifier: Classifier, corrections: Sequence[Correction]) -> Hits:
     """How many of `corrections` the classifier already gets right."""
     results = classifier.classify([c.text for c in corrections])
-    return sum(r.intent == c.intent for r, c in zip(results, corrections, strict=True))
+    pairs = list(zip(results, corrections, strict=True))
+    return Hits(
+        sum((r.intent == COMPLAINT) == (c.intent == COMPLAINT) for r, c in pairs),
+        sum(r.intent == c.intent for r, c in pairs),
+    )
 
 
 def as_examples(corrections: Sequence[Correction]) -> list[Example]:
@@ -96,12 +120,13 @@ def retrain(
     trainers: Sequence[Trainer] = TRAINERS,
     seed: int = 0,
 ) -> RetrainOutcome:
-    """A new model from `base` + corrections by the best of `trainers`, promoted only if its
-    cross-validated accuracy on the corrections is not worse than `current`'s."""
+    """A new model from `base` + corrections by the best of `trainers`, promoted only if,
+    cross-validated on the corrections, it tells complaints from the rest no worse than
+    `current` and, where it tells them as well, gets no fewer intents right."""
     dealt = folds(corrections, seed)
-    scored: list[tuple[int, Trainer, TrainableModel]] = []
+    scored: list[tuple[Hits, Trainer, TrainableModel]] = []
     for trainer in trainers:
-        candidate_hits = 0
+        candidate_hits = Hits()
         for train_part, held in dealt:
             model = trainer(base, as_examples(train_part))
             candidate_hits += hits(model, held)
@@ -114,10 +139,13 @@ def retrain(
     metrics: dict[str, Any] = {
         "corrections": len(corrections),
         "folds": len(dealt),
-        "current_accuracy": current_hits / count,
-        "candidate_accuracy": candidate_hits / count,
+        "current_accuracy": current_hits.intents / count,
+        "candidate_accuracy": candidate_hits.intents / count,
+        "current_complaint_accuracy": current_hits.complaints / count,
+        "candidate_complaint_accuracy": candidate_hits.complaints / count,
         "trainer": _name(trainer),
-        "trainers": {_name(t): hits_of / count for hits_of, t, _ in scored},
+        # Each trainer's held-back accuracy: complaint or not, then intents.
+        "trainers": {_name(t): [h.complaints / count, h.intents / count] for h, t, _ in scored},
     }
     promoted = candidate_hits >= current_hits
     return RetrainOutcome(candidate, promoted, metrics)

@@ -257,6 +257,9 @@ class Retrain:
     held_back: bool
     right: int  # how many of `corrections` the new version sorted right
     before: int  # how many the shipped model sorted right, before it learnt from the owner
+    # The same for complaint or not (None for retrains of a Porch that did not count them).
+    complaints_right: int | None = None
+    complaints_before: int | None = None
     undone_at: datetime | None = None
     undone_by: str = ""
     retired: bool = False  # this Porch could not load it: relearnt from the corrections
@@ -341,10 +344,16 @@ def _retrain(record: WorkspaceModel) -> Retrain:
         held_back=int(metrics.get("folds", 1)) >= FOLDS,
         right=round(float(metrics.get("candidate_accuracy", 0.0)) * count),
         before=round(float(metrics.get("current_accuracy", 0.0)) * count),
+        complaints_right=_count(metrics.get("candidate_complaint_accuracy"), count),
+        complaints_before=_count(metrics.get("current_complaint_accuracy"), count),
         undone_at=datetime.fromisoformat(undone_at) if undone_at else None,
         undone_by=str(metrics.get("undone_by", "")),
         retired="retired" in metrics,
     )
+
+
+def _count(accuracy: float | None, count: int) -> int | None:
+    return None if accuracy is None else round(float(accuracy) * count)
 
 
 def _can_go_back(in_use: WorkspaceModel) -> bool:

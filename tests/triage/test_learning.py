@@ -3,13 +3,14 @@
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from django.test import override_settings
 
-from porch.triage import services
-from porch.triage.base import INTENTS
+from porch.triage import features, services
+from porch.triage.base import INTENTS, Triage
 from porch.triage.corpus import Example
 from porch.triage.fast import FastModel
 from porch.triage.learning import FOLDS, Correction, folds, retrain
@@ -22,6 +23,8 @@ ORDERS = [
     for item in ("loaf", "box", "tray", "dozen", "batch", "order", "set", "bake", "lot", "one")
 ]
 UNSEEN = "@bakery put me down for the usual pair"
+# For always(..., unless=ORDERED): the orders are "other", not complaints.
+ORDERED = ("usual", "other")
 # Corrections the default model already gets right: a retrain to "all spam" is worse.
 COMPLAINTS = [
     Correction(f"@bakery my {item} never arrived and nobody answers the phone. awful", "complaint")
@@ -36,12 +39,19 @@ def record_the_orders(workspace) -> None:
         )
 
 
-def always(intent: str):
+def always(intent: str, unless: tuple[str, str] | None = None):
+    """A trainer whose model gives `intent` to every message; `unless` (word, other intent):
+    `other intent` to messages with that word."""
+
     def trainer(base: FastModel, corrections: Sequence[Example]) -> FastModel:
         bias = base.bias.copy()
         bias[: len(INTENTS)] = [50.0 if name == intent else 0.0 for name in INTENTS]
         weights = base.weights.copy()
         weights[:, : len(INTENTS)] = 0
+        if unless is not None:
+            word, other = unless
+            columns = features.featurise([word], base.idf).indices
+            weights[columns[columns < features.N_WORD], INTENTS.index(other)] = 1000.0
         return FastModel(weights, bias, base.idf, dict(base.meta))
 
     return trainer
@@ -69,6 +79,54 @@ def test_a_worse_retrain_is_not_promoted():
     assert outcome.metrics["candidate_accuracy"] == 0.0
     assert outcome.metrics["current_accuracy"] == 1.0
     assert outcome.metrics["folds"] == FOLDS
+
+
+class Scripted:
+    """A model that answers each text with the intent `answers` gives it ("other" else)."""
+
+    tier, version = "fast", "scripted"
+    meta: dict[str, Any] = {}
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+
+    def save(self, directory: Path) -> None:
+        raise AssertionError("not saved here")
+
+    def classify(self, texts: Sequence[str]) -> list[Triage]:
+        return [Triage(self.answers.get(text, "other"), {}, "neutral", 0.0, 0.0) for text in texts]
+
+
+def scripted(answers: dict[str, str]) -> Any:
+    return lambda base, corrections: Scripted(answers)
+
+
+# Three complaints phrased as questions, which the model in use takes for questions, and
+# five thanks that it sorts right.
+ASKED = [Correction(f"@shop why is my order {n} still not here?", "complaint") for n in range(3)]
+THANKS = [Correction(f"@shop thanks for the help with order {n}!", "praise") for n in range(5)]
+
+
+def test_complaints_come_first_when_a_retrain_is_judged():
+    in_use = Scripted({c.text: "question" for c in ASKED} | {c.text: "praise" for c in THANKS})
+    # Catches the three complaints but calls three of the thanks "other": fewer intents
+    # right (5 of 8 against 5), more complaints told from the rest (8 against 5).
+    catches = {c.text: "complaint" for c in ASKED} | {c.text: "praise" for c in THANKS[3:]}
+    outcome = retrain([*ASKED, *THANKS], in_use, in_use, (scripted(catches),))
+    assert outcome.promoted
+    assert outcome.metrics["candidate_accuracy"] == 5 / 8 == outcome.metrics["current_accuracy"]
+    assert outcome.metrics["candidate_complaint_accuracy"] == 1.0
+    assert outcome.metrics["current_complaint_accuracy"] == 5 / 8
+
+    # Learns that the thanks are praise but lets one complaint go: not promoted, though it
+    # gets more intents right (7 of 8 against 5).
+    missed = {c.text: "question" for c in ASKED[:1]} | {c.text: "complaint" for c in ASKED[1:]}
+    taught = Scripted({c.text: "complaint" for c in ASKED} | {c.text: "other" for c in THANKS})
+    learns = missed | {c.text: "praise" for c in THANKS}
+    outcome = retrain([*ASKED, *THANKS], taught, taught, (scripted(learns),))
+    assert outcome.metrics["candidate_accuracy"] == 7 / 8
+    assert outcome.metrics["current_accuracy"] == 3 / 8
+    assert not outcome.promoted
 
 
 def test_every_correction_is_held_back_once_by_a_model_that_did_not_see_it():

@@ -184,8 +184,9 @@ def test_corrections_adapt_the_transformer_and_the_result_loads_back(tmp_path: P
     # Both ways of learning were scored on held-back corrections; the best was kept.
     assert set(outcome.metrics["trainers"]) == {"adapt_term", "adapt_intents"}
     best = max(outcome.metrics["trainers"].values())
-    assert outcome.metrics["candidate_accuracy"] == best
     assert outcome.metrics["trainers"][outcome.metrics["trainer"]] == best
+    assert outcome.metrics["candidate_complaint_accuracy"] == best[0]
+    assert outcome.metrics["candidate_accuracy"] == best[1]
     adapted = outcome.model
     assert adapted.classify([UNSEEN])[0].intent == "lead"
     # What the corrections did not touch stays: other intents, and sentiment and urgency.
@@ -196,7 +197,10 @@ def test_corrections_adapt_the_transformer_and_the_result_loads_back(tmp_path: P
     ]
     # The fine-tuned network, which learnt the phrasing (a fold's unseen item is a new word).
     assert outcome.metrics["trainer"] == "adapt_intents"
-    assert outcome.metrics["trainers"]["adapt_intents"] > outcome.metrics["trainers"]["adapt_term"]
+    assert (
+        outcome.metrics["trainers"]["adapt_intents"][1]
+        > outcome.metrics["trainers"]["adapt_term"][1]
+    )
     adapted.save(tmp_path / "adapted")
     assert (tmp_path / "adapted" / TUNED_FILE).is_file()
     assert not (tmp_path / "adapted" / ADAPTER_FILE).exists()
