@@ -9,8 +9,8 @@ A workspace without a model of its own uses the best installed tier (loading.bes
 transformer where onnxruntime is installed, as it is by default). Where that tier is
 installed, corrections teach the fast term of the shipped transformer's intent
 (transformer.adapt_term) or fine-tune its last layer (transformer.adapt_intents), whichever
-sorts more held-back corrections right (seconds, no PyTorch); elsewhere they fit an adapter on
-the shipped fast model.
+does better on held-back corrections, complaints first (learning.retrain; seconds, no
+PyTorch); elsewhere they fit an adapter on the shipped fast model.
 
 A workspace model that this Porch can no longer load (made for other feature settings before
 an upgrade, or its files gone) is retired: the shipped model serves in its place, and one
