@@ -103,11 +103,16 @@ class FastModel:
         """Intent probabilities, sentiment probabilities, sentiment score, urgency."""
         return self.scores_of(features.featurise_with_dense(texts, self.idf))
 
-    def scores_of(self, batch: features.Batch) -> tuple[Array, Array, Array, Array]:
-        """`scores` of texts already featurised with this model's idf."""
+    def scores_of(
+        self, batch: features.Batch, shift: "IntentShift | None" = None
+    ) -> tuple[Array, Array, Array, Array]:
+        """`scores` of texts already featurised with this model's idf; `shift` is added to the
+        intent logits (as its applied_to would, without a copy of the weights)."""
         dense = batch.dense
         raw = batch.dot(self.weights) + self.bias
         n_intent = len(INTENTS)
+        if shift is not None:
+            raw[:, :n_intent] += shift.logits(batch)
         intent = softmax(raw[:, :n_intent])
         sentiment = softmax(raw[:, n_intent : n_intent + len(SENTIMENTS)])
         compound = dense[:, 0].astype(np.float64)
@@ -300,6 +305,11 @@ class IntentShift:
         bias = base.bias.copy()
         bias[:n_intent] += self.bias
         return FastModel(weights, bias, base.idf, base.meta)
+
+    def logits(self, batch: features.Batch) -> Array:
+        """What this shift adds to the intent logits of `batch`'s texts."""
+        added: Array = batch.matrix[:, self.columns] @ self.weight + self.bias
+        return added
 
     def arrays(self) -> dict[str, Array]:
         return {"columns": self.columns, "weight": self.weight, "bias": self.bias}

@@ -150,7 +150,6 @@ class TransformerModel:
         self.top, self.tuned = top, tuned
         # What corrections taught the fast term (None: the shipped fast model's, unchanged).
         self.shift = shift
-        self._shifted: tuple[IntentShift, FastModel] | None = None
         self._frozen: dict[str, Array] | None = None
         # self.tuned and the weights it merges to, made once per tuning (classify's hot path).
         self._merged: tuple[toplayer.Lora, dict[str, Array]] | None = None
@@ -214,7 +213,7 @@ class TransformerModel:
         """Intent probabilities, sentiment probabilities and model urgency, in input order.
         `features`: the texts' `featurise`, where already made."""
         batch = features or self.featurise(texts)
-        fast = self.fast_model().scores_of(batch) if self.mixes_fast else None
+        fast = _fast_model().scores_of(batch, self.shift) if self.mixes_fast else None
         if self.tuned is not None:
             intent, sentiment, urgency, hidden = self.run_hidden(texts, keep=False)
             logits = self._tuned_logits(self.tuned, hidden)
@@ -309,16 +308,7 @@ class TransformerModel:
         """What the fast model adds to the intent logits of `texts` (zeros where nothing)."""
         if self.fast_intent_weight <= 0.0:
             return np.zeros((len(texts), len(INTENTS)), np.float32)
-        return self._weighed(self.fast_model().scores_of(self.featurise(texts))[0])
-
-    def fast_model(self) -> FastModel:
-        """The fast model whose scores this model mixes in: the shipped one, with `shift`."""
-        if self.shift is None:
-            return _fast_model()
-        kept = self._shifted
-        if kept is None or kept[0] is not self.shift:
-            kept = self._shifted = (self.shift, self.shift.applied_to(_fast_model()))
-        return kept[1]
+        return self._weighed(_fast_model().scores_of(self.featurise(texts), self.shift)[0])
 
     def _weighed(self, fast_intent: Array) -> Array:
         """The fast model's intent probabilities as this model's logits take them."""
